@@ -1,0 +1,44 @@
+"""Policy eligibility checker for 竹山经济开发区 (竹政办发〔2022〕26号).
+
+::
+
+    from eligibility import EnterpriseProfile, evaluate
+
+    report = evaluate(EnterpriseProfile(name="竹山某新材料有限公司", ...))
+    for support in report.supports:
+        print(support.name.zh, support.verdict)
+
+The supports are declarative rule data (``rules/``), evaluated on the durable-rules
+engine. The command line (``eligibility``) is a separate layer this package never
+imports.
+"""
+
+from .catalogue import Catalogue
+from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
+from .evaluate import evaluate
+from .loader import default_rules_dir, load_catalogue
+from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
+from .profile_io import load_profile, parse_profile
+from .report import ConditionResult, Report, Status, SupportResult, Verdict
+
+__all__ = [
+    "Catalogue",
+    "ConditionResult",
+    "EligibilityError",
+    "EngineError",
+    "EnterpriseProfile",
+    "FiscalYear",
+    "Problem",
+    "ProfileError",
+    "Report",
+    "RuleError",
+    "Status",
+    "SupportResult",
+    "Verdict",
+    "default_rules_dir",
+    "evaluate",
+    "load_catalogue",
+    "load_profile",
+    "parse_profile",
+    "profile_json_schema",
+]

@@ -1,0 +1,5 @@
+"""``python -m eligibility`` runs the command line."""
+
+from .commands import main
+
+main()

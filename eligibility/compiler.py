@@ -1,0 +1,184 @@
+"""Compilation of a catalogue view into a durable-rules ruleset, and of facts into the
+message posted to it.
+
+Each rule becomes two durable-rules rules: ``ID|T`` fires when the condition is
+definitely met and ``ID|F`` when it is definitely not met; when neither fires, the
+outcome depends on facts the profile left unknown (absent attributes match nothing
+in durable-rules). Negation is pushed down to the comparisons, so three-valued logic
+needs no support from the engine:
+
+* T(all) = all T, F(all) = any F;  T(any) = any T, F(any) = all F;  T(not x) = F(x).
+
+Numbers cross into the C engine as JSON, so everything is posted as integers:
+amounts as they are, staff counts in hundredths, ordinal grades as ranks, and a ratio
+``a/b >= t`` as ``a*10000 >= b*(t in basis points)``, exact at the boundary.
+
+Derived rules chain forward in strata: a rule at stratum *k* uses only derived rules
+below *k*; the fact for stratum *k* carries their outcomes as ``rule__ID``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .catalogue import CatalogueView
+from .facts import FACTS, FactKind, FactValue, Ratio
+from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
+from .semantics import DURABLE_OP, NEGATION, Op
+
+BP = 10_000
+"""Ratio thresholds are compared in basis points."""
+INT64_SAFE = 9 * 10**18 // BP
+NEVER: dict[str, Any] = {"$lt": {"stratum": 0}}
+ALWAYS: dict[str, Any] = {"$gte": {"stratum": 0}}
+
+
+def attr(name: str) -> str:
+    """The engine attribute of a fact (durable-rules reads dots as nesting)."""
+    return name.replace(".", "__")
+
+
+def rule_attr(rule_id: str) -> str:
+    return f"rule__{rule_id}"
+
+
+# --- Facts -> message -----------------------------------------------------------------
+
+
+def encode_facts(values: dict[str, FactValue]) -> dict[str, Any]:
+    """The known facts as engine attributes; unknown facts are left out."""
+    out: dict[str, Any] = {}
+    for name, fv in values.items():
+        if fv.value is None:
+            continue
+        spec = FACTS[name]
+        key = attr(name)
+        v = fv.value
+        if spec.kind is FactKind.number:
+            out[key] = int(Decimal(v).scaleb(spec.decimals))
+        elif spec.kind is FactKind.ratio:
+            n, d = ratio_terms(v)
+            out[f"{key}__n"] = n * BP
+            out[f"{key}__d"] = d
+        elif spec.kind is FactKind.ordinal:
+            out[key] = spec.choices.index(v)
+        elif spec.kind is FactKind.set:
+            for member in spec.choices:
+                out[f"{key}__{member}"] = member in v
+        else:
+            out[key] = v
+    return out
+
+
+def ratio_terms(r: Ratio) -> tuple[int, int]:
+    """An exact integer numerator and positive denominator for a ratio (0, 0 if undefined).
+
+    A fraction too large for int64 arithmetic is approximated within 1e-9.
+    """
+    if r.den == 0:
+        return 0, 0
+    f = Fraction(r.num) / Fraction(r.den)
+    if abs(f.numerator) > INT64_SAFE or f.denominator > INT64_SAFE:
+        f = f.limit_denominator(10**9)
+    return f.numerator, f.denominator
+
+
+# --- Conditions -> durable-rules expressions -------------------------------------------
+
+
+def _const(kind: FactKind, spec_choices: tuple[str, ...], decimals: int, value: Any) -> Any:
+    if kind is FactKind.number:
+        return int(Decimal(value).scaleb(decimals))
+    if kind is FactKind.ordinal:
+        return spec_choices.index(value)
+    return value
+
+
+def _compare(key: str, op: Op, const: Any) -> dict[str, Any]:
+    return {DURABLE_OP[op]: {key: const}}
+
+
+def _met(leaf: Leaf) -> dict[str, Any]:
+    """Expression true exactly when ``leaf`` is known and holds."""
+    spec = FACTS[leaf.fact]
+    key = attr(leaf.fact)
+    op, value = leaf.op, leaf.value
+    if spec.kind is FactKind.ratio:
+        bp = int(Decimal(value) * BP)
+        return {
+            "$and": [
+                {"$gt": {f"{key}__d": 0}},
+                {DURABLE_OP[op]: {f"{key}__n": {"$mul": {"$l": {"$m": f"{key}__d"}, "$r": bp}}}},
+            ]
+        }
+    if spec.kind is FactKind.set:
+        if op is Op.in_:
+            return {"$or": [{f"{key}__{v}": True} for v in value]}
+        return {"$and": [{f"{key}__{v}": False} for v in value]}
+    if op is Op.in_:
+        return {"$or": [_compare(key, Op.eq, _const(spec.kind, spec.choices, spec.decimals, v)) for v in value]}
+    if op is Op.not_in:
+        return {"$and": [_compare(key, Op.ne, _const(spec.kind, spec.choices, spec.decimals, v)) for v in value]}
+    return _compare(key, op, _const(spec.kind, spec.choices, spec.decimals, value))
+
+
+def _unmet(leaf: Leaf) -> dict[str, Any]:
+    """Expression true exactly when ``leaf`` is known and does not hold."""
+    negated = _met(Leaf(leaf.fact, NEGATION[leaf.op], leaf.value, leaf.node))
+    if FACTS[leaf.fact].kind is FactKind.ratio:
+        # A ratio over zero is undefined, so no comparison with it holds.
+        return {"$or": [{f"{attr(leaf.fact)}__d": 0}, negated]}
+    return negated
+
+
+def truth_expressions(tree: Resolved) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(met, unmet) durable-rules expressions for a resolved condition."""
+    if isinstance(tree, Leaf):
+        return _met(tree), _unmet(tree)
+    if isinstance(tree, Ref):
+        return {rule_attr(tree.rule): True}, {rule_attr(tree.rule): False}
+    if isinstance(tree, Unavailable):
+        return NEVER, ALWAYS
+    if isinstance(tree, Negation):
+        met, unmet = truth_expressions(tree.item)
+        return unmet, met
+    pairs = [truth_expressions(item) for item in tree.items]
+    mets = [p[0] for p in pairs]
+    unmets = [p[1] for p in pairs]
+    if isinstance(tree, Every):
+        return {"$and": mets}, {"$or": unmets}
+    assert isinstance(tree, Some)
+    return {"$or": mets}, {"$and": unmets}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A durable-rules ruleset definition for one catalogue view."""
+
+    key: str
+    definition: dict[str, Any]
+    strata: dict[str, int]
+    """Rule id -> stratum."""
+    facts: list[str]
+    """The facts the rules read."""
+
+    @property
+    def stratum_count(self) -> int:
+        return 1 + max(self.strata.values(), default=-1)
+
+
+def compile_view(view: CatalogueView) -> Compiled:
+    """Compile the rules in force in ``view`` into one durable-rules ruleset."""
+    cat = view.catalogue
+    definition: dict[str, Any] = {}
+    strata: dict[str, int] = {}
+    for rid in view.rule_ids:
+        stratum = cat.stratum(rid)
+        strata[rid] = stratum
+        met, unmet = truth_expressions(resolve(cat.rules[rid].conditions, view))
+        for suffix, expr in (("T", met), ("F", unmet)):
+            definition[f"{rid}|{suffix}"] = {"all": [{"m": {"$and": [{"stratum": stratum}, expr]}}]}
+    return Compiled(view.key, definition, strata, cat.facts_used())

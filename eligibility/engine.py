@@ -1,0 +1,110 @@
+"""The durable-rules adapter: the only module that talks to the engine.
+
+durable-rules 2.0.28 (last released 2020) is used through its C extension
+``durable_rules_engine`` directly rather than through ``durable.lang.Host``: the Host
+starts background dispatch threads that may run another caller's actions, keeps a
+process-global registry of ruleset names, and turns "no rule matched" into an
+exception. Here, instead:
+
+* each compiled catalogue view gets one ruleset handle **per thread** (handles are
+  not shared between threads, so no lock is needed), created on first use and
+  freed when the compiled ruleset is garbage-collected;
+* one evaluation asserts one fact per stratum in one session, reads the rules that
+  fired from the engine's action queue, and deletes the session's state, so nothing
+  leaks between profiles;
+* "no rule matched" is a normal outcome (code 1), not an error.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import weakref
+from typing import Any
+
+import durable_rules_engine as _dre
+
+from .compiler import Compiled, rule_attr
+from .errors import EngineError
+
+_names = itertools.count()
+_SID = "0"
+# Codes returned by durable_rules_engine.assert_fact.
+_HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
+
+
+class _Handles(threading.local):
+    handle: int | None = None
+
+
+class EngineRuleset:
+    """A compiled catalogue view loaded into durable-rules, safe to use from many threads."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        self._json = json.dumps(compiled.definition, ensure_ascii=False)
+        self._local = _Handles()
+        self._all: list[int] = []
+        self._lock = threading.Lock()
+        weakref.finalize(self, _delete_all, self._all)
+
+    def _handle(self) -> int:
+        handle = self._local.handle
+        if handle is None:
+            name = f"eligibility_{self.compiled.key}_{next(_names)}"
+            try:
+                handle = _dre.create_ruleset(name, self._json)
+            except Exception as exc:  # pragma: no cover - a compiler bug
+                raise EngineError(f"durable-rules rejected the compiled ruleset: {exc}") from exc
+            self._local.handle = handle
+            with self._lock:
+                self._all.append(handle)
+        return handle
+
+    def run(self, facts: dict[str, Any]) -> dict[str, bool]:
+        """Evaluate one profile's encoded facts: rule id -> True (met) / False (not met).
+
+        Rules whose outcome depends on unknown facts are absent from the result.
+        """
+        handle = self._handle()
+        outcomes: dict[str, bool] = {}
+        message = dict(facts)
+        message["sid"] = _SID
+        try:
+            for stratum in range(self.compiled.stratum_count):
+                message["stratum"] = stratum
+                for rid, met in _fire(handle, json.dumps(message, ensure_ascii=False)):
+                    outcomes[rid] = met
+                    message[rule_attr(rid)] = met
+        finally:
+            _dre.delete_state(handle, _SID)
+        return outcomes
+
+
+def _fire(handle: int, message: str) -> list[tuple[str, bool]]:
+    try:
+        code, state = _dre.assert_fact(handle, message)
+    except Exception as exc:  # pragma: no cover - engine failure
+        raise EngineError(f"durable-rules failed to assert a fact: {exc}") from exc
+    if code == _NOT_HANDLED:
+        return []
+    if code == _OBSERVED:  # pragma: no cover - the session is cleared after each run
+        raise EngineError("durable-rules saw the same fact twice in one session")
+    fired: list[tuple[str, bool]] = []
+    result = _dre.start_action_for_state(handle, state)
+    payload = result[1] if result else None
+    while payload:
+        for name in json.loads(payload):
+            rid, _, suffix = name.rpartition("|")
+            fired.append((rid, suffix == "T"))
+        payload = _dre.complete_and_start_action(handle, state)
+    return fired
+
+
+def _delete_all(handles: list[int]) -> None:
+    for handle in handles:
+        try:
+            _dre.delete_ruleset(handle)
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass

@@ -1,0 +1,312 @@
+"""Explanations: each condition of a rule evaluated in Python, with values and reasons.
+
+This walks the same resolved tree the engine was compiled from, with the same
+operator semantics (:mod:`eligibility.semantics`), so the verdict shown here is the
+verdict the engine reached; the tests check that on random profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .catalogue import CatalogueView
+from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio
+from .report import Assumption, CitationOut, ConditionResult, Status
+from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
+from .schema import Citation, Compare, Condition, ParameterValue, Rule
+from .semantics import WORDS, Op, Truth, all_of, any_of, compare, compare_ratio, not_
+from .labels import value_label
+from .text import Text, bi
+
+
+def truth_of(spec: FactSpec, op: Op, fact_value: Any, required: Any) -> Truth:
+    """Whether ``fact op required`` holds for one known or unknown (None) value."""
+    if fact_value is None:
+        return None
+    if spec.kind is FactKind.ratio:
+        assert isinstance(fact_value, Ratio)
+        return compare_ratio(op, fact_value.num, fact_value.den, Decimal(required))
+    if spec.kind is FactKind.set:
+        hit = bool(fact_value & set(required))
+        return hit if op is Op.in_ else not hit
+    if spec.kind is FactKind.ordinal:
+        rank = spec.choices.index
+        if op in (Op.in_, Op.not_in):
+            return compare(op, fact_value, required)
+        return compare(op, rank(fact_value), rank(required))
+    if spec.kind is FactKind.number:
+        if op in (Op.in_, Op.not_in):
+            return compare(op, Decimal(fact_value), [Decimal(r) for r in required])
+        return compare(op, Decimal(fact_value), Decimal(required))
+    return compare(op, fact_value, required)
+
+
+def _status(t: Truth) -> Status:
+    return Status.unknown if t is None else Status.met if t else Status.not_met
+
+
+def _truth(status: Status) -> Truth:
+    return None if status is Status.unknown else status is Status.met
+
+
+def display(spec: FactSpec, value: Any) -> Any:
+    """A fact's value as shown in a report (ratios as percentages)."""
+    if value is None:
+        return None
+    if isinstance(value, Ratio):
+        pct = value.as_percent()
+        return None if pct is None else f"{pct.quantize(Decimal('0.01'))}%"
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value.normalize())
+    return value
+
+
+def display_required(spec: FactSpec, value: Any) -> Any:
+    if spec.kind is FactKind.ratio:
+        return f"{(Decimal(value) * 100).normalize():f}%"
+    if isinstance(value, list):
+        return [display_required(spec, v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value.normalize())
+    return value
+
+
+@dataclass
+class Explainer:
+    """Evaluates rules of one catalogue view for one profile's facts."""
+
+    view: CatalogueView
+    facts: dict[str, FactValue]
+
+    def __post_init__(self) -> None:
+        self.results: dict[str, ConditionResult] = {}
+
+    def citation(self, cit: Citation | None) -> CitationOut | None:
+        if cit is None:
+            return None
+        src = self.view.catalogue.sources[cit.source]
+        return CitationOut(
+            source=src.id, number=src.number, title=src.title, article=cit.article, url=src.url, certainty=src.certainty
+        )
+
+    def explain_rule(self, rule: Rule) -> ConditionResult:
+        """The evaluated condition tree of one rule (derived rules it names must come first)."""
+        result = self._node(resolve(rule.conditions, self.view))
+        self.results[rule.id] = result
+        return result
+
+    def _node(self, tree: Resolved) -> ConditionResult:
+        if isinstance(tree, Leaf):
+            return self._leaf(tree)
+        if isinstance(tree, Ref):
+            return self._ref(tree)
+        if isinstance(tree, Unavailable):
+            return ConditionResult(
+                kind="unavailable",
+                status=Status.not_met,
+                label=bi(f"参数 {tree.node.param} 在评估日无有效值", f"parameter {tree.node.param} has no value in force"),
+                fact=tree.node.fact,
+                parameter=tree.node.param,
+            )
+        if isinstance(tree, Negation):
+            child = self._node(tree.item)
+            return ConditionResult(
+                kind="not",
+                status=_status(not_(_truth(child.status))),
+                label=tree.node.label or bi("以下条件不成立", "the following does not hold"),
+                citation=self.citation(tree.node.cite),
+                children=[child],
+            )
+        if isinstance(tree, Some) and tree.node is None:
+            return self._tiered(tree)
+        children = [self._node(item) for item in tree.items]
+        truths = [_truth(c.status) for c in children]
+        if isinstance(tree, Every):
+            status = _status(all_of(truths))
+            default = bi("同时满足以下全部条件", "all of the following")
+            kind = "all"
+        else:
+            status = _status(any_of(truths))
+            default = bi("满足以下任一条件", "any of the following")
+            kind = "any"
+        node = tree.node
+        return ConditionResult(
+            kind=kind,  # type: ignore[arg-type]
+            status=status,
+            label=(node.label if node is not None else None) or default,
+            citation=self.citation(node.cite) if node is not None else None,
+            children=children,
+        )
+
+    def _ref(self, tree: Ref) -> ConditionResult:
+        rule = self.view.catalogue.rules[tree.rule]
+        inner = self.results.get(tree.rule)
+        if inner is None:  # not in force on this date
+            inner = ConditionResult(kind="all", status=Status.not_met, label=bi("未生效", "not in force"))
+        return ConditionResult(
+            kind="rule",
+            status=inner.status,
+            label=tree.node.label or rule.name,
+            rule=tree.rule,
+            citation=self.citation(tree.node.cite),
+            missing_fields=inner.missing_fields,
+            children=[inner],
+        )
+
+    def _leaf(self, leaf: Leaf) -> ConditionResult:
+        spec = FACTS[leaf.fact]
+        fv = self.facts[leaf.fact]
+        truth = truth_of(spec, leaf.op, fv.value, leaf.value)
+        node: Compare = leaf.node
+        return ConditionResult(
+            kind="compare",
+            status=_status(truth),
+            label=node.label if node.label and not leaf.band_key else self._leaf_label(spec, leaf),
+            fact=leaf.fact,
+            op=leaf.op.value,
+            required=display_required(spec, leaf.value),
+            actual=display(spec, fv.value),
+            unit=spec.unit,
+            missing_fields=list(fv.missing) if truth is None else [],
+            parameter=leaf.param,
+            citation=self.citation(node.cite or _first_citation(leaf.param_value)),
+        )
+
+    def _leaf_label(self, spec: FactSpec, leaf: Leaf) -> Text:
+        return leaf_label(spec, leaf.op, leaf.value)
+
+    def _tiered(self, tree: Some) -> ConditionResult:
+        """A tiered parameter's bands, shown as one comparison with the band that applies."""
+        children = [self._node(item) for item in tree.items]
+        status = _status(any_of(_truth(c.status) for c in children))
+        first = next(leaf for leaf in _leaves(tree) if not leaf.band_key)
+        spec = FACTS[first.fact]
+        key = self.view.catalogue.parameters[first.param or ""].key or ""
+        key_spec = FACTS[key]
+        band_leaf: Leaf | None = None
+        for item in tree.items:
+            if isinstance(item, Every):
+                keys = [x for x in item.items if isinstance(x, Leaf) and x.band_key]
+                if all(truth_of(key_spec, x.op, self.facts[key].value, x.value) for x in keys):
+                    band_leaf = next(x for x in item.items if isinstance(x, Leaf) and not x.band_key)
+        fv = self.facts[first.fact]
+        required: Any
+        band: Text | None = None
+        if band_leaf is not None:
+            required = display_required(spec, band_leaf.value)
+            lo, hi = band_leaf.band or (None, None)
+            band = _band_text(key_spec, lo, hi)
+        else:
+            values = [x.value for x in _leaves(tree) if not x.band_key]
+            required = sorted({display_required(spec, v) for v in values})
+        truth = _truth(status)
+        missing: list[str] = []
+        if truth is None:
+            missing = list(fv.missing) + list(self.facts[key].missing)
+        node = first.node
+        shown = band_leaf or first
+        return ConditionResult(
+            kind="compare",
+            status=status,
+            label=node.label or self._leaf_label(spec, shown),
+            fact=first.fact,
+            op=first.op.value,
+            required=required,
+            actual=display(spec, fv.value),
+            unit=spec.unit,
+            missing_fields=list(dict.fromkeys(missing)),
+            parameter=first.param,
+            band=band,
+            citation=self.citation(node.cite or _first_citation(first.param_value)),
+        )
+
+    def assumptions(self, rule: Rule) -> list[Assumption]:
+        """Parameter values the rule (and the derived rules it names) rests on that are not official."""
+        out: dict[str, Assumption] = {}
+        self._collect_assumptions(rule.conditions, out, set())
+        return [out[k] for k in sorted(out)]
+
+    def _collect_assumptions(self, cond: Condition, out: dict[str, Assumption], seen: set[str]) -> None:
+        from .schema import RuleRef, walk
+
+        for node in walk(cond):
+            if isinstance(node, RuleRef) and node.rule not in seen and node.rule in self.view.catalogue.rules:
+                seen.add(node.rule)
+                self._collect_assumptions(self.view.catalogue.rules[node.rule].conditions, out, seen)
+            if isinstance(node, Compare) and node.param:
+                value = self.view.values.get(node.param)
+                if value is None or value.certainty.value == "official":
+                    continue
+                param = self.view.catalogue.parameters[node.param]
+                shown = (
+                    ", ".join(f"≤{t.max}: {t.value}" if t.max is not None else f"others: {t.value}" for t in value.tiers)
+                    if value.tiers
+                    else str(display_required(FACTS[node.fact], value.value))
+                )
+                out[node.param] = Assumption(
+                    parameter=node.param,
+                    name=param.name,
+                    value=shown,
+                    certainty=value.certainty,
+                    note=value.note,
+                    citations=[c for c in (self.citation(x) for x in value.citations) if c is not None],
+                )
+
+
+def leaf_label(spec: FactSpec, op: Op, value: Any) -> Text:
+    """``fact op value`` in words: 上年度主营业务收入不低于 2000万元."""
+    req = display_required(spec, value)
+    return bi(
+        f"{spec.label.zh}{WORDS[op]['zh']} {value_label(req, 'zh', spec.enum, spec.unit)}",
+        f"{spec.label.en} {WORDS[op]['en']} {value_label(req, 'en', spec.enum, spec.unit)}",
+    )
+
+
+def relevant_missing(result: ConditionResult) -> list[str]:
+    """The unknown fields that still decide an undecided condition, in order, once each."""
+    out: list[str] = []
+
+    def visit(node: ConditionResult) -> None:
+        if node.status is not Status.unknown:
+            return
+        if node.kind == "compare":
+            out.extend(node.missing_fields)
+        for child in node.children:
+            visit(child)
+
+    visit(result)
+    return list(dict.fromkeys(out))
+
+
+def _leaves(tree: Resolved) -> list[Leaf]:
+    from .resolve import leaves
+
+    return leaves(tree)
+
+
+def _first_citation(value: ParameterValue | None) -> Citation | None:
+    return value.citations[0] if value is not None and value.citations else None
+
+
+def _money(v: Decimal) -> str:
+    if v >= 100_000_000 and v % 10_000_000 == 0:
+        return f"{(v / 100_000_000).normalize():f}亿"
+    if v >= 10_000 and v % 1_000 == 0:
+        return f"{(v / 10_000).normalize():f}万"
+    return f"{v:f}"
+
+
+def _band_text(key: FactSpec, lo: Decimal | None, hi: Decimal | None) -> Text:
+    unit = key.unit or ""
+    if lo is None and hi is not None:
+        return bi(f"{key.label.zh}不超过{_money(hi)}{unit}档", f"band: {key.label.en} up to {hi}")
+    if hi is None and lo is not None:
+        return bi(f"{key.label.zh}超过{_money(lo)}{unit}档", f"band: {key.label.en} above {lo}")
+    return bi(
+        f"{key.label.zh}{_money(lo or Decimal(0))}–{_money(hi or Decimal(0))}{unit}档",
+        f"band: {key.label.en} above {lo} up to {hi}",
+    )

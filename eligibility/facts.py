@@ -1,0 +1,421 @@
+"""Facts: the named values rule conditions compare, built from a profile on a date.
+
+Two kinds of fact exist, and rules refer to both by name:
+
+* **profile facts**, one per scalar field of :class:`EnterpriseProfile`, named by its
+  dotted path (``certifications.knowledge_value_grade``); derived from the model, so
+  a new profile field is a new fact with no code here;
+* **computed facts** (below): yearly figures picked for the date of evaluation,
+  three-year sums, ratios, whole years elapsed since a date.
+
+A fact is unknown (``None``) when an input it needs is unknown; the profile fields
+it was missing are recorded, so the report can name exactly what to fill in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum, StrEnum
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from .profile import (
+    EnterpriseProfile,
+    KnowledgeValueGrade,
+    RDInstitutionLevel,
+)
+from .text import Text, bi
+
+
+class FactKind(StrEnum):
+    number = "number"
+    ratio = "ratio"
+    bool = "bool"
+    enum = "enum"
+    ordinal = "ordinal"
+    set = "set"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """An exact ratio; compared by cross-multiplication, never as a float."""
+
+    num: Decimal
+    den: Decimal
+
+    def as_percent(self) -> Decimal | None:
+        return None if self.den == 0 else self.num * 100 / self.den
+
+
+@dataclass(frozen=True)
+class DateFlip:
+    """How a fact moves with time: it counts whole years since the date at ``path``."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    """What a fact is: its name, kind, label and how it is computed."""
+
+    name: str
+    kind: FactKind
+    label: Text
+    compute: Callable[[FactContext], Any]
+    unit: str | None = None
+    choices: tuple[str, ...] = ()
+    """Allowed values (enum, set), or ranks in ascending order (ordinal)."""
+    decimals: int = 0
+    """Decimal places the value may carry (staff counts: 2)."""
+    years_since: DateFlip | None = None
+    enum: type[Enum] | None = None
+    """The profile enum behind an enum, ordinal or set fact (for its value labels)."""
+
+
+@dataclass
+class FactContext:
+    """The profile and date a fact is computed for; records unknown inputs."""
+
+    profile: EnterpriseProfile
+    as_of: date
+    missing: list[str] = field(default_factory=list)
+
+    def get(self, path: str) -> Any:
+        """The profile value at a dotted path; records the path when it is unknown."""
+        value = _lookup(self.profile, path)
+        if value is None:
+            self.missing.append(path)
+        return value
+
+    def year_value(self, year: int, attr: str) -> Any:
+        """A figure of one fiscal year, recording ``financials[year].attr`` when unknown."""
+        fy = self.profile.year(year)
+        value = None if fy is None else getattr(fy, attr)
+        if value is None:
+            self.missing.append(f"financials[{year}].{attr}")
+        return value
+
+    @property
+    def last_year(self) -> int:
+        """The latest closed fiscal year on the date of evaluation."""
+        return self.as_of.year - 1
+
+    def window(self, years: int = 3) -> list[int]:
+        """The last ``years`` closed fiscal years, cut to those the enterprise existed in.
+
+        Needs the registration date; returns [] (and records it) when unknown.
+        """
+        reg = self.get("registration_date")
+        if reg is None:
+            return []
+        first = max(self.last_year - years + 1, reg.year)
+        return list(range(first, self.last_year + 1))
+
+
+def _lookup(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class FactValue:
+    """A fact's value for one profile and date, with the inputs it lacked."""
+
+    value: Any
+    missing: tuple[str, ...] = ()
+
+
+# --- Profile facts, derived from the model ---------------------------------------------
+
+ORDINALS: dict[type[Enum], tuple[str, ...]] = {
+    # Ascending. A grade that was never given ranks below every grade.
+    KnowledgeValueGrade: ("not_rated", "E", "D", "C", "B", "A"),
+    RDInstitutionLevel: ("none", "enterprise", "county", "municipal", "provincial", "national"),
+}
+
+
+def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+    """The type inside ``X | None`` and ``Annotated[X, ...]``, and the Annotated metadata."""
+    if get_origin(annotation) in (Union, UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            annotation = args[0]
+    if get_origin(annotation) is Annotated:
+        inner, *meta = get_args(annotation)
+        return inner, tuple(meta)
+    return annotation, ()
+
+
+def _profile_facts(model: type[BaseModel], prefix: str = "") -> Iterator[FactSpec]:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        annotation, meta = _unwrap(info.annotation)
+        meta = meta + tuple(info.metadata)
+        label = bi(info.title or path, path)
+        getter: Callable[[FactContext], Any] = lambda ctx, p=path: ctx.get(p)  # noqa: E731
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation.__name__ != "FiscalYear":
+                yield from _profile_facts(annotation, f"{path}.")
+        elif annotation is bool:
+            yield FactSpec(path, FactKind.bool, label, getter)
+        elif isinstance(annotation, type) and issubclass(annotation, Enum):
+            members = tuple(m.value for m in annotation)
+            if annotation in ORDINALS:
+                yield FactSpec(
+                    path, FactKind.ordinal, label, _enum_getter(path), choices=ORDINALS[annotation], enum=annotation
+                )
+            else:
+                yield FactSpec(path, FactKind.enum, label, _enum_getter(path), choices=members, enum=annotation)
+        elif get_origin(annotation) is list:
+            (item,) = get_args(annotation)
+            if isinstance(item, type) and issubclass(item, Enum):
+                members = tuple(m.value for m in item)
+                yield FactSpec(path, FactKind.set, label, _set_getter(path), choices=members, enum=item)
+        elif annotation is int:
+            yield FactSpec(path, FactKind.number, label, getter, unit=_unit(meta))
+        elif annotation is Decimal:
+            yield FactSpec(path, FactKind.number, label, getter, unit=_unit(meta), decimals=2)
+
+
+def _unit(meta: tuple[Any, ...]) -> str | None:
+    for m in meta:
+        extra = getattr(m, "json_schema_extra", None)
+        if isinstance(extra, dict) and "unit" in extra:
+            return str(extra["unit"])
+    return None
+
+
+def _enum_getter(path: str) -> Callable[[FactContext], Any]:
+    def get(ctx: FactContext) -> Any:
+        value = ctx.get(path)
+        return None if value is None else value.value
+
+    return get
+
+
+def _set_getter(path: str) -> Callable[[FactContext], Any]:
+    def get(ctx: FactContext) -> Any:
+        value = ctx.get(path)
+        return None if value is None else frozenset(v.value for v in value)
+
+    return get
+
+
+# --- Computed facts -------------------------------------------------------------------
+
+
+def _whole_years(since: date, on: date) -> int:
+    years = on.year - since.year
+    if (on.month, on.day) < (since.month, since.day):
+        years -= 1
+    return years
+
+
+def _years_since(path: str) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        since = ctx.get(path)
+        return None if since is None else _whole_years(since, ctx.as_of)
+
+    return compute
+
+
+def _last_year(attr: str) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        return ctx.year_value(ctx.last_year, attr)
+
+    return compute
+
+
+def _sum_over_window(ctx: FactContext, attr: str, years: int) -> Decimal | None:
+    window = ctx.window(years)
+    if not window:
+        return None
+    values = [ctx.year_value(y, attr) for y in window]
+    if any(v is None for v in values):
+        return None
+    return Decimal(sum(values))
+
+
+def _ratio_window(num_attr: str, den_attr: str, years: int) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        num = _sum_over_window(ctx, num_attr, years)
+        den = _sum_over_window(ctx, den_attr, years)
+        return None if num is None or den is None else Ratio(num, den)
+
+    return compute
+
+
+def _ratio_last_year(num_attr: str, den_attr: str) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        num = ctx.year_value(ctx.last_year, num_attr)
+        den = ctx.year_value(ctx.last_year, den_attr)
+        return None if num is None or den is None else Ratio(Decimal(num), Decimal(den))
+
+    return compute
+
+
+def _st_staff_share(ctx: FactContext) -> Any:
+    st = ctx.get("st_staff")
+    total = ctx.get("staff_total")
+    return None if st is None or total is None else Ratio(Decimal(st), Decimal(total))
+
+
+def _kxz_age(ctx: FactContext) -> Any:
+    year = ctx.get("certifications.kxz_registration_year")
+    return None if year is None else ctx.as_of.year - year
+
+
+def _revenue_growth_2y(ctx: FactContext) -> Any:
+    """Average yearly growth of operating revenue over the last two years, as a ratio.
+
+    ``((r1/r0) + (r2/r1)) / 2 - 1`` written as one exact fraction.
+    """
+    y2 = ctx.last_year
+    r0, r1, r2 = (ctx.year_value(y, "operating_revenue") for y in (y2 - 2, y2 - 1, y2))
+    if r0 is None or r1 is None or r2 is None:
+        return None
+    if r0 == 0 or r1 == 0:
+        return Ratio(Decimal(0), Decimal(0))
+    num = Decimal(r1 * r1 + r2 * r0 - 2 * r0 * r1)
+    return Ratio(num, Decimal(2 * r0 * r1))
+
+
+COMPUTED: tuple[FactSpec, ...] = (
+    FactSpec(
+        "years_since_registration",
+        FactKind.number,
+        bi("成立年限（整年）", "whole years since registration"),
+        _years_since("registration_date"),
+        unit="年",
+        years_since=DateFlip("registration_date"),
+    ),
+    FactSpec(
+        "hnte_certificate_age",
+        FactKind.number,
+        bi("高企证书已满年数", "whole years since the HNTE certificate was issued"),
+        _years_since("certifications.hnte_issue_date"),
+        unit="年",
+        years_since=DateFlip("certifications.hnte_issue_date"),
+    ),
+    FactSpec(
+        "years_since_founder_return",
+        FactKind.number,
+        bi("返乡已满年数", "whole years since the founder returned home"),
+        _years_since("founder.return_date"),
+        unit="年",
+        years_since=DateFlip("founder.return_date"),
+    ),
+    FactSpec(
+        "kxz_registration_age",
+        FactKind.number,
+        bi("科小入库编号距今年数", "years since the 科小 registration year"),
+        _kxz_age,
+        unit="年",
+    ),
+    FactSpec(
+        "as_of_month",
+        FactKind.number,
+        bi("评估日期所在月份", "month of the evaluation date"),
+        lambda ctx: ctx.as_of.month,
+        unit="月",
+    ),
+    FactSpec(
+        "revenue_last_year",
+        FactKind.number,
+        bi("上年度营业收入", "operating revenue, last fiscal year"),
+        _last_year("operating_revenue"),
+        unit="元",
+    ),
+    FactSpec(
+        "main_business_revenue_last_year",
+        FactKind.number,
+        bi("上年度主营业务收入", "main-business revenue, last fiscal year"),
+        _last_year("main_business_revenue"),
+        unit="元",
+    ),
+    FactSpec(
+        "total_assets_last_year",
+        FactKind.number,
+        bi("上年末资产总额", "total assets, end of last fiscal year"),
+        _last_year("total_assets"),
+        unit="元",
+    ),
+    FactSpec(
+        "rd_expense_last_year",
+        FactKind.number,
+        bi("上年度研发费用", "R&D expense, last fiscal year"),
+        _last_year("rd_expense"),
+        unit="元",
+    ),
+    FactSpec(
+        "net_profit_last_year",
+        FactKind.number,
+        bi("上年度净利润", "net profit, last fiscal year"),
+        _last_year("net_profit"),
+        unit="元",
+    ),
+    FactSpec(
+        "rd_intensity_3y",
+        FactKind.ratio,
+        bi("近三年研发费用占销售收入比例", "R&D expense / sales revenue, last three years"),
+        _ratio_window("rd_expense", "operating_revenue", 3),
+    ),
+    FactSpec(
+        "rd_domestic_share_3y",
+        FactKind.ratio,
+        bi("近三年境内研发费用占比", "domestic share of R&D expense, last three years"),
+        _ratio_window("rd_expense_domestic", "rd_expense", 3),
+    ),
+    FactSpec(
+        "rd_intensity_last_year",
+        FactKind.ratio,
+        bi("上年度研发费用占销售收入比例", "R&D expense / sales revenue, last fiscal year"),
+        _ratio_last_year("rd_expense", "operating_revenue"),
+    ),
+    FactSpec(
+        "rd_to_cost_last_year",
+        FactKind.ratio,
+        bi("上年度研发费用占成本费用总额比例", "R&D expense / total cost and expense, last fiscal year"),
+        _ratio_last_year("rd_expense", "total_cost_expense"),
+    ),
+    FactSpec(
+        "high_tech_revenue_share_last_year",
+        FactKind.ratio,
+        bi("上年度高新技术产品（服务）收入占比", "high-tech revenue share, last fiscal year"),
+        _ratio_last_year("high_tech_revenue", "operating_revenue"),
+    ),
+    FactSpec(
+        "st_staff_share",
+        FactKind.ratio,
+        bi("科技人员占职工总数比例", "S&T staff / total staff"),
+        _st_staff_share,
+    ),
+    FactSpec(
+        "revenue_growth_2y",
+        FactKind.ratio,
+        bi("近两年营业收入平均增长率", "average revenue growth, last two years"),
+        _revenue_growth_2y,
+    ),
+)
+
+FACTS: dict[str, FactSpec] = {
+    spec.name: spec for spec in (*_profile_facts(EnterpriseProfile), *COMPUTED)
+}
+"""Every fact a rule may name."""
+
+def compute_facts(profile: EnterpriseProfile, as_of: date, names: list[str]) -> dict[str, FactValue]:
+    """The named facts for ``profile`` on ``as_of``."""
+    out: dict[str, FactValue] = {}
+    for name in names:
+        ctx = FactContext(profile, as_of)
+        value = FACTS[name].compute(ctx)
+        out[name] = FactValue(value, tuple(dict.fromkeys(ctx.missing)) if value is None else ())
+    return out

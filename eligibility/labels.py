@@ -1,0 +1,172 @@
+"""Human labels for profile fields and enum values, in Chinese and English.
+
+Field labels come from the profile model's own titles (one source of truth); English
+labels are the field names, which are English already.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from .profile import (
+    EnterpriseProfile,
+    FiscalYear,
+    HighTechDomain,
+    IndustryChain,
+    KnowledgeValueGrade,
+    ListingStatus,
+    Ownership,
+    Park,
+    RDInstitutionLevel,
+    Sector,
+)
+from .text import Lang, Text, bi
+
+VALUE_LABELS: dict[type[Enum], dict[str, Text]] = {
+    Sector: {
+        "industry": bi("工业", "industry"),
+        "construction": bi("建筑业", "construction"),
+        "wholesale": bi("批发业", "wholesale"),
+        "retail": bi("零售业", "retail"),
+        "accommodation_catering": bi("住宿和餐饮业", "accommodation and catering"),
+        "real_estate_development": bi("房地产开发经营", "real-estate development"),
+        "services_group1": bi("交通运输、仓储邮政、信息技术服务、水利环境、卫生", "services group 1 (transport, IT, utilities, health)"),
+        "services_group2": bi("租赁和商务服务、科学研究和技术服务、教育、物业等", "services group 2 (business, R&D, education, property)"),
+        "services_group3": bi("居民服务、文化体育娱乐、社会工作", "services group 3 (residents, culture, social work)"),
+        "agriculture": bi("农林牧渔业", "agriculture"),
+        "other": bi("其他", "other"),
+    },
+    Park: {
+        "chengbei": bi("城北绿色低碳产业园", "Chengbei green low-carbon park"),
+        "yuling": bi("鱼岭产城融合园", "Yuling industry-city park"),
+        "dengping": bi("邓坪农产品加工园", "Dengping agricultural processing park"),
+        "tongjigou": bi("通济沟电子产业园", "Tongjigou electronics park"),
+        "baofeng": bi("宝丰卫浴汽配产业园", "Baofeng sanitary ware and auto parts park"),
+        "yishui": bi("溢水特色产品加工物流园", "Yishui specialty processing and logistics park"),
+        "outside": bi("园区外", "outside the parks"),
+    },
+    IndustryChain: {
+        "new_energy_battery": bi("新能源电池", "new-energy batteries"),
+        "photovoltaic": bi("光伏", "photovoltaics"),
+        "electrolytic_hydrogen": bi("电解氢", "electrolytic hydrogen"),
+        "electric_vehicle": bi("电动车整车及配套", "electric vehicles and parts"),
+        "enamelled_wire_motor_appliance": bi("漆包线、电机及生活电器", "enamelled wire, motors and appliances"),
+        "automotive_electronics": bi("汽车电子、电控及底盘", "automotive electronics, controls and chassis"),
+        "smart_terminal": bi("智能终端", "smart terminals"),
+        "agricultural_processing": bi("农产品加工", "agricultural processing"),
+        "sanitary_ware": bi("卫浴", "sanitary ware"),
+        "other": bi("其他", "other"),
+    },
+    HighTechDomain: {
+        "electronic_information": bi("电子信息", "electronic information"),
+        "biology_medicine": bi("生物与新医药", "biology and new medicine"),
+        "aerospace": bi("航空航天", "aerospace"),
+        "new_materials": bi("新材料", "new materials"),
+        "high_tech_services": bi("高技术服务", "high-tech services"),
+        "new_energy_energy_saving": bi("新能源与节能", "new energy and energy saving"),
+        "resources_environment": bi("资源与环境", "resources and environment"),
+        "advanced_manufacturing": bi("先进制造与自动化", "advanced manufacturing and automation"),
+        "none": bi("不属于上述领域", "none of these"),
+    },
+    KnowledgeValueGrade: {
+        **{g: bi(f"{g}级", g) for g in "ABCDE"},
+        "not_rated": bi("未评价", "not rated"),
+    },
+    RDInstitutionLevel: {
+        "none": bi("无研发机构", "none"),
+        "enterprise": bi("企业自建", "enterprise-level"),
+        "county": bi("县级", "county-level"),
+        "municipal": bi("市级", "municipal"),
+        "provincial": bi("省级", "provincial"),
+        "national": bi("国家级", "national"),
+    },
+    ListingStatus: {
+        "none": bi("未挂牌上市", "not listed"),
+        "regional_equity": bi("区域性股权市场挂牌", "regional equity market"),
+        "neeq": bi("新三板挂牌", "NEEQ"),
+        "main_board": bi("沪深主板上市", "main board"),
+        "chinext": bi("创业板上市", "ChiNext"),
+        "star": bi("科创板上市", "STAR market"),
+        "bse": bi("北交所上市", "Beijing Stock Exchange"),
+    },
+    Ownership: {
+        "private": bi("民营", "private"),
+        "state_owned": bi("国有", "state-owned"),
+        "mixed": bi("混合所有制", "mixed"),
+        "foreign": bi("外资", "foreign"),
+    },
+}
+
+def money(amount: Any, lang: Lang = "zh") -> str:
+    """Yuan as a reader says them: 20000000 -> 2000万元 (exact; never rounded)."""
+    v = Decimal(str(amount))
+    if lang == "en":
+        return f"{v:,f} yuan"
+    for unit, size in (("亿", 100_000_000), ("万", 10_000)):
+        if abs(v) >= size:
+            q = (v / size).normalize()
+            if q == q.quantize(Decimal("0.0001")):
+                return f"{q:f}{unit}元"
+    return f"{v:f}元"
+
+
+def value_label(value: Any, lang: Lang = "zh", enum: type[Enum] | None = None, unit: str | None = None) -> str:
+    """A value as a reader sees it: enum codes become labels, booleans 是/否, yuan 万/亿元."""
+    if value is None:
+        return "未填写" if lang == "zh" else "not given"
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
+    if isinstance(value, list):
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(value_label(v, lang, enum, unit) for v in value)
+    if isinstance(value, Enum):
+        enum, value = type(value), value.value
+    if isinstance(value, str) and enum is not None and value in VALUE_LABELS.get(enum, {}):
+        return VALUE_LABELS[enum][value](lang)
+    if unit == "元" and isinstance(value, int | Decimal) or unit == "元" and _is_number(value):
+        return money(value, lang)
+    return f"{value}{unit or ''}" if unit and lang == "zh" else f"{value}{(' ' + unit) if unit else ''}"
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        Decimal(str(value))
+    except ArithmeticError:
+        return False
+    return not isinstance(value, bool)
+
+
+_INDEXED = re.compile(r"^financials\[(\d+)\]\.(\w+)$")
+
+
+def field_label(path: str, lang: Lang = "zh") -> str:
+    """A profile field path as a reader sees it: ``financials[2025].rd_expense`` -> 2025年度研发费用."""
+    m = _INDEXED.match(path)
+    if m:
+        year, attr = m.groups()
+        info = FiscalYear.model_fields.get(attr)
+        title = info.title if info and info.title else attr
+        return f"{year}年度{title}" if lang == "zh" else f"{attr} ({year})"
+    if lang == "en":
+        return path
+    model: type[BaseModel] = EnterpriseProfile
+    titles = []
+    for part in path.split("."):
+        info = model.model_fields.get(part)
+        if info is None:
+            return path
+        titles.append(info.title or part)
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+    return titles[-1] if titles else path
+
+
+def field_title(path: str) -> str:
+    """The Chinese title of a field, for prompts."""
+    return field_label(path, "zh")

@@ -1,0 +1,171 @@
+"""Reports as text: plain text for terminals and Markdown an enterprise can print or send."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .facts import FACTS
+from .labels import field_label, value_label
+from .report import ConditionResult, Report, Status, SupportResult, Verdict
+from .schema import Certainty
+from .text import Lang
+
+VERDICT_TITLE: dict[Verdict, dict[str, str]] = {
+    Verdict.eligible: {"zh": "可以申报", "en": "Eligible"},
+    Verdict.needs_information: {"zh": "需补充信息", "en": "Needs information"},
+    Verdict.not_eligible: {"zh": "暂不符合", "en": "Not eligible"},
+}
+VERDICT_ORDER = (Verdict.eligible, Verdict.needs_information, Verdict.not_eligible)
+MARK = {Status.met: "✓", Status.not_met: "✗", Status.unknown: "?"}
+CERTAINTY: dict[Certainty, dict[str, str]] = {
+    Certainty.official: {"zh": "官方文本", "en": "official text"},
+    Certainty.third_party: {"zh": "第三方转载的官方文本，待核对原件", "en": "third-party copy of an official text"},
+    Certainty.assumption: {"zh": "假设，待官方确认", "en": "assumption awaiting confirmation"},
+}
+
+
+def t(zh: str, en: str, lang: Lang) -> str:
+    return en if lang == "en" else zh
+
+
+def condition_line(node: ConditionResult, lang: Lang) -> str:
+    """One condition in words: its label, the enterprise's value and the requirement."""
+    text = node.label(lang)
+    if node.kind == "compare":
+        spec = FACTS.get(node.fact or "")
+        actual = value_label(node.actual, lang, spec.enum if spec else None, node.unit)
+        extra = [t(f"现为 {actual}", f"now {actual}", lang)]
+        if node.band is not None:
+            extra.append(node.band(lang))
+        if node.citation is not None:
+            cite = node.citation.number or node.citation.title
+            extra.append(f"{cite} {node.citation.article or ''}".strip())
+        text += t(f"（{'；'.join(extra)}）", f" ({'; '.join(extra)})", lang)
+    for gap in node.gaps:
+        text += t(f" → {gap.change.zh}", f" -> {gap.change.en}", lang)
+    return text
+
+
+def shown_children(node: ConditionResult) -> list[ConditionResult]:
+    """The children worth showing: a met any-of shows the branches that met it; a failed
+    branch of an any-of shows only what failed in it."""
+    children = node.children
+    if node.kind == "rule" and len(children) == 1:
+        children = children[0].children or children
+    if node.kind == "any" and node.status is Status.met:
+        return [c for c in children if c.status is Status.met]
+    return children
+
+
+def condition_lines(node: ConditionResult, lang: Lang, depth: int = 0, failed_only: bool = False) -> Iterator[str]:
+    """The condition tree, one line per node, indented, with ✓ ✗ ? marks."""
+    yield f"{'  ' * depth}{MARK[node.status]} {condition_line(node, lang)}"
+    children = shown_children(node)
+    if failed_only:
+        children = [c for c in children if c.status is not Status.met]
+    for child in children:
+        yield from condition_lines(child, lang, depth + 1, node.kind == "any" and node.status is not Status.met)
+
+
+def _missing(s: SupportResult, lang: Lang) -> str:
+    return t("、", ", ", lang).join(field_label(f, lang) for f in s.missing_fields)
+
+
+def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
+    yield f"■ {s.name(lang)}  [{s.id}]"
+    if s.benefit:
+        yield t(f"  支持内容：{s.benefit.zh}", f"  What it gives: {s.benefit.en}", lang)
+    if s.department:
+        yield t(f"  受理部门：{s.department.zh}", f"  Handled by: {s.department.en}", lang)
+    if s.missing_fields:
+        yield t(f"  需补充：{_missing(s, lang)}", f"  Please provide: {_missing(s, lang)}", lang)
+    if s.gaps:
+        for gap in s.gaps:
+            yield t(f"  差距：{gap.change.zh}", f"  Gap: {gap.change.en}", lang)
+    if s.changes_on:
+        yield t(f"  结论将于 {s.changes_on.isoformat()} 起变化", f"  The verdict changes on {s.changes_on.isoformat()}", lang)
+    yield t("  条件：", "  Conditions:", lang)
+    for line in condition_lines(s.explanation, lang, 2):
+        yield line
+    if s.verdict is Verdict.eligible and s.materials:
+        yield t("  申报材料：", "  Materials:", lang)
+        for m in s.materials:
+            yield f"    - {m(lang)}"
+    for a in s.assumptions:
+        yield t(
+            f"  ⚠ 依据参数「{a.name.zh}」= {a.value}（{CERTAINTY[a.certainty]['zh']}）",
+            f"  ! rests on '{a.name.en}' = {a.value} ({CERTAINTY[a.certainty]['en']})",
+            lang,
+        )
+    for c in s.citations:
+        yield t(
+            f"  依据：{c.number or ''}《{c.title}》{c.article or ''}",
+            f"  Source: {c.number or ''} {c.title} {c.article or ''}".rstrip(),
+            lang,
+        )
+
+
+def to_text(report: Report, lang: Lang = "zh") -> str:
+    """The report as plain text, grouped by verdict."""
+    lines = [
+        t(
+            f"企业：{report.enterprise}  统一社会信用代码：{report.uscc or '未填写'}",
+            f"Enterprise: {report.enterprise}  USCC: {report.uscc or 'not given'}",
+            lang,
+        ),
+        t(
+            f"评估日期：{report.as_of.isoformat()}  政策目录：{report.catalogue}（{report.catalogue_version}）",
+            f"As of: {report.as_of.isoformat()}  Catalogue version {report.catalogue_version}",
+            lang,
+        ),
+    ]
+    for verdict in VERDICT_ORDER:
+        group = report.by_verdict(verdict)
+        lines.append("")
+        lines.append(f"== {VERDICT_TITLE[verdict][lang]} ({len(group)}) ==")
+        for s in group:
+            lines.extend(support_lines(s, lang))
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_markdown(report: Report, lang: Lang = "zh") -> str:
+    """The report as Markdown: a summary table, then each support with its reasons."""
+    out = [
+        t(f"# 政策匹配报告：{report.enterprise}", f"# Policy eligibility report: {report.enterprise}", lang),
+        "",
+        t(
+            f"- 统一社会信用代码：{report.uscc or '未填写'}\n- 评估日期：{report.as_of.isoformat()}\n- 政策目录：{report.catalogue}（版本 {report.catalogue_version}）",
+            f"- USCC: {report.uscc or 'not given'}\n- As of: {report.as_of.isoformat()}\n- Catalogue version: {report.catalogue_version}",
+            lang,
+        ),
+        "",
+        t("| 政策 | 结论 | 受理部门 |", "| Support | Verdict | Department |", lang),
+        "|---|---|---|",
+    ]
+    for verdict in VERDICT_ORDER:
+        for s in report.by_verdict(verdict):
+            dept = s.department(lang) if s.department else ""
+            out.append(f"| {s.name(lang)} | {VERDICT_TITLE[verdict][lang]} | {dept} |")
+    for verdict in VERDICT_ORDER:
+        group = report.by_verdict(verdict)
+        if not group:
+            continue
+        out += ["", f"## {VERDICT_TITLE[verdict][lang]}"]
+        for s in group:
+            out += ["", f"### {s.name(lang)}", ""]
+            for line in list(support_lines(s, lang))[1:]:
+                stripped = line.strip()
+                indent = (len(line) - len(line.lstrip())) // 2
+                out.append(f"{'  ' * max(indent - 1, 0)}- {stripped}")
+    assumed = any(s.assumptions for s in report.supports)
+    if assumed:
+        out += [
+            "",
+            t(
+                "> 注：标有 ⚠ 的结论依据第三方转载文本或待确认的假设，申报前请向受理部门核实。",
+                "> Note: verdicts marked ! rest on third-party copies or assumptions; confirm with the department before applying.",
+                lang,
+            ),
+        ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,135 @@
+"""The report: verdicts and their reasons, as data (Pydantic models, JSON-serialisable)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .schema import Category, Certainty
+from .text import Text
+
+
+class Verdict(StrEnum):
+    eligible = "eligible"
+    not_eligible = "not_eligible"
+    needs_information = "needs_information"
+
+
+class Status(StrEnum):
+    """A condition's status: met, not met, or unknown (depends on missing information)."""
+
+    met = "met"
+    not_met = "not_met"
+    unknown = "unknown"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CitationOut(_Out):
+    source: str
+    number: str | None = None
+    title: str
+    article: str | None = None
+    url: str | None = None
+    certainty: Certainty
+
+
+class Assumption(_Out):
+    """A parameter value a verdict rests on, and how sure it is."""
+
+    parameter: str
+    name: Text
+    value: str
+    certainty: Certainty
+    note: str | None = None
+    citations: list[CitationOut] = Field(default_factory=list)
+
+
+class Gap(_Out):
+    """What would have to change for a condition to be met (see :mod:`eligibility.gaps`)."""
+
+    field: str
+    change: Text
+    reachable: bool = True
+    amount: str | None = None
+
+
+class ConditionResult(_Out):
+    """One node of a rule's condition, evaluated."""
+
+    kind: Literal["all", "any", "not", "rule", "compare", "unavailable"]
+    status: Status
+    label: Text
+    fact: str | None = None
+    op: str | None = None
+    required: Any = None
+    """The value compared with (display form: "4%", "C", 20000000)."""
+    actual: Any = None
+    """The enterprise's value (display form), None when unknown."""
+    unit: str | None = None
+    missing_fields: list[str] = Field(default_factory=list)
+    parameter: str | None = None
+    band: Text | None = None
+    citation: CitationOut | None = None
+    rule: str | None = None
+    children: list[ConditionResult] = Field(default_factory=list)
+    gaps: list[Gap] = Field(default_factory=list)
+
+
+class SupportResult(_Out):
+    """The verdict on one support (or derived classification), with its reasons."""
+
+    id: str
+    kind: Literal["support", "derived"]
+    category: Category
+    name: Text
+    verdict: Verdict
+    summary: Text | None = None
+    benefit: Text | None = None
+    materials: list[Text] = Field(default_factory=list)
+    department: Text | None = None
+    citations: list[CitationOut] = Field(default_factory=list)
+    missing_fields: list[str] = Field(
+        default_factory=list, description="profile fields whose values decide a 'needs information' verdict"
+    )
+    assumptions: list[Assumption] = Field(
+        default_factory=list, description="parameter values used that are not read in an official text"
+    )
+    gaps: list[Gap] = Field(default_factory=list)
+    changes_on: date | None = Field(None, description="date on which the verdict flips by time alone")
+    explanation: ConditionResult
+    note: Text | None = None
+
+
+class Report(_Out):
+    """The result of checking one enterprise against the catalogue on one date."""
+
+    enterprise: str
+    uscc: str | None = None
+    as_of: date
+    catalogue: str
+    catalogue_version: str
+    supports: list[SupportResult]
+    """Every support in force, ordered by category then id."""
+    derived: list[SupportResult]
+    """Derived classifications (规上, 高企 criteria...), ordered by id."""
+
+    def by_verdict(self, verdict: Verdict) -> list[SupportResult]:
+        """The supports with one verdict, in report order."""
+        return [s for s in self.supports if s.verdict is verdict]
+
+    def support(self, support_id: str) -> SupportResult:
+        """One support's result, by id (KeyError if absent)."""
+        for s in (*self.supports, *self.derived):
+            if s.id == support_id:
+                return s
+        raise KeyError(support_id)
+
+    def verdicts(self) -> dict[str, Verdict]:
+        """Support and derived rule id -> verdict."""
+        return {s.id: s.verdict for s in (*self.supports, *self.derived)}

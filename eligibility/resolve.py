@@ -1,0 +1,117 @@
+"""Conditions with their parameters resolved for one date.
+
+A rule's condition names parameters; on a given date each parameter has one value in
+force. Resolution replaces each parameter by that value and expands a tiered
+parameter into its bands, giving a tree of plain comparisons. The durable-rules
+compiler and the explanation both work on this same resolved tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .catalogue import CatalogueView
+from .schema import All, AnyOf, Compare, Condition, Not, ParameterValue, RuleRef
+from .semantics import Op
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """``fact op value``, with where the value came from."""
+
+    fact: str
+    op: Op
+    value: Any
+    node: Compare
+    param: str | None = None
+    param_value: ParameterValue | None = None
+    band: tuple[Decimal | None, Decimal | None] | None = None
+    """For a tier's comparison: the (exclusive lower, inclusive upper) bounds of its band."""
+    band_key: bool = False
+    """True for the comparisons that select a tier's band (key > lower, key <= upper)."""
+
+
+@dataclass(frozen=True)
+class Ref:
+    rule: str
+    node: RuleRef
+
+
+@dataclass(frozen=True)
+class Every:
+    items: tuple[Resolved, ...]
+    node: Condition | None
+
+
+@dataclass(frozen=True)
+class Some:
+    items: tuple[Resolved, ...]
+    node: Condition | None
+
+
+@dataclass(frozen=True)
+class Negation:
+    item: Resolved
+    node: Not
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A comparison whose parameter has no value in force on the date: never met."""
+
+    node: Compare
+
+
+Resolved = Leaf | Ref | Every | Some | Negation | Unavailable
+
+
+def resolve(cond: Condition, view: CatalogueView) -> Resolved:
+    """The resolved tree of ``cond`` on ``view``'s date."""
+    if isinstance(cond, All):
+        return Every(tuple(resolve(c, view) for c in cond.all), cond)
+    if isinstance(cond, AnyOf):
+        return Some(tuple(resolve(c, view) for c in cond.any), cond)
+    if isinstance(cond, Not):
+        return Negation(resolve(cond.not_, view), cond)
+    if isinstance(cond, RuleRef):
+        return Ref(cond.rule, cond)
+    if cond.param is None:
+        return Leaf(cond.fact, cond.op, cond.value, cond)
+    value = view.values.get(cond.param)
+    if value is None:
+        return Unavailable(cond)
+    if value.tiers is None:
+        return Leaf(cond.fact, cond.op, value.value, cond, cond.param, value)
+    key = view.catalogue.parameters[cond.param].key
+    assert key is not None
+    branches: list[Resolved] = []
+    lower: Decimal | None = None
+    for tier in value.tiers:
+        band: list[Resolved] = []
+        if lower is not None:
+            band.append(Leaf(key, Op.gt, lower, cond, cond.param, value, (lower, tier.max), True))
+        if tier.max is not None:
+            band.append(Leaf(key, Op.le, tier.max, cond, cond.param, value, (lower, tier.max), True))
+        band.append(Leaf(cond.fact, cond.op, tier.value, cond, cond.param, value, (lower, tier.max)))
+        branches.append(Every(tuple(band), None))
+        lower = tier.max
+    # Meeting the strictest tier meets every tier, so the band need not be known.
+    values = [t.value for t in value.tiers]
+    if cond.op in (Op.ge, Op.gt):
+        branches.append(Leaf(cond.fact, cond.op, max(values), cond, cond.param, value))
+    elif cond.op in (Op.le, Op.lt):
+        branches.append(Leaf(cond.fact, cond.op, min(values), cond, cond.param, value))
+    return Some(tuple(branches), None)
+
+
+def leaves(tree: Resolved) -> list[Leaf]:
+    """Every comparison in a resolved tree."""
+    if isinstance(tree, Leaf):
+        return [tree]
+    if isinstance(tree, Every | Some):
+        return [leaf for item in tree.items for leaf in leaves(item)]
+    if isinstance(tree, Negation):
+        return leaves(tree.item)
+    return []

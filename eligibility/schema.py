@@ -1,0 +1,324 @@
+"""The schema of the rule data under ``rules/``: what a rule author may write.
+
+Files (YAML, validated on load, never executed):
+
+* ``rules/catalogue.yaml``: the catalogue's name and version;
+* ``rules/sources.yaml``: the documents rules cite (number, title, URL);
+* ``rules/parameters/*.yaml``: dated parameters (thresholds, tiers), each value with its
+  effective period, citation and how sure it is;
+* ``rules/derived/*.yaml`` and ``rules/supports/*.yaml``: one rule per file.
+
+A condition is a tree::
+
+    all: [cond, ...]          every one holds
+    any: [cond, ...]          at least one holds
+    not: cond                 it does not hold
+    rule: ID                  the derived rule ID holds
+    fact: NAME                a comparison of a fact with a value or a parameter:
+    op: ">="                    >= > <= < == != in "not in"
+    value: 3 | "5%" | [A, B]  or  param: PARAM_ID
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from .semantics import Op
+from .text import Text
+
+Scalar = Union[bool, Decimal, str]
+
+
+def to_scalar(value: Any) -> Any:
+    """Rule values as exact Python values: "5%" -> Decimal("0.05"), 0.1 -> Decimal("0.1")."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return Decimal(value.strip()[:-1]) / 100
+        except InvalidOperation:
+            raise ValueError(f"not a percentage: {value!r}") from None
+    if isinstance(value, list):
+        return [to_scalar(v) for v in value]
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Certainty(StrEnum):
+    """How sure a value is (shown in reports next to every verdict that rests on it)."""
+
+    official = "official"
+    """Read in an official text (government or exchange site)."""
+    third_party = "third_party"
+    """A third-party copy of an official text."""
+    assumption = "assumption"
+    """An assumption awaiting confirmation from an official source."""
+
+
+class Category(StrEnum):
+    listing = "listing"
+    financing = "financing"
+    rd_institution = "rd_institution"
+    platform = "platform"
+    cultivation = "cultivation"
+    talent = "talent"
+    cooperation = "cooperation"
+    park = "park"
+    classification = "classification"
+
+
+class Citation(_Strict):
+    """Where a rule or value comes from: a source document and its clause."""
+
+    source: str = Field(description="id of a document in sources.yaml")
+    article: str | None = Field(None, description="article or clause, e.g. 第十一条第（五）项")
+    note: str | None = None
+
+
+class Source(_Strict):
+    """A document rules cite."""
+
+    id: str
+    number: str | None = Field(None, description="document number (文号), e.g. 国科发火〔2016〕32号")
+    title: str
+    issuer: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    certainty: Certainty = Field(description="how the text was obtained")
+
+
+class Period(_Strict):
+    """An effective period: from ``from`` (inclusive) to ``to`` (inclusive), open if absent."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"period ends ({self.to}) before it starts ({self.from_})")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class Tier(_Strict):
+    """One band of a tiered parameter: applies while the key is at most ``max`` (inclusive)."""
+
+    max: Decimal | None = Field(None, description="upper bound of the band, inclusive; absent for the last band")
+    value: Decimal
+
+    @field_validator("max", "value", mode="before")
+    @classmethod
+    def _exact(cls, v: Any) -> Any:
+        return to_scalar(v)
+
+
+class ParameterValue(Period):
+    """A parameter's value in one effective period."""
+
+    value: Any = None
+    tiers: list[Tier] | None = None
+    certainty: Certainty
+    citations: list[Citation] = Field(min_length=1)
+    note: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _exact(cls, v: Any) -> Any:
+        return to_scalar(v)
+
+    @model_validator(mode="after")
+    def _one_of_value_or_tiers(self) -> ParameterValue:
+        if (self.value is None) == (self.tiers is None):
+            raise ValueError("give exactly one of 'value' or 'tiers'")
+        if self.tiers is not None:
+            if not self.tiers:
+                raise ValueError("'tiers' must not be empty")
+            if self.tiers[-1].max is not None:
+                raise ValueError("the last tier must have no 'max' (it covers everything above)")
+            bounds = [t.max for t in self.tiers[:-1]]
+            if any(b is None for b in bounds) or bounds != sorted(bounds):  # type: ignore[type-var]
+                raise ValueError("tier bounds ('max') must be given and ascending")
+        return self
+
+
+class Parameter(_Strict):
+    """A named, dated threshold with its legal source."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+    name: Text
+    unit: str | None = None
+    key: str | None = Field(None, description="for a tiered parameter: the fact that selects the band")
+    note: Text | None = None
+    values: list[ParameterValue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _tiers_need_key(self) -> Parameter:
+        tiered = [v.tiers is not None for v in self.values]
+        if any(tiered) and not all(tiered):
+            raise ValueError("either every value of a parameter is tiered or none is")
+        if all(tiered) and self.key is None:
+            raise ValueError("a tiered parameter needs 'key': the fact that selects its band")
+        if not any(tiered) and self.key is not None:
+            raise ValueError("'key' is only for tiered parameters")
+        return self
+
+    def value_on(self, day: dt.date) -> ParameterValue | None:
+        """The value in force on ``day``, or None."""
+        for v in self.values:
+            if v.covers(day):
+                return v
+        return None
+
+
+class ParameterFile(_Strict):
+    parameters: list[Parameter] = Field(min_length=1)
+
+
+class SourceFile(_Strict):
+    sources: list[Source] = Field(min_length=1)
+
+
+class CatalogueInfo(_Strict):
+    name: Text
+    version: str
+
+
+# --- Conditions ---------------------------------------------------------------------
+
+
+class _Node(_Strict):
+    label: Text | None = Field(None, description="how the condition reads in an explanation")
+    cite: Citation | None = None
+
+
+class Compare(_Node):
+    """``fact op value`` or ``fact op param``."""
+
+    fact: str
+    op: Op
+    value: Any = None
+    param: str | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _exact(cls, v: Any) -> Any:
+        return to_scalar(v)
+
+    @model_validator(mode="after")
+    def _value_or_param(self) -> Compare:
+        if (self.value is None) == (self.param is None):
+            raise ValueError("a comparison needs exactly one of 'value' or 'param'")
+        if self.op in (Op.in_, Op.not_in) and self.value is not None and not isinstance(self.value, list):
+            raise ValueError(f"'{self.op.value}' needs a list of values")
+        if self.op not in (Op.in_, Op.not_in) and isinstance(self.value, list):
+            raise ValueError(f"'{self.op.value}' compares with one value, not a list (use 'in')")
+        return self
+
+
+class RuleRef(_Node):
+    """The derived rule ``rule`` holds."""
+
+    rule: str
+
+
+class All(_Node):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Node):
+    any: list[Condition] = Field(min_length=1)
+
+
+class Not(_Node):
+    not_: Condition = Field(alias="not")
+
+
+def _condition_tag(v: Any) -> str | None:
+    if isinstance(v, dict):
+        for key in ("all", "any", "not", "rule", "fact"):
+            if key in v:
+                return key
+        return None
+    return {All: "all", AnyOf: "any", Not: "not", RuleRef: "rule", Compare: "fact"}.get(type(v))
+
+
+Condition = Annotated[
+    Union[
+        Annotated[All, Tag("all")],
+        Annotated[AnyOf, Tag("any")],
+        Annotated[Not, Tag("not")],
+        Annotated[RuleRef, Tag("rule")],
+        Annotated[Compare, Tag("fact")],
+    ],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition",
+        custom_error_message="a condition needs one of the keys all, any, not, rule, fact",
+    ),
+]
+
+All.model_rebuild()
+AnyOf.model_rebuild()
+Not.model_rebuild()
+
+
+class Rule(_Strict):
+    """One support (or one derived classification) and the conditions for it."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    kind: Literal["support", "derived"]
+    category: Category
+    name: Text
+    summary: Text | None = None
+    benefit: Text | None = Field(None, description="what the support gives (required for supports)")
+    materials: list[Text] = Field(default_factory=list, description="what to prepare")
+    department: Text | None = Field(None, description="who handles it (required for supports)")
+    effective: Period
+    citations: list[Citation] = Field(min_length=1)
+    conditions: Condition
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _support_fields(self) -> Rule:
+        if self.kind == "support":
+            missing = [f for f in ("benefit", "department") if getattr(self, f) is None]
+            if missing:
+                raise ValueError(f"a support needs {', '.join(missing)}")
+        return self
+
+
+def walk(cond: Condition) -> list[Condition]:
+    """Every node of a condition tree, depth first, the root first."""
+    out: list[Condition] = [cond]
+    if isinstance(cond, All):
+        for c in cond.all:
+            out += walk(c)
+    elif isinstance(cond, AnyOf):
+        for c in cond.any:
+            out += walk(c)
+    elif isinstance(cond, Not):
+        out += walk(cond.not_)
+    return out

@@ -1,0 +1,123 @@
+"""What a condition means: the one definition every consumer uses.
+
+The durable-rules compiler, the explanation and the gap analysis all take the meaning
+of an operator and of three-valued logic from here, so the verdict the engine reaches
+and the one the explanation shows cannot drift apart.
+
+Three-valued logic (Kleene): ``True`` met, ``False`` not met, ``None`` unknown.
+``unknown AND false`` is false; ``unknown OR true`` is true; ``NOT unknown`` is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+Truth = bool | None
+
+
+class Op(StrEnum):
+    """Comparison operators a rule may use, spelled as rule authors write them."""
+
+    ge = ">="
+    gt = ">"
+    le = "<="
+    lt = "<"
+    eq = "=="
+    ne = "!="
+    in_ = "in"
+    not_in = "not in"
+
+
+NEGATION: dict[Op, Op] = {
+    Op.ge: Op.lt,
+    Op.gt: Op.le,
+    Op.le: Op.gt,
+    Op.lt: Op.ge,
+    Op.eq: Op.ne,
+    Op.ne: Op.eq,
+    Op.in_: Op.not_in,
+    Op.not_in: Op.in_,
+}
+
+ORDER_OPS = frozenset({Op.ge, Op.gt, Op.le, Op.lt})
+SET_OPS = frozenset({Op.in_, Op.not_in})
+
+DURABLE_OP: dict[Op, str] = {
+    Op.ge: "$gte",
+    Op.gt: "$gt",
+    Op.le: "$lte",
+    Op.lt: "$lt",
+    Op.eq: "$eq",
+    Op.ne: "$neq",
+}
+
+WORDS: dict[Op, dict[str, str]] = {
+    Op.ge: {"zh": "不低于", "en": "at least"},
+    Op.gt: {"zh": "高于", "en": "more than"},
+    Op.le: {"zh": "不高于", "en": "at most"},
+    Op.lt: {"zh": "低于", "en": "less than"},
+    Op.eq: {"zh": "为", "en": "equal to"},
+    Op.ne: {"zh": "不为", "en": "not"},
+    Op.in_: {"zh": "属于", "en": "one of"},
+    Op.not_in: {"zh": "不属于", "en": "none of"},
+}
+"""How each operator reads in a sentence (以上/不低于 include the bound; 超过/低于 exclude it)."""
+
+
+def compare(op: Op, left: Any, right: Any) -> bool:
+    """``left op right`` on known values (numbers exact: Decimal or int, never float)."""
+    if op is Op.ge:
+        return left >= right
+    if op is Op.gt:
+        return left > right
+    if op is Op.le:
+        return left <= right
+    if op is Op.lt:
+        return left < right
+    if op is Op.eq:
+        return left == right
+    if op is Op.ne:
+        return left != right
+    if op is Op.in_:
+        return left in right
+    return left not in right
+
+
+def compare_ratio(op: Op, numerator: Decimal, denominator: Decimal, threshold: Decimal) -> bool:
+    """Whether ``numerator / denominator op threshold``, exactly, by cross-multiplying.
+
+    A ratio over a zero denominator is undefined, so no comparison with it is met.
+    """
+    if denominator == 0:
+        return False
+    return compare(op, numerator, denominator * threshold)
+
+
+def all_of(values: Iterable[Truth]) -> Truth:
+    """Kleene AND: false if any is false, else unknown if any is unknown, else true."""
+    seen_unknown = False
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            seen_unknown = True
+    return None if seen_unknown else True
+
+
+def any_of(values: Iterable[Truth]) -> Truth:
+    """Kleene OR: true if any is true, else unknown if any is unknown, else false."""
+    seen_unknown = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            seen_unknown = True
+    return None if seen_unknown else False
+
+
+def not_(value: Truth) -> Truth:
+    """Kleene NOT."""
+    return None if value is None else not value

@@ -1,0 +1,30 @@
+"""Bilingual text: Chinese (the users' language, default) and English."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+class Text(BaseModel):
+    """A phrase in Chinese and English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    zh: str
+    en: str
+
+    def __call__(self, lang: Lang = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+def bi(zh: str, en: str) -> Text:
+    """Shorthand for a :class:`Text`."""
+    return Text(zh=zh, en=en)

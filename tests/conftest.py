@@ -1,0 +1,33 @@
+"""Shared fixtures: a fixed evaluation date and a profile builder."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eligibility import EnterpriseProfile, evaluate, load_catalogue
+
+AS_OF = date(2026, 11, 25)
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+RULES = ROOT / "rules"
+
+
+def make_profile(**fields: Any) -> EnterpriseProfile:
+    """A profile with only a name and the given fields (everything else unknown)."""
+    data: dict[str, Any] = {"name": "测试企业"}
+    data.update(fields)
+    return EnterpriseProfile.model_validate(data)
+
+
+def verdict(profile: EnterpriseProfile, support_id: str, as_of: date = AS_OF) -> str:
+    """The verdict on one support (or derived rule), as a string."""
+    return evaluate(profile, as_of=as_of, catalogue=RULES).support(support_id).verdict.value
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue(RULES)

@@ -1,0 +1,61 @@
+"""Evaluation on durable-rules is stateless, thread-safe and never leaks engine errors."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from eligibility import evaluate, load_profile
+from eligibility.compiler import compile_view, encode_facts
+from eligibility.engine import EngineRuleset
+from eligibility.facts import compute_facts
+
+from conftest import AS_OF, EXAMPLES, RULES, make_profile
+
+
+def test_a_profile_that_matches_no_rule_gets_a_report_not_an_exception():
+    report = evaluate(make_profile(), as_of=AS_OF, catalogue=RULES)
+    assert {s.verdict.value for s in report.supports} == {"needs_information"}
+
+
+def test_the_engine_reports_met_and_unmet_rules(catalogue):
+    view = catalogue.at(AS_OF)
+    ruleset = EngineRuleset(compile_view(view))
+    p = make_profile(founder={"is_returnee": False})
+    out = ruleset.run(encode_facts(compute_facts(p, AS_OF, ruleset.compiled.facts)))
+    assert out["returnee_entrepreneurship"] is False
+    assert "tech_innovation_board_listing" not in out
+
+
+def test_one_evaluation_leaves_nothing_behind_for_the_next(catalogue):
+    eligible = make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": "2025-01-01"})
+    empty = make_profile()
+    first = evaluate(eligible, as_of=AS_OF, catalogue=catalogue)
+    second = evaluate(empty, as_of=AS_OF, catalogue=catalogue)
+    assert first.support("returnee_entrepreneurship").verdict.value == "eligible"
+    assert second.support("returnee_entrepreneurship").verdict.value == "needs_information"
+
+
+def test_the_same_profile_twice_gives_the_same_report(catalogue):
+    p = load_profile(EXAMPLES / "battery_materials.json")
+    assert evaluate(p, as_of=AS_OF, catalogue=catalogue) == evaluate(p, as_of=AS_OF, catalogue=catalogue)
+
+
+def test_eight_threads_give_the_serial_reports(catalogue):
+    profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [
+        make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": f"20{y}-03-01"})
+        for y in range(18, 26)
+    ]
+    serial = [evaluate(p, as_of=AS_OF, catalogue=catalogue) for p in profiles]
+    work = profiles * 8
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(lambda p: evaluate(p, as_of=AS_OF, catalogue=catalogue), work))
+    assert parallel == serial * 8
+
+
+def test_different_dates_use_different_compiled_rulesets(catalogue):
+    p = make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": "C"})
+    before = evaluate(p, as_of=date(2024, 1, 1), catalogue=catalogue).support("tech_innovation_board_listing")
+    after = evaluate(p, as_of=AS_OF, catalogue=catalogue).support("tech_innovation_board_listing")
+    assert before.verdict == after.verdict
+    assert before.assumptions[0].certainty != after.assumptions[0].certainty
