@@ -10,8 +10,9 @@ exception. Here, instead:
   not shared between threads, so no lock is needed), created on first use and
   freed when the compiled ruleset is garbage-collected;
 * one evaluation asserts one fact per stratum in one session, reads the rules that
-  fired from the engine's action queue, and deletes the session's state, so nothing
-  leaks between profiles;
+  fired from the engine's action queue, and retracts its facts again, so nothing
+  leaks between profiles and the session is reused. (``delete_state`` is not used:
+  after two facts that matched no rule it crashes the process in 2.0.28.)
 * "no rule matched" is a normal outcome (code 1), not an error.
 """
 
@@ -71,14 +72,18 @@ class EngineRuleset:
         outcomes: dict[str, bool] = {}
         message = dict(facts)
         message["sid"] = _SID
+        asserted: list[str] = []
         try:
             for stratum in range(self.compiled.stratum_count):
                 message["stratum"] = stratum
-                for rid, met in _fire(handle, json.dumps(message, ensure_ascii=False)):
+                text = json.dumps(message, ensure_ascii=False)
+                asserted.append(text)
+                for rid, met in _fire(handle, text):
                     outcomes[rid] = met
                     message[rule_attr(rid)] = met
         finally:
-            _dre.delete_state(handle, _SID)
+            for text in reversed(asserted):
+                _dre.retract_fact(handle, text)
         return outcomes
 
 
