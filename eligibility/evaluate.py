@@ -15,11 +15,13 @@ from .catalogue import Catalogue, CatalogueView
 from .compiler import compile_view, encode_facts
 from .engine import EngineRuleset
 from .errors import EngineError
-from .explain import Explainer, relevant_missing
+from .explain import Explainer, relevant_missing, truth_of_status
+from .gaps import gaps_of
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
-from .report import Report, Status, SupportResult, Verdict
+from .report import Report, SupportResult, Verdict
+from .timeline import time_flips
 from .schema import Category
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
@@ -74,18 +76,24 @@ def evaluate(
     facts = compute_facts(profile, day, ruleset.compiled.facts)
     outcomes = ruleset.run(encode_facts(facts))
 
-    explainer = Explainer(view, facts)
+    explainer = Explainer(view, facts, profile)
+    explanations = {}
+    for rid in view.rule_ids:  # derived rules come before the rules naming them
+        explanations[rid] = explainer.explain_rule(cat.rules[rid])
+        shown = truth_of_status(explanations[rid].status)
+        if shown != outcomes.get(rid):
+            raise EngineError(
+                f"durable-rules and the explanation disagree on {rid}: engine {outcomes.get(rid)}, explanation {shown}"
+            )
+    flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids})
+
     supports: list[SupportResult] = []
     derived: list[SupportResult] = []
-    for rid in view.rule_ids:  # derived rules come before the rules naming them
+    for rid in view.rule_ids:
         rule = cat.rules[rid]
-        explanation = explainer.explain_rule(rule)
+        explanation = explanations[rid]
         met = outcomes.get(rid)
-        shown = None if explanation.status is Status.unknown else explanation.status is Status.met
-        if shown != met:
-            raise EngineError(
-                f"durable-rules and the explanation disagree on {rid}: engine {met}, explanation {shown}"
-            )
+        flip = flips.get(rid)
         result = SupportResult(
             id=rid,
             kind=rule.kind,
@@ -99,6 +107,9 @@ def evaluate(
             citations=[c for c in (explainer.citation(x) for x in rule.citations) if c is not None],
             missing_fields=relevant_missing(explanation),
             assumptions=explainer.assumptions(rule),
+            gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False else [],
+            changes_on=flip[0] if flip else None,
+            changes_to=_verdict(flip[1]) if flip else None,
             explanation=explanation,
             note=rule.note,
         )

@@ -13,7 +13,9 @@ from typing import Any
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio
-from .report import Assumption, CitationOut, ConditionResult, Status
+from .gaps import leaf_gap
+from .profile import EnterpriseProfile
+from .report import Assumption, CitationOut, ConditionResult, Gap, Status
 from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
 from .schema import Citation, Compare, Condition, ParameterValue, Rule
 from .semantics import WORDS, Op, Truth, all_of, any_of, compare, compare_ratio, not_
@@ -47,8 +49,12 @@ def _status(t: Truth) -> Status:
     return Status.unknown if t is None else Status.met if t else Status.not_met
 
 
-def _truth(status: Status) -> Truth:
+def truth_of_status(status: Status) -> Truth:
+    """met -> True, not met -> False, unknown -> None."""
     return None if status is Status.unknown else status is Status.met
+
+
+_truth = truth_of_status
 
 
 def display(spec: FactSpec, value: Any) -> Any:
@@ -81,6 +87,8 @@ class Explainer:
 
     view: CatalogueView
     facts: dict[str, FactValue]
+    profile: EnterpriseProfile | None = None
+    """Given, the explanation carries gaps (what it would take) for conditions not met."""
 
     def __post_init__(self) -> None:
         self.results: dict[str, ConditionResult] = {}
@@ -162,6 +170,7 @@ class Explainer:
         fv = self.facts[leaf.fact]
         truth = truth_of(spec, leaf.op, fv.value, leaf.value)
         node: Compare = leaf.node
+        gaps = [] if truth is not False else self._gaps(spec, leaf, fv.value)
         return ConditionResult(
             kind="compare",
             status=_status(truth),
@@ -174,7 +183,13 @@ class Explainer:
             missing_fields=list(fv.missing) if truth is None else [],
             parameter=leaf.param,
             citation=self.citation(node.cite or _first_citation(leaf.param_value)),
+            gaps=gaps,
         )
+
+    def _gaps(self, spec: FactSpec, leaf: Leaf, value: Any) -> list[Gap]:
+        if self.profile is None or leaf.band_key:
+            return []
+        return [leaf_gap(spec, leaf.op, leaf.value, value, self.profile, self.view.day)]
 
     def _leaf_label(self, spec: FactSpec, leaf: Leaf) -> Text:
         return leaf_label(spec, leaf.op, leaf.value)
@@ -209,6 +224,14 @@ class Explainer:
             missing = list(fv.missing) + list(self.facts[key].missing)
         node = first.node
         shown = band_leaf or first
+        if truth is False:
+            strict = band_leaf or max(
+                (x for x in _leaves(tree) if not x.band_key),
+                key=lambda x: Decimal(x.value) if first.op in (Op.ge, Op.gt) else -Decimal(x.value),
+            )
+            gaps = self._gaps(spec, strict, fv.value)
+        else:
+            gaps = []
         return ConditionResult(
             kind="compare",
             status=status,
@@ -222,6 +245,7 @@ class Explainer:
             parameter=first.param,
             band=band,
             citation=self.citation(node.cite or _first_citation(first.param_value)),
+            gaps=gaps,
         )
 
     def assumptions(self, rule: Rule) -> list[Assumption]:

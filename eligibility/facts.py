@@ -212,7 +212,8 @@ def _set_getter(path: str) -> Callable[[FactContext], Any]:
 # --- Computed facts -------------------------------------------------------------------
 
 
-def _whole_years(since: date, on: date) -> int:
+def whole_years(since: date, on: date) -> int:
+    """Whole years from ``since`` to ``on`` (an anniversary counts on its day)."""
     years = on.year - since.year
     if (on.month, on.day) < (since.month, since.day):
         years -= 1
@@ -222,7 +223,7 @@ def _whole_years(since: date, on: date) -> int:
 def _years_since(path: str) -> Callable[[FactContext], Any]:
     def compute(ctx: FactContext) -> Any:
         since = ctx.get(path)
-        return None if since is None else _whole_years(since, ctx.as_of)
+        return None if since is None else whole_years(since, ctx.as_of)
 
     return compute
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .facts import FACTS
+from .gaps import cost, gaps_of
 from .labels import field_label, value_label
-from .report import ConditionResult, Report, Status, SupportResult, Verdict
+from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
 from .schema import Certainty
-from .text import Lang
+from .text import Lang, Text
 
 VERDICT_TITLE: dict[Verdict, dict[str, str]] = {
     Verdict.eligible: {"zh": "可以申报", "en": "Eligible"},
@@ -42,7 +43,17 @@ def condition_line(node: ConditionResult, lang: Lang) -> str:
             extra.append(f"{cite} {node.citation.article or ''}".strip())
         text += t(f"（{'；'.join(extra)}）", f" ({'; '.join(extra)})", lang)
     for gap in node.gaps:
-        text += t(f" → {gap.change.zh}", f" -> {gap.change.en}", lang)
+        text += " → " + gap_text(gap, lang)
+    return text
+
+
+def gap_text(gap: Gap, lang: Lang) -> str:
+    """A gap in words, with its nested gaps for a derived rule to meet first."""
+    text = gap.change(lang)
+    if not gap.reachable and gap.kind is GapKind.unreachable:
+        text += t("（无法达到）", " (cannot be reached)", lang)
+    if gap.gaps:
+        text += t("：", ": ", lang) + t("；", "; ", lang).join(gap_text(g, lang) for g in gap.gaps)
     return text
 
 
@@ -54,7 +65,14 @@ def shown_children(node: ConditionResult) -> list[ConditionResult]:
         children = children[0].children or children
     if node.kind == "any" and node.status is Status.met:
         return [c for c in children if c.status is Status.met]
+    if node.kind == "any" and node.status is Status.not_met and children:
+        # The branch that is cheapest to reach; the others are summarised.
+        return [min(children, key=lambda c: cost(gaps_of(c, _no_name)))]
     return children
+
+
+def _no_name(rule_id: str) -> Text:
+    return Text(zh=rule_id, en=rule_id)
 
 
 def condition_lines(node: ConditionResult, lang: Lang, depth: int = 0, failed_only: bool = False) -> Iterator[str]:
@@ -65,6 +83,9 @@ def condition_lines(node: ConditionResult, lang: Lang, depth: int = 0, failed_on
         children = [c for c in children if c.status is not Status.met]
     for child in children:
         yield from condition_lines(child, lang, depth + 1, node.kind == "any" and node.status is not Status.met)
+    hidden = len(node.children) - len(children)
+    if node.kind == "any" and node.status is Status.not_met and hidden:
+        yield f"{'  ' * (depth + 1)}{t(f'（另有 {hidden} 项可选条件，均不满足且更难达到）', f'({hidden} other options, none met, each harder to reach)', lang)}"
 
 
 def _missing(s: SupportResult, lang: Lang) -> str:
@@ -80,10 +101,14 @@ def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
     if s.missing_fields:
         yield t(f"  需补充：{_missing(s, lang)}", f"  Please provide: {_missing(s, lang)}", lang)
     if s.gaps:
+        reachable = all(g.reachable for g in s.gaps)
+        head = t("  还差：", "  What it would take:", lang) if reachable else t("  差距（部分无法达到）：", "  Gaps (some cannot be reached):", lang)
+        yield head
         for gap in s.gaps:
-            yield t(f"  差距：{gap.change.zh}", f"  Gap: {gap.change.en}", lang)
-    if s.changes_on:
-        yield t(f"  结论将于 {s.changes_on.isoformat()} 起变化", f"  The verdict changes on {s.changes_on.isoformat()}", lang)
+            yield f"    - {gap_text(gap, lang)}"
+    if s.changes_on and s.changes_to:
+        to = VERDICT_TITLE[s.changes_to][lang]
+        yield t(f"  时间节点：{s.changes_on.isoformat()} 起结论变为「{to}」", f"  From {s.changes_on.isoformat()} the verdict becomes '{to}'", lang)
     yield t("  条件：", "  Conditions:", lang)
     for line in condition_lines(s.explanation, lang, 2):
         yield line

@@ -50,13 +50,48 @@ class Assumption(_Out):
     citations: list[CitationOut] = Field(default_factory=list)
 
 
+class GapKind(StrEnum):
+    increase = "increase"
+    """Add ``increase_by`` to ``field`` (and to each of ``also``)."""
+    set = "set"
+    """Set ``field`` to ``set_to`` (obtain a title, a grade, register...)."""
+    obtain = "obtain"
+    """Meet the derived rule ``rule`` first; its own gaps are in ``gaps``."""
+    wait = "wait"
+    """Time alone settles it, on ``on``."""
+    unreachable = "unreachable"
+    """No change the enterprise can make meets it (a cap exceeded, a date passed)."""
+    other = "other"
+    """A change the checker cannot put in numbers (see ``change``)."""
+
+
 class Gap(_Out):
     """What would have to change for a condition to be met (see :mod:`eligibility.gaps`)."""
 
-    field: str
+    kind: GapKind
     change: Text
-    reachable: bool = True
-    amount: str | None = None
+    """The change in words: 近三年研发费用需增加 120万元."""
+    field: str | None = None
+    """The profile field to change, e.g. ``financials[2025].rd_expense``."""
+    increase_by: str | None = None
+    """For ``increase``: the amount to add (a decimal string, in the field's unit)."""
+    also: list[str] = Field(default_factory=list)
+    """For ``increase``: other fields that grow by the same amount."""
+    set_to: Any = None
+    """For ``set``: the value to set."""
+    on: date | None = None
+    """For ``wait``: the date from which the condition is met."""
+    rule: str | None = None
+    """For ``obtain``: the derived rule to meet first."""
+    gaps: list[Gap] = Field(default_factory=list)
+    """For ``obtain``: that rule's own gaps."""
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the enterprise can close this gap (by a change or by waiting)."""
+        if self.kind is GapKind.unreachable:
+            return False
+        return all(g.reachable for g in self.gaps)
 
 
 class ConditionResult(_Out):
@@ -101,7 +136,8 @@ class SupportResult(_Out):
         default_factory=list, description="parameter values used that are not read in an official text"
     )
     gaps: list[Gap] = Field(default_factory=list)
-    changes_on: date | None = Field(None, description="date on which the verdict flips by time alone")
+    changes_on: date | None = Field(None, description="date on which the verdict changes by time alone")
+    changes_to: Verdict | None = Field(None, description="the verdict from changes_on")
     explanation: ConditionResult
     note: Text | None = None
 

@@ -1,0 +1,77 @@
+"""When a verdict changes by time alone: an anniversary of registration, of a
+certificate, of returning home.
+
+Only the enterprise's own dates move; the parameters stay those in force on the
+date of evaluation (a later change of policy is a new catalogue, not a flip).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from .catalogue import CatalogueView
+from .facts import FACTS, FactValue, whole_years
+from .profile import EnterpriseProfile
+from .resolve import leaves, resolve
+from .semantics import Op, Truth
+
+HORIZON_YEARS = 10
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later (28 February for 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _lookup(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def candidate_dates(view: CatalogueView, profile: EnterpriseProfile) -> list[date]:
+    """The future days on which a time-dependent comparison of the catalogue flips."""
+    days: set[date] = set()
+    horizon = add_years(view.day, HORIZON_YEARS)
+    for rid in view.rule_ids:
+        for leaf in leaves(resolve(view.catalogue.rules[rid].conditions, view)):
+            flip = FACTS[leaf.fact].years_since
+            if flip is None:
+                continue
+            base = _lookup(profile, flip.path)
+            if base is None:
+                continue
+            years = int(leaf.value) + (1 if leaf.op in (Op.gt, Op.le) else 0)
+            day = add_years(base, years)
+            if view.day < day <= horizon:
+                days.add(day)
+    return sorted(days)
+
+
+def time_flips(
+    view: CatalogueView,
+    facts: dict[str, FactValue],
+    profile: EnterpriseProfile,
+    now: dict[str, Truth],
+) -> dict[str, tuple[date, Truth]]:
+    """Rule id -> (the first day its outcome changes by time alone, the outcome then)."""
+    from .explain import Explainer, truth_of_status
+
+    flips: dict[str, tuple[date, Truth]] = {}
+    for day in candidate_dates(view, profile):
+        moved = dict(facts)
+        for name, fv in facts.items():
+            flip = FACTS[name].years_since
+            base = _lookup(profile, flip.path) if flip else None
+            if base is not None:
+                moved[name] = FactValue(whole_years(base, day))
+        explainer = Explainer(view, moved)
+        for rid in view.rule_ids:
+            truth = truth_of_status(explainer.explain_rule(view.catalogue.rules[rid]).status)
+            if rid not in flips and truth != now.get(rid):
+                flips[rid] = (day, truth)
+    return flips
