@@ -102,6 +102,16 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
         return _ratio_gap(spec, op, Decimal(required), value, as_of)
     if spec.kind is FactKind.number:
         return _number_gap(spec, op, Decimal(required), Decimal(value), as_of)
+    if spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt) and value is not None:
+        if spec.choices.index(value) > spec.choices.index(required):
+            return Gap(
+                kind=GapKind.unreachable,
+                field=spec.name,
+                change=bi(
+                    f"{spec.label.zh}已是 {value_label(value, 'zh', spec.enum)}，本项针对尚未达到的企业",
+                    f"{spec.label.en} is already {value_label(value, 'en', spec.enum)}; this targets enterprises below it",
+                ),
+            )
     return _set_gap(spec, op, required, as_of)
 
 

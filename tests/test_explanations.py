@@ -1,0 +1,172 @@
+"""Why, why not, and what it would take: explanations, missing information, gaps, time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eligibility import Status, Verdict, evaluate
+from eligibility.gaps import apply_gaps
+from eligibility.questions import next_questions
+from eligibility.report import GapKind
+
+from conftest import AS_OF, RULES, make_profile
+
+RD = "rd_institution_full_coverage"
+BOARD = "tech_innovation_board_listing"
+RETURNEE = "returnee_entrepreneurship"
+
+
+def leaves(node):
+    if node.kind == "compare":
+        return [node]
+    return [x for c in node.children for x in leaves(c)]
+
+
+def failed_leaves(result):
+    return [n for n in leaves(result.explanation) if n.status is Status.not_met]
+
+
+def test_a_profile_failing_two_conditions_gets_both_named_with_values_and_gaps():
+    p = make_profile(
+        sector="industry",
+        in_stats_register=False,
+        financials=[{"year": 2025, "main_business_revenue": 15_000_000}],
+        rd_institution={"level": "none"},
+    )
+    result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RD)
+    assert result.verdict is Verdict.not_eligible
+    [obtain] = result.gaps
+    assert obtain.kind is GapKind.obtain and obtain.rule == "above_designated_size"
+    fields = {g.field: g for g in obtain.gaps}
+    assert fields["in_stats_register"].set_to is True
+    assert fields["financials[2025].main_business_revenue"].increase_by == "5000000"
+    named = {(n.fact, n.actual) for n in failed_leaves(result)}
+    assert ("in_stats_register", False) in named
+    assert ("main_business_revenue_last_year", 15_000_000) in named
+
+
+def test_a_condition_shows_the_enterprise_value_and_the_required_value():
+    p = make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": "D"})
+    result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(BOARD)
+    grade = next(n for n in leaves(result.explanation) if n.fact == "certifications.knowledge_value_grade")
+    assert (grade.actual, grade.required, grade.status) == ("D", "C", Status.not_met)
+    assert grade.gaps[0].set_to == "C"
+
+
+def test_a_cap_that_cannot_be_changed_is_reported_unreachable():
+    p = make_profile(founder={"is_returnee": False, "hukou_in_county": True})
+    result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE)
+    assert result.gaps and not all(g.reachable for g in result.gaps)
+
+
+def test_a_passed_time_window_is_unreachable():
+    p = make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": "2015-01-01"})
+    [gap] = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE).gaps
+    assert gap.kind is GapKind.unreachable
+
+
+def test_an_expiring_certificate_gives_the_date_the_verdict_changes():
+    p = make_profile(listing_status="none", certifications={"hnte_certified": True, "hnte_issue_date": "2024-03-01"})
+    result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(BOARD)
+    assert result.verdict is Verdict.eligible
+    assert result.changes_on == date(2027, 3, 1)
+    assert result.changes_to is Verdict.needs_information
+
+
+def test_a_closing_returnee_window_gives_its_date():
+    p = make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": "2022-06-30"})
+    result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE)
+    assert (result.changes_on, result.changes_to) == (date(2027, 6, 30), Verdict.not_eligible)
+
+
+def test_a_verdict_that_time_does_not_move_has_no_date():
+    p = make_profile(founder={"is_returnee": False})
+    assert evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE).changes_on is None
+
+
+def test_needs_information_names_only_the_fields_that_decide_it():
+    p = make_profile(founder={"is_returnee": True, "hukou_in_county": True})
+    result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE)
+    assert result.missing_fields == ["founder.return_date"]
+
+
+def test_unknown_and_false_is_false():
+    p = make_profile(founder={"is_returnee": True, "hukou_in_county": False})
+    assert evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE).verdict is Verdict.not_eligible
+
+
+def test_unknown_or_true_is_true():
+    p = make_profile(listing_status="none", certifications={"hnte_certified": True, "hnte_issue_date": "2025-01-01"})
+    assert evaluate(p, as_of=AS_OF, catalogue=RULES).support(BOARD).verdict is Verdict.eligible
+
+
+def test_next_questions_put_the_field_deciding_most_supports_first():
+    qs = next_questions({"name": "甲", "listing_status": "none"}, as_of=AS_OF, catalogue=RULES)
+    assert qs, "an empty profile has open questions"
+    counts = [len(q.decides) for q in qs]
+    assert counts == sorted(counts, reverse=True)
+    assert all(q.field.label.zh for q in qs)
+
+
+def test_next_questions_are_empty_once_everything_is_decided():
+    p = {
+        "name": "甲",
+        "listing_status": "star",
+        "in_stats_register": False,
+        "founder": {"is_returnee": False},
+    }
+    assert next_questions(p, as_of=AS_OF, catalogue=RULES) == []
+
+
+# --- The gap proposed, applied to the profile, makes the support eligible ------------
+
+grades = st.sampled_from(["A", "B", "C", "D", "E", "not_rated"])
+profiles = st.fixed_dictionaries(
+    {"name": st.just("甲")},
+    optional={
+        "listing_status": st.sampled_from(["none", "neeq", "star"]),
+        "in_tech_enterprise_pool": st.booleans(),
+        "certifications": st.fixed_dictionaries(
+            {"knowledge_value_grade": grades, "hnte_certified": st.booleans()},
+            optional={"hnte_issue_date": st.dates(date(2018, 1, 1), date(2026, 11, 1)).map(str)},
+        ),
+        "sector": st.sampled_from(["industry", "retail", "wholesale", "services_group2", "agriculture"]),
+        "in_stats_register": st.booleans(),
+        "financials": st.lists(
+            st.builds(lambda r, o: {"year": 2025, "main_business_revenue": r, "operating_revenue": o},
+                      st.integers(0, 60_000_000), st.integers(0, 60_000_000)),
+            min_size=1, max_size=1,
+        ),
+        "rd_institution": st.fixed_dictionaries({"level": st.sampled_from(["none", "enterprise", "provincial"])}),
+        "founder": st.fixed_dictionaries(
+            {"is_returnee": st.booleans(), "hukou_in_county": st.booleans()},
+            optional={"return_date": st.dates(date(2015, 1, 1), date(2026, 11, 1)).map(str)},
+        ),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(profiles)
+def test_applying_the_proposed_gaps_makes_the_support_eligible(data):
+    report = evaluate(data, as_of=AS_OF, catalogue=RULES)
+    for result in report.supports:
+        if result.verdict is not Verdict.not_eligible:
+            continue
+        kinds = {g.kind for g in _all(result.gaps)}
+        if kinds & {GapKind.unreachable, GapKind.wait, GapKind.other}:
+            continue
+        assert result.gaps, f"{result.id} is not eligible but proposes no gap"
+        fixed = evaluate(apply_gaps(data, result.gaps), as_of=AS_OF, catalogue=RULES)
+        assert fixed.support(result.id).verdict is not Verdict.not_eligible, (result.id, result.gaps)
+
+
+def _all(gaps):
+    out = []
+    for g in gaps:
+        out.append(g)
+        out.extend(_all(g.gaps))
+    return out
