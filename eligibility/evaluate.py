@@ -6,6 +6,7 @@ Data flows one way: profile -> facts -> durable-rules verdicts -> explanations -
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from collections import OrderedDict
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from .catalogue import Catalogue, CatalogueView
 from .compiler import compile_view, encode_facts
 from .engine import EngineRuleset
 from .errors import EngineError
-from .explain import Explainer, relevant_missing, truth_of_status
+from .explain import Explainer, ViewStatic, relevant_missing, truth_of_status
 from .gaps import gaps_of
 from .facts import compute_facts
 from .loader import load_catalogue
@@ -25,23 +26,50 @@ from .timeline import time_flips
 from .schema import Category
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
-_compiled: OrderedDict[str, EngineRuleset] = OrderedDict()
-_compiled_lock = threading.Lock()
-_MAX_COMPILED = 16
+@dataclass(frozen=True)
+class Prepared:
+    """Everything about one catalogue view that does not depend on the profile:
+    the compiled durable-rules ruleset and the static parts of explanations."""
+
+    view: CatalogueView
+    ruleset: EngineRuleset
+    static: ViewStatic
+
+
+_prepared: OrderedDict[tuple[int, date], Prepared] = OrderedDict()
+_by_key: dict[str, Prepared] = {}
+_lock = threading.Lock()
+_MAX_PREPARED = 64
+
+
+def prepare(catalogue: Catalogue, day: date) -> Prepared:
+    """The prepared view of ``catalogue`` on ``day``, built once and reused.
+
+    Days with the same rules and parameter values in force share one compiled ruleset.
+    """
+    cache_key = (id(catalogue), day)
+    with _lock:
+        found = _prepared.get(cache_key)
+        if found is not None and found.view.catalogue is catalogue:
+            _prepared.move_to_end(cache_key)
+            return found
+    view = catalogue.at(day)
+    with _lock:
+        same_rules = _by_key.get(view.key)
+        ruleset = same_rules.ruleset if same_rules is not None else EngineRuleset(compile_view(view))
+        found = Prepared(view, ruleset, ViewStatic(view))
+        _by_key[view.key] = found
+        _prepared[cache_key] = found
+        while len(_prepared) > _MAX_PREPARED:
+            _prepared.popitem(last=False)
+        if len(_by_key) > _MAX_PREPARED:
+            _by_key.clear()
+        return found
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
     """The durable-rules ruleset for a catalogue view, compiled once and reused."""
-    with _compiled_lock:
-        ruleset = _compiled.get(view.key)
-        if ruleset is None:
-            ruleset = EngineRuleset(compile_view(view))
-            _compiled[view.key] = ruleset
-            while len(_compiled) > _MAX_COMPILED:
-                _compiled.popitem(last=False)
-        else:
-            _compiled.move_to_end(view.key)
-        return ruleset
+    return prepare(view.catalogue, view.day).ruleset
 
 
 def _verdict(met: bool | None) -> Verdict:
@@ -70,13 +98,13 @@ def evaluate(
         profile = parse_profile(profile)
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    view = cat.at(day)
-    ruleset = engine_for(view)
+    prepared = prepare(cat, day)
+    view, ruleset = prepared.view, prepared.ruleset
 
     facts = compute_facts(profile, day, ruleset.compiled.facts)
     outcomes = ruleset.run(encode_facts(facts))
 
-    explainer = Explainer(view, facts, profile)
+    explainer = Explainer(view, facts, profile, prepared.static)
     explanations = {}
     for rid in view.rule_ids:  # derived rules come before the rules naming them
         explanations[rid] = explainer.explain_rule(cat.rules[rid])
@@ -85,7 +113,7 @@ def evaluate(
             raise EngineError(
                 f"durable-rules and the explanation disagree on {rid}: engine {outcomes.get(rid)}, explanation {shown}"
             )
-    flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids})
+    flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
 
     supports: list[SupportResult] = []
     derived: list[SupportResult] = []

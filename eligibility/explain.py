@@ -89,21 +89,22 @@ class Explainer:
     facts: dict[str, FactValue]
     profile: EnterpriseProfile | None = None
     """Given, the explanation carries gaps (what it would take) for conditions not met."""
+    static: ViewStatic | None = None
+    """What does not depend on the profile, shared by every explanation on one view."""
 
     def __post_init__(self) -> None:
         self.results: dict[str, ConditionResult] = {}
+        if self.static is None:
+            self.static = ViewStatic(self.view)
 
     def citation(self, cit: Citation | None) -> CitationOut | None:
-        if cit is None:
-            return None
-        src = self.view.catalogue.sources[cit.source]
-        return CitationOut(
-            source=src.id, number=src.number, title=src.title, article=cit.article, url=src.url, certainty=src.certainty
-        )
+        assert self.static is not None
+        return self.static.citation(cit)
 
     def explain_rule(self, rule: Rule) -> ConditionResult:
         """The evaluated condition tree of one rule (derived rules it names must come first)."""
-        result = self._node(resolve(rule.conditions, self.view))
+        assert self.static is not None
+        result = self._node(self.static.tree(rule.id))
         self.results[rule.id] = result
         return result
 
@@ -113,7 +114,7 @@ class Explainer:
         if isinstance(tree, Ref):
             return self._ref(tree)
         if isinstance(tree, Unavailable):
-            return ConditionResult(
+            return ConditionResult.build(
                 kind="unavailable",
                 status=Status.not_met,
                 label=bi(f"参数 {tree.node.param} 在评估日无有效值", f"parameter {tree.node.param} has no value in force"),
@@ -122,7 +123,7 @@ class Explainer:
             )
         if isinstance(tree, Negation):
             child = self._node(tree.item)
-            return ConditionResult(
+            return ConditionResult.build(
                 kind="not",
                 status=_status(not_(_truth(child.status))),
                 label=tree.node.label or bi("以下条件不成立", "the following does not hold"),
@@ -142,7 +143,7 @@ class Explainer:
             default = bi("满足以下任一条件", "any of the following")
             kind = "any"
         node = tree.node
-        return ConditionResult(
+        return ConditionResult.build(
             kind=kind,  # type: ignore[arg-type]
             status=status,
             label=(node.label if node is not None else None) or default,
@@ -154,8 +155,8 @@ class Explainer:
         rule = self.view.catalogue.rules[tree.rule]
         inner = self.results.get(tree.rule)
         if inner is None:  # not in force on this date
-            inner = ConditionResult(kind="all", status=Status.not_met, label=bi("未生效", "not in force"))
-        return ConditionResult(
+            inner = ConditionResult.build(kind="all", status=Status.not_met, label=bi("未生效", "not in force"))
+        return ConditionResult.build(
             kind="rule",
             status=inner.status,
             label=tree.node.label or rule.name,
@@ -166,23 +167,26 @@ class Explainer:
         )
 
     def _leaf(self, leaf: Leaf) -> ConditionResult:
-        spec = FACTS[leaf.fact]
+        assert self.static is not None
+        spec, label, required, citation = self.static.leaf(leaf)
         fv = self.facts[leaf.fact]
         truth = truth_of(spec, leaf.op, fv.value, leaf.value)
-        node: Compare = leaf.node
         gaps = [] if truth is not False else self._gaps(spec, leaf, fv.value)
-        return ConditionResult(
+        return ConditionResult.build(
             kind="compare",
             status=_status(truth),
-            label=node.label if node.label and not leaf.band_key else self._leaf_label(spec, leaf),
+            label=label,
             fact=leaf.fact,
             op=leaf.op.value,
-            required=display_required(spec, leaf.value),
+            required=required,
             actual=display(spec, fv.value),
             unit=spec.unit,
             missing_fields=list(fv.missing) if truth is None else [],
             parameter=leaf.param,
-            citation=self.citation(node.cite or _first_citation(leaf.param_value)),
+            band=None,
+            citation=citation,
+            rule=None,
+            children=[],
             gaps=gaps,
         )
 
@@ -232,7 +236,7 @@ class Explainer:
             gaps = self._gaps(spec, strict, fv.value)
         else:
             gaps = []
-        return ConditionResult(
+        return ConditionResult.build(
             kind="compare",
             status=status,
             label=node.label or self._leaf_label(spec, shown),
@@ -250,9 +254,8 @@ class Explainer:
 
     def assumptions(self, rule: Rule) -> list[Assumption]:
         """Parameter values the rule (and the derived rules it names) rests on that are not official."""
-        out: dict[str, Assumption] = {}
-        self._collect_assumptions(rule.conditions, out, set())
-        return [out[k] for k in sorted(out)]
+        assert self.static is not None
+        return self.static.assumptions(rule, self._collect_assumptions)
 
     def _collect_assumptions(self, cond: Condition, out: dict[str, Assumption], seen: set[str]) -> None:
         from .schema import RuleRef, walk
@@ -334,3 +337,54 @@ def _band_text(key: FactSpec, lo: Decimal | None, hi: Decimal | None) -> Text:
         f"{key.label.zh}{_money(lo or Decimal(0))}–{_money(hi or Decimal(0))}{unit}档",
         f"band: {key.label.en} above {lo} up to {hi}",
     )
+
+
+class ViewStatic:
+    """The parts of explanations that depend only on the catalogue view: resolved
+    trees, labels, citations, assumptions. Built once per view and reused."""
+
+    def __init__(self, view: CatalogueView) -> None:
+        self.view = view
+        self._trees: dict[str, Resolved] = {}
+        self._leaves: dict[int, tuple[FactSpec, Text, Any, CitationOut | None]] = {}
+        self._citations: dict[int, CitationOut | None] = {}
+        self._assumptions: dict[str, list[Assumption]] = {}
+        self.time_leaves: list[Leaf] | None = None
+        """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
+
+    def tree(self, rule_id: str) -> Resolved:
+        tree = self._trees.get(rule_id)
+        if tree is None:
+            tree = self._trees[rule_id] = resolve(self.view.catalogue.rules[rule_id].conditions, self.view)
+        return tree
+
+    def citation(self, cit: Citation | None) -> CitationOut | None:
+        if cit is None:
+            return None
+        key = id(cit)
+        if key not in self._citations:
+            src = self.view.catalogue.sources[cit.source]
+            self._citations[key] = CitationOut(
+                source=src.id, number=src.number, title=src.title, article=cit.article, url=src.url, certainty=src.certainty
+            )
+        return self._citations[key]
+
+    def leaf(self, leaf: Leaf) -> tuple[FactSpec, Text, Any, CitationOut | None]:
+        """(fact spec, label, required value for display, citation) of a comparison."""
+        key = id(leaf)
+        found = self._leaves.get(key)
+        if found is None:
+            spec = FACTS[leaf.fact]
+            node = leaf.node
+            label = node.label if node.label and not leaf.band_key else leaf_label(spec, leaf.op, leaf.value)
+            found = (spec, label, display_required(spec, leaf.value), self.citation(node.cite or _first_citation(leaf.param_value)))
+            self._leaves[key] = found
+        return found
+
+    def assumptions(self, rule: Rule, collect: Any) -> list[Assumption]:
+        found = self._assumptions.get(rule.id)
+        if found is None:
+            out: dict[str, Assumption] = {}
+            collect(rule.conditions, out, set())
+            found = self._assumptions[rule.id] = [out[k] for k in sorted(out)]
+        return found

@@ -115,6 +115,25 @@ class ConditionResult(_Out):
     children: list[ConditionResult] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
 
+    @classmethod
+    def build(cls, **values: Any) -> ConditionResult:
+        """Construct without validation (the explainer builds thousands of these per
+        second from values it already checked); fields not given take their defaults."""
+        data = {
+            "fact": None, "op": None, "required": None, "actual": None, "unit": None,
+            "parameter": None, "band": None, "citation": None, "rule": None,
+        }
+        data.update(values)
+        for name in ("missing_fields", "children", "gaps"):
+            if name not in data:
+                data[name] = []
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", data)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
+
 
 class SupportResult(_Out):
     """The verdict on one support (or derived classification), with its reasons."""

@@ -8,13 +8,16 @@ date of evaluation (a later change of policy is a new catalogue, not a flip).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactValue, whole_years
 from .profile import EnterpriseProfile
-from .resolve import leaves, resolve
+from .resolve import Leaf, leaves, resolve
 from .semantics import Op, Truth
+
+if TYPE_CHECKING:
+    from .explain import ViewStatic
 
 HORIZON_YEARS = 10
 
@@ -33,23 +36,36 @@ def _lookup(obj: Any, path: str) -> Any:
     return obj
 
 
-def candidate_dates(view: CatalogueView, profile: EnterpriseProfile) -> list[date]:
+def candidate_dates(view: CatalogueView, profile: EnterpriseProfile, static: ViewStatic | None = None) -> list[date]:
     """The future days on which a time-dependent comparison of the catalogue flips."""
     days: set[date] = set()
     horizon = add_years(view.day, HORIZON_YEARS)
-    for rid in view.rule_ids:
-        for leaf in leaves(resolve(view.catalogue.rules[rid].conditions, view)):
-            flip = FACTS[leaf.fact].years_since
-            if flip is None:
-                continue
-            base = _lookup(profile, flip.path)
-            if base is None:
-                continue
-            years = int(leaf.value) + (1 if leaf.op in (Op.gt, Op.le) else 0)
-            day = add_years(base, years)
-            if view.day < day <= horizon:
-                days.add(day)
+    for leaf in _time_leaves(view, static):
+        flip = FACTS[leaf.fact].years_since
+        assert flip is not None
+        base = _lookup(profile, flip.path)
+        if base is None:
+            continue
+        years = int(leaf.value) + (1 if leaf.op in (Op.gt, Op.le) else 0)
+        day = add_years(base, years)
+        if view.day < day <= horizon:
+            days.add(day)
     return sorted(days)
+
+
+def _time_leaves(view: CatalogueView, static: ViewStatic | None) -> list[Leaf]:
+    """The comparisons of facts that move with time, found once per view."""
+    if static is not None and static.time_leaves is not None:
+        return static.time_leaves
+    found = [
+        leaf
+        for rid in view.rule_ids
+        for leaf in leaves(static.tree(rid) if static else resolve(view.catalogue.rules[rid].conditions, view))
+        if FACTS[leaf.fact].years_since is not None
+    ]
+    if static is not None:
+        static.time_leaves = found
+    return found
 
 
 def time_flips(
@@ -57,19 +73,20 @@ def time_flips(
     facts: dict[str, FactValue],
     profile: EnterpriseProfile,
     now: dict[str, Truth],
+    static: ViewStatic | None = None,
 ) -> dict[str, tuple[date, Truth]]:
     """Rule id -> (the first day its outcome changes by time alone, the outcome then)."""
     from .explain import Explainer, truth_of_status
 
     flips: dict[str, tuple[date, Truth]] = {}
-    for day in candidate_dates(view, profile):
+    for day in candidate_dates(view, profile, static):
         moved = dict(facts)
         for name, fv in facts.items():
             flip = FACTS[name].years_since
             base = _lookup(profile, flip.path) if flip else None
             if base is not None:
                 moved[name] = FactValue(whole_years(base, day))
-        explainer = Explainer(view, moved)
+        explainer = Explainer(view, moved, static=static)
         for rid in view.rule_ids:
             truth = truth_of_status(explainer.explain_rule(view.catalogue.rules[rid]).status)
             if rid not in flips and truth != now.get(rid):
