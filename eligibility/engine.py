@@ -100,9 +100,10 @@ def _fire(handle: int, message: str) -> list[tuple[str, bool]]:
     result = _dre.start_action_for_state(handle, state)
     payload = result[1] if result else None
     while payload:
-        for name in json.loads(payload):
-            rid, _, suffix = name.rpartition("|")
-            fired.append((rid, suffix == "T"))
+        # The payload is {"<rule>": <the matched fact>}; only the rule's name is needed,
+        # and rule names are [a-z0-9_]+|T or |F, so no JSON decoding of the fact.
+        name = payload[2 : payload.index('"', 2)]
+        fired.append((name[:-2], name[-1] == "T"))
         payload = _dre.complete_and_start_action(handle, state)
     return fired
 

@@ -154,3 +154,29 @@ def evaluate(
         supports=supports,
         derived=derived,
     )
+
+
+def evaluate_verdicts(
+    profile: EnterpriseProfile | dict[str, Any],
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+) -> dict[str, Verdict]:
+    """Only the verdicts, rule id -> verdict, for supports and derived rules alike.
+
+    The fast path for batches: the same durable-rules evaluation as :func:`evaluate`,
+    without explanations, gaps or report objects.
+    """
+    from .profile_io import parse_profile
+
+    if not isinstance(profile, EnterpriseProfile):
+        profile = parse_profile(profile)
+    day = as_of or date.today()
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    prepared = prepare(cat, day)
+    ruleset = prepared.ruleset
+    outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts)))
+    return {rid: _VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
+
+
+_VERDICT = {True: Verdict.eligible, False: Verdict.not_eligible, None: Verdict.needs_information}

@@ -59,3 +59,24 @@ def test_different_dates_use_different_compiled_rulesets(catalogue):
     after = evaluate(p, as_of=AS_OF, catalogue=catalogue).support("tech_innovation_board_listing")
     assert before.verdict == after.verdict
     assert before.assumptions[0].certainty != after.assumptions[0].certainty
+
+
+def test_sixteen_threads_give_the_serial_verdicts(catalogue):
+    from eligibility.evaluate import evaluate_verdicts
+
+    profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [
+        make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": g})
+        for g in "ABCDE"
+    ]
+    serial = [evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue) for p in profiles]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        parallel = list(pool.map(lambda p: evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue), profiles * 16))
+    assert parallel == serial * 16
+
+
+def test_the_fast_verdicts_equal_the_full_reports_verdicts(catalogue):
+    from eligibility.evaluate import evaluate_verdicts
+
+    for f in sorted(EXAMPLES.glob("*.json")):
+        p = load_profile(f)
+        assert evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue) == evaluate(p, as_of=AS_OF, catalogue=catalogue).verdicts()

@@ -1,0 +1,284 @@
+"""Benchmarks: latency, throughput, memory, cold start, and the baselines to compare with.
+
+    python bench/run.py            # full run (about 5-10 minutes on 2 cores)
+    python bench/run.py --quick    # smaller counts, a minute or so
+
+Prints a table and writes bench/results/latest.json (and a dated copy), so runs can be
+compared. Numbers, not pass/fail: the goals are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import multiprocessing as mp
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from profiles import generate  # noqa: E402
+
+from eligibility import EnterpriseProfile, evaluate, load_catalogue  # noqa: E402
+from eligibility.evaluate import evaluate_verdicts, prepare  # noqa: E402
+
+AS_OF = date(2026, 11, 25)
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def latency(n: int) -> dict[str, Any]:
+    cat = load_catalogue()
+    profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=1)]
+    for p in profiles[:200]:
+        evaluate(p, as_of=AS_OF, catalogue=cat)
+    times = []
+    for p in profiles:
+        t = time.perf_counter_ns()
+        evaluate(p, as_of=AS_OF, catalogue=cat)
+        times.append((time.perf_counter_ns() - t) / 1e6)
+    times.sort()
+    return {
+        "evaluations": n,
+        "p50_ms": round(times[len(times) // 2], 3),
+        "p99_ms": round(times[int(len(times) * 0.99)], 3),
+        "mean_ms": round(statistics.fmean(times), 3),
+        "rules_in_force": len(prepare(cat, AS_OF).view.rule_ids),
+    }
+
+
+def _verdict_chunk(chunk: list[dict[str, Any]]) -> list[dict[str, str]]:
+    cat = load_catalogue()
+    return [{k: v.value for k, v in evaluate_verdicts(p, as_of=AS_OF, catalogue=cat).items()} for p in chunk]
+
+
+def throughput(n: int) -> dict[str, Any]:
+    data = generate(n, seed=2)
+    cat = load_catalogue()
+    evaluate_verdicts(data[0], as_of=AS_OF, catalogue=cat)
+    t = time.perf_counter()
+    serial = [{k: v.value for k, v in evaluate_verdicts(p, as_of=AS_OF, catalogue=cat).items()} for p in data]
+    one_core = n / (time.perf_counter() - t)
+    cores = os.cpu_count() or 1
+    chunks = [data[i : i + 2000] for i in range(0, n, 2000)]
+    t = time.perf_counter()
+    with mp.get_context("fork").Pool(cores) as pool:
+        parallel = [row for part in pool.map(_verdict_chunk, chunks) for row in part]
+    all_cores = n / (time.perf_counter() - t)
+    return {
+        "profiles": n,
+        "one_core_per_s": round(one_core),
+        "all_cores_per_s": round(all_cores),
+        "cores": cores,
+        "parallel_equals_serial": parallel == serial,
+    }
+
+
+def memory(total: int) -> dict[str, Any]:
+    cat = load_catalogue()
+    data = generate(1000, seed=3)
+    profiles = [EnterpriseProfile.model_validate(p) for p in data]
+    done = 0
+    after_1k = None
+    while done < total:
+        for p in profiles:
+            evaluate_verdicts(p, as_of=AS_OF, catalogue=cat)
+        done += len(profiles)
+        if after_1k is None:
+            gc.collect()
+            after_1k = rss_mb()
+    gc.collect()
+    end = rss_mb()
+    return {"evaluations": total, "rss_after_1k_mb": round(after_1k, 1), "rss_after_all_mb": round(end, 1), "growth_mb": round(end - after_1k, 1)}
+
+
+def _median_run(cmd: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    exe = shutil.which("eligibility", path=str(Path(sys.executable).parent))
+    cmd = [exe] if exe else [sys.executable, "-m", "eligibility"]
+    check = _median_run([*cmd, "check", "examples/battery_materials.json", "--as-of", "2026-11-25"], runs)
+    bare = _median_run([sys.executable, "-c", "pass"], runs)
+    return {"runs": runs, "check_s": round(check, 3), "python_pass_s": round(bare, 3), "overhead_s": round(check - bare, 3)}
+
+
+def naive_durable_rules(n: int) -> dict[str, Any]:
+    """The baseline: durable.lang's host, a new session per profile, Python actions, no cleanup."""
+    from durable.engine import MessageNotHandledException
+    from durable.lang import get_host
+
+    from eligibility.compiler import encode_facts, rule_attr
+    from eligibility.facts import compute_facts
+
+    cat = load_catalogue()
+    prepared = prepare(cat, AS_OF)
+    compiled = prepared.ruleset.compiled
+    name = f"naive_{os.getpid()}"
+    results: dict[str, dict[str, bool]] = {}
+
+    def action(rule_name: str):
+        def run(c):  # one argument: durable.lang treats two as asynchronous
+            rid, _, suffix = rule_name.rpartition("|")
+            results.setdefault(c.m.sid, {})[rid] = suffix == "T"
+
+        return run
+
+    definition = {rule: dict(body, run=action(rule)) for rule, body in compiled.definition.items()}
+    host = get_host()
+    host.set_rulesets({name: definition})
+    profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=4)]
+    t = time.perf_counter()
+    failed_after = None
+    done = 0
+    for i, p in enumerate(profiles):
+        message = encode_facts(compute_facts(p, AS_OF, compiled.facts))
+        message["sid"] = str(i)
+        try:
+            for stratum in range(compiled.stratum_count):
+                message["stratum"] = stratum
+                try:
+                    host.assert_fact(name, dict(message))
+                except MessageNotHandledException:
+                    pass
+                for rid, met in results.get(str(i), {}).items():
+                    message[rule_attr(rid)] = met
+        except MemoryError:
+            # Sessions are never cleaned up in the naive way; the engine's state table fills.
+            failed_after = i
+            break
+        done += 1
+    rate = done / (time.perf_counter() - t)
+    return {"profiles": done, "per_s": round(rate), "engine_out_of_sessions_after": failed_after}
+
+
+def plain_python(n: int) -> dict[str, Any]:
+    """The limit: the same resolved conditions interpreted directly in Python, no engine."""
+    from eligibility.explain import truth_of
+    from eligibility.facts import FACTS, compute_facts
+    from eligibility.resolve import Every, Leaf, Negation, Ref, Some
+    from eligibility.semantics import all_of, any_of, not_
+
+    cat = load_catalogue()
+    prepared = prepare(cat, AS_OF)
+    trees = {rid: prepared.static.tree(rid) for rid in prepared.view.rule_ids}
+    names = prepared.ruleset.compiled.facts
+
+    def truth(tree, facts, done):
+        if isinstance(tree, Leaf):
+            return truth_of(FACTS[tree.fact], tree.op, facts[tree.fact].value, tree.value)
+        if isinstance(tree, Ref):
+            return done.get(tree.rule)
+        if isinstance(tree, Negation):
+            return not_(truth(tree.item, facts, done))
+        if isinstance(tree, Every):
+            return all_of(truth(x, facts, done) for x in tree.items)
+        if isinstance(tree, Some):
+            return any_of(truth(x, facts, done) for x in tree.items)
+        return False
+
+    profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=4)]
+    t = time.perf_counter()
+    for p in profiles:
+        facts = compute_facts(p, AS_OF, names)
+        done: dict[str, Any] = {}
+        for rid, tree in trees.items():
+            done[rid] = truth(tree, facts, done)
+    rate = n / (time.perf_counter() - t)
+    return {"profiles": n, "per_s": round(rate)}
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "durable_rules": version("durable-rules"),
+        "platform": platform.platform(),
+    }
+
+
+GOALS = {
+    "latency.p50_ms": ("<", 0.5),
+    "latency.p99_ms": ("<", 2.0),
+    "throughput.one_core_per_s": (">", 10_000),
+    "memory.growth_mb": ("<", 20),
+    "cold_start.overhead_s": ("<", 0.6),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller counts")
+    args = parser.parse_args()
+    q = args.quick
+    results: dict[str, Any] = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "quick": q,
+        "machine": machine(),
+    }
+    steps = [
+        ("latency", lambda: latency(1000 if q else 5000)),
+        ("throughput", lambda: throughput(10_000 if q else 100_000)),
+        ("memory", lambda: memory(50_000 if q else 1_000_000)),
+        ("cold_start", lambda: cold_start(3 if q else 10)),
+        ("baseline_naive_durable_rules", lambda: naive_durable_rules(2000 if q else 10_000)),
+        ("limit_plain_python", lambda: plain_python(5000 if q else 20_000)),
+    ]
+    for name, step in steps:
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results[name] = step()
+        print(f"  {name}: {json.dumps(results[name], ensure_ascii=False)}", flush=True)
+    verdicts = {}
+    for key, (cmp, goal) in GOALS.items():
+        section, field = key.split(".")
+        value = results[section][field]
+        ok = value < goal if cmp == "<" else value > goal
+        verdicts[key] = {"value": value, "goal": f"{cmp} {goal}", "met": ok}
+        print(f"{key:32} {value:>12} goal {cmp} {goal:<8} {'met' if ok else 'NOT met'}")
+    results["goals"] = verdicts
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    text = json.dumps(results, ensure_ascii=False, indent=2)
+    (out / "latest.json").write_text(text + "\n", encoding="utf-8")
+    stamp = results["when"][:19].replace(":", "")
+    (out / f"{stamp}{'-quick' if q else ''}.json").write_text(text + "\n", encoding="utf-8")
+    print(f"written {out / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()
