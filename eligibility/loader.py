@@ -45,20 +45,31 @@ def _load_cached(path: Path, stamp: str) -> Catalogue:
     return _load(path)
 
 
+_default: Catalogue | None = None
+
+
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Load and validate the catalogue in ``path`` (the bundled one by default).
 
     Raises :class:`RuleError` listing every problem found, each with file and line.
-    Loading the same unchanged directory again returns the cached catalogue.
+    The bundled catalogue is loaded once per process; a directory given by path is
+    loaded again only when one of its files changed (by name, size or time).
     """
+    global _default
+    if path is None and _default is not None:
+        return _default
     root = Path(path) if path is not None else default_rules_dir()
     if not root.is_dir():
         raise RuleError(f"规则目录不存在 (rules directory not found): {root}")
-    files = sorted(root.rglob("*.yaml"))
-    stamp = hashlib.sha256(
-        b"".join(f.relative_to(root).as_posix().encode() + f.read_bytes() for f in files)
-    ).hexdigest()
-    return _load_cached(root.resolve(), stamp)
+    stamp = "|".join(
+        f"{f.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}"
+        for f in sorted(root.rglob("*.yaml"))
+        for st in (f.stat(),)
+    )
+    catalogue = _load_cached(root.resolve(), stamp)
+    if path is None:
+        _default = catalogue
+    return catalogue
 
 
 class _File:
