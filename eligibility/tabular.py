@@ -169,6 +169,8 @@ class CellError(ValueError):
 
 def _choice(spec: FieldSpec, raw: str) -> str:
     key = _norm(raw)
+    if key in _NONE_LIST and "none" in spec.choices:
+        return "none"
     for code, label in zip(spec.choices, spec.choice_labels or tuple(None for _ in spec.choices)):
         names = {_norm(code)}
         if label is not None:
@@ -278,10 +280,21 @@ class Row:
     name: str | None = None
     """The name cell as written, for reports on rows that could not be read."""
     uscc: str | None = None
+    unit: str = "row"
+    """How the number counts: ``row`` (a table, header = row 1) or ``line`` (JSON Lines)."""
 
     @property
     def ok(self) -> bool:
         return self.profile is not None
+
+    @property
+    def where(self) -> str:
+        """``row 7`` (or ``line 7``)."""
+        return f"{self.unit} {self.number}"
+
+    def messages(self) -> list[str]:
+        """Each problem as one line naming the row and the column: ``row 7: 2025年度研发费用: 不能小于 0 ...``."""
+        return [f"{self.where}: {p}" for p in self.problems]
 
 
 @dataclass(frozen=True)
@@ -335,7 +348,7 @@ class Columns:
             if col is None:
                 if i >= len(self.columns) or not self.headers[i]:
                     if raw is not None and str(raw).strip():
-                        row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {raw!r}", f"row {number}: column {_column_letter(i)}"))
+                        row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {raw!r}", f"column {_column_letter(i)}"))
                 continue
             if col == "name" and raw is not None:
                 row.name = str(raw).strip() or None
@@ -345,18 +358,16 @@ class Columns:
             try:
                 value = parse_value(field_spec(path), raw)
             except CellError as exc:
-                row.problems.append(Problem(str(exc), f"row {number}: {self.headers[i]}"))
+                row.problems.append(Problem(str(exc), self.headers[i]))
                 continue
             if value is not None:
                 data = set_field(data, path, value)
-        if row.problems:
-            return row
         try:
-            row.profile = parse_profile(data)
+            profile = parse_profile(data)
         except ProfileError as exc:
-            row.problems = [Problem(p.message, f"row {number}: {self._header_for_path(p.location)}") for p in exc.problems] or [
-                Problem(exc.summary, f"row {number}")
-            ]
+            row.problems += [Problem(p.message, self._header_for_path(p.location)) for p in exc.problems] or [Problem(exc.summary)]
+        else:
+            row.profile = None if row.problems else profile
         return row
 
     def _header_for_path(self, location: str) -> str:
@@ -434,11 +445,11 @@ def read_jsonl(data: bytes | str, source: str = "") -> list[Row]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        row = Row(number)
+        row = Row(number, unit="line")
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            row.problems.append(Problem(f"JSON 格式错误 (invalid JSON), column {exc.colno}: {exc.msg}", f"line {number}"))
+            row.problems.append(Problem(f"JSON 格式错误 (invalid JSON), column {exc.colno}: {exc.msg}"))
             rows.append(row)
             continue
         if isinstance(obj, dict):
@@ -447,9 +458,7 @@ def read_jsonl(data: bytes | str, source: str = "") -> list[Row]:
         try:
             row.profile = parse_profile(obj)
         except ProfileError as exc:
-            row.problems = [Problem(p.message, f"line {number}: {p.location}" if p.location else f"line {number}") for p in exc.problems] or [
-                Problem(exc.summary, f"line {number}")
-            ]
+            row.problems = list(exc.problems) or [Problem(exc.summary)]
         rows.append(row)
     return rows
 
