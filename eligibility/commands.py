@@ -237,6 +237,91 @@ def schema() -> None:
     sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
+# --- batch --------------------------------------------------------------------------
+
+PROGRESS_FROM = 20
+"""Show a progress bar from this many enterprises on (on a terminal)."""
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.xlsx 或 .jsonl。 Enterprises: CSV, XLSX or JSON Lines.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="结果文件：.csv、.xlsx 或 .jsonl。 Results file: CSV, XLSX or JSON Lines.", show_default=False)],
+    lang: LangOpt = "zh",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
+    rules: RulesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的结果文件。 Overwrite existing output files.")] = False,
+) -> None:
+    """园区批量检查：每家企业一行，每项政策一列，另附汇总。 Check many enterprises at once.
+
+    Columns are profile fields by dotted name (financials.2025.rd_expense) or Chinese title (企业名称, 2025年度研发费用); an empty cell is unknown. A row that cannot be read is reported with its row number and the others are still checked.
+
+    CSV output gets its summary in OUTPUT.summary.csv, JSON Lines in OUTPUT.summary.json, XLSX on a second sheet. Existing files are not overwritten without --force. Exit code 1 if any row was invalid (the output is still written).
+
+    Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
+    """
+    from .batch import output_paths, run_batch, summary_rows, write_results
+    from .tabular import INPUT_FORMATS, read_rows, table_format
+
+    language = _lang(lang)
+    day = _as_of(as_of) or date.today()
+    kinds = "、".join(INPUT_FORMATS)
+    if table_format(input) is None:
+        raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="INPUT")
+    if table_format(output) is None:
+        raise typer.BadParameter(f"'{output}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="--output")
+    targets = output_paths(output)
+    if any(t.resolve() == input.resolve() for t in targets):
+        raise typer.BadParameter("结果文件不能是输入文件 (the output must not be the input)", param_hint="--output")
+    if not output.parent.is_dir():
+        raise typer.BadParameter(f"目录不存在 (no such directory): {output.parent}", param_hint="--output")
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        names = ", ".join(str(t) for t in existing)
+        raise typer.BadParameter(f"文件已存在，未覆盖；加 --force 覆盖 (exists; use --force to overwrite): {names}", param_hint="--output")
+    try:
+        catalogue = load_catalogue(rules)
+        rows = read_rows(input)
+    except EligibilityError as exc:
+        raise fail(exc) from None
+
+    err = _c.err
+    good = sum(1 for r in rows if r.ok)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=good < PROGRESS_FROM or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("检查中 checking", total=len(rows))
+        result = run_batch(rows, as_of=day, catalogue=catalogue, on_result=lambda row, report: progress.advance(task))
+
+    zh = language == "zh"
+    for row in result.invalid:
+        for line in row.messages():
+            err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
+    table = Table(title=(f"汇总（评估日期 {day}）" if zh else f"Summary (as of {day})"))
+    for col in (("政策", "Support"), ("可以申报", "Eligible"), ("需补充信息", "Needs information"), ("暂不符合", "Not eligible")):
+        table.add_column(col[0] if zh else col[1], justify="left" if col[0] == "政策" else "right")
+    for sid, name, *counts in summary_rows(result, language):
+        table.add_row(escape(name), *(str(n) for n in counts))
+    _c.out.print(table)
+    try:
+        written = write_results(output, result, language)
+    except OSError as exc:
+        err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(EXIT_INVALID) from None
+    bad = len(result.invalid)
+    files = ", ".join(str(w) for w in written)
+    _c.out.print(
+        f"已写入 {escape(files)}：{len(rows)} 家企业，{bad} 行有错误"
+        if zh
+        else f"Wrote {escape(files)}: {len(rows)} enterprises, {bad} row(s) with errors"
+    )
+    if bad:
+        raise typer.Exit(EXIT_INVALID)
+
+
 def main() -> None:
     """Entry point of the ``eligibility`` command."""
     app()
