@@ -124,6 +124,10 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
             else:
                 failed = _failed(s.explanation, lang)
                 note = ("；" if zh else "; ").join(failed[:3])
+                if s.gaps:
+                    note += ("；差距：" if zh else "; gap: ") + ("；" if zh else "; ").join(g.change(lang) for g in s.gaps[:2])
+            if s.changes_on:
+                note += f"（{s.changes_on.isoformat()} 起结论变化）" if zh else f" (verdict changes on {s.changes_on.isoformat()})"
             flag = " ⚠" if s.assumptions else ""
             table.add_row(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/]", escape(s.name(lang)) + flag, escape(note))
     _c.out.print(table)
