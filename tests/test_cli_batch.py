@@ -175,3 +175,10 @@ def test_batch_in_english(tmp_path):
     assert result.exit_code == 0, result.output
     header = read_csv(out)[0]
     assert header[:3] == ["row", "name", "uscc"] and "eligible" in read_csv(out)[1]
+
+
+def test_a_file_that_is_not_really_xlsx_is_one_clear_error(tmp_path):
+    src = tmp_path / "in.xlsx"
+    src.write_text("企业名称\n甲\n", encoding="utf-8")
+    result = batch(src, "-o", tmp_path / "r.csv")
+    assert result.exit_code == 1 and "XLSX" in result.output and "Traceback" not in result.output
