@@ -1,6 +1,7 @@
 """The ``eligibility`` command line (Typer). A thin layer over the library.
 
-Exit codes: 0 done; 1 the profile or the rules are invalid; 2 usage error.
+Exit codes: 0 done; 1 the profile or the rules are invalid (``batch``: at least one row
+was invalid, the output is still written); 2 usage error.
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ def _yes(text: str) -> bool:
 
 def _settled_line(s, lang: Lang) -> str:  # noqa: ANN001 - SupportResult
     style = {Verdict.eligible: "green", Verdict.needs_information: "yellow", Verdict.not_eligible: "red"}[s.verdict]
-    line = f"[{style}]→ {VERDICT_TITLE[s.verdict][lang]}[/]：{escape(s.name(lang))}"
+    line = f"[{style}]→ {VERDICT_TITLE[s.verdict][lang]}[/]{'：' if lang == 'zh' else ': '}{escape(s.name(lang))}"
     if s.verdict is Verdict.not_eligible:
         reasons = _failed(s.explanation, lang)
         if reasons:
