@@ -13,6 +13,7 @@ engine. The command line (``eligibility``) is a separate layer this package neve
 imports.
 """
 
+from .batch import evaluate_many
 from .catalogue import Catalogue
 from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
 from .evaluate import evaluate
@@ -37,6 +38,7 @@ __all__ = [
     "Verdict",
     "default_rules_dir",
     "evaluate",
+    "evaluate_many",
     "load_catalogue",
     "load_profile",
     "parse_profile",

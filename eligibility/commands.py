@@ -1,6 +1,7 @@
 """The ``eligibility`` command line (Typer). A thin layer over the library.
 
-Exit codes: 0 done; 1 the profile or the rules are invalid; 2 usage error.
+Exit codes: 0 done; 1 the profile or the rules are invalid (``batch``: at least one row
+was invalid, the output is still written); 2 usage error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import EligibilityError, evaluate, load_catalogue, profile_json_schema
-from .profile_io import load_profile, parse_profile, read_data
+from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
 from .text import Lang
@@ -122,8 +123,12 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
 
                 note = ("需补充：" if zh else "provide: ") + ("、" if zh else ", ").join(field_label(f, lang) for f in s.missing_fields)
             else:
-                failed = [c for c in _failed(s.explanation)]
+                failed = _failed(s.explanation, lang)
                 note = ("；" if zh else "; ").join(failed[:3])
+                if s.gaps:
+                    note += ("；差距：" if zh else "; gap: ") + ("；" if zh else "; ").join(g.change(lang) for g in s.gaps[:2])
+            if s.changes_on:
+                note += f"（{s.changes_on.isoformat()} 起结论变化）" if zh else f" (verdict changes on {s.changes_on.isoformat()})"
             flag = " ⚠" if s.assumptions else ""
             table.add_row(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/]", escape(s.name(lang)) + flag, escape(note))
     _c.out.print(table)
@@ -137,7 +142,7 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
                 _c.out.print(escape(line))
 
 
-def _failed(node) -> list[str]:  # noqa: ANN001
+def _failed(node, lang: Lang = "zh") -> list[str]:  # noqa: ANN001
     from .render import condition_line
     from .report import Status
 
@@ -147,8 +152,8 @@ def _failed(node) -> list[str]:  # noqa: ANN001
     if node.kind == "rule" and len(kids) == 1:
         kids = kids[0].children or kids
     if node.kind in ("all", "rule") and kids:
-        return [x for k in kids for x in _failed(k)]
-    return [condition_line(node, "zh")]
+        return [x for k in kids for x in _failed(k, lang)]
+    return [condition_line(node, lang)]
 
 
 @app.command()
@@ -235,6 +240,251 @@ def schema() -> None:
     Example: eligibility schema > profile.schema.json
     """
     sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
+
+
+# --- interview ----------------------------------------------------------------------
+
+
+def _ask(text: str) -> str | None:
+    """One line typed by the user; None at the end of input (or Ctrl-C)."""
+    try:
+        return typer.prompt(text, default="", show_default=False, prompt_suffix=" > ")
+    except typer.Abort:
+        return None
+
+
+def _yes(text: str) -> bool:
+    try:
+        return typer.confirm(text, default=False)
+    except typer.Abort:
+        return False
+
+
+def _settled_line(s, lang: Lang) -> str:  # noqa: ANN001 - SupportResult
+    style = {Verdict.eligible: "green", Verdict.needs_information: "yellow", Verdict.not_eligible: "red"}[s.verdict]
+    line = f"[{style}]→ {VERDICT_TITLE[s.verdict][lang]}[/]{'：' if lang == 'zh' else ': '}{escape(s.name(lang))}"
+    if s.verdict is Verdict.not_eligible:
+        reasons = _failed(s.explanation, lang)
+        if reasons:
+            line += f"（{escape(reasons[0])}）" if lang == "zh" else f" ({escape(reasons[0])})"
+    elif s.verdict is Verdict.eligible and s.department:
+        line += ("，受理部门：" if lang == "zh" else "; handled by ") + escape(s.department(lang))
+    return line
+
+
+def _save_profile(data: dict, save: Path | None, lang: Lang) -> Path | None:
+    """Offer to save; never overwrite a file without the user's yes. The path saved, or None."""
+    import yaml
+
+    from .batch import write_atomically
+
+    zh = lang == "zh"
+    path = save
+    if path is None:
+        if not _yes("保存企业画像？ Save the profile?" if zh else "Save the profile?"):
+            return None
+        typed = _ask("文件名（.json 或 .yaml） File name" if zh else "File name (.json or .yaml)")
+        if not typed or not typed.strip():
+            return None
+        path = Path(typed.strip())
+    while path.exists():
+        if _yes(f"{path} 已存在，覆盖？ Overwrite?" if zh else f"{path} exists. Overwrite?"):
+            break
+        typed = _ask("另存为（留空则不保存） Save as (empty: do not save)" if zh else "Save as (empty: do not save)")
+        if not typed or not typed.strip():
+            return None
+        path = Path(typed.strip())
+    if path.suffix.lower() in (".yaml", ".yml"):
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    else:
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    try:
+        write_atomically({path: text.encode("utf-8")})
+    except OSError as exc:
+        _c.err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(path))}: {escape(exc.strerror or str(exc))}")
+        return None
+    return path
+
+
+@app.command()
+def interview(
+    start: Annotated[Optional[str], typer.Option("--from", help="从已有的（部分）画像开始，JSON 或 YAML。 Start from a partial profile.", show_default=False)] = None,
+    save: Annotated[Optional[Path], typer.Option("--save", help="结束后保存画像到此文件（已存在时先询问）。 Save the profile here (asks before overwriting).", show_default=False)] = None,
+    lang: LangOpt = "zh",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """问答式自查：只问决定结论的问题，逐步给出结论。 Answer only the questions that decide open supports.
+
+    Each answer is checked at once (a wrong one is asked again) and verdicts are shown as they settle. Press Enter or type ? to skip a question, q to stop. At the end you may save the profile; an existing file is never overwritten without asking.
+
+    Example: eligibility interview --from examples/battery_materials.json --save my_profile.json
+    """
+    from .interview import SKIP, STOP, Interview, answer_hint, check_answer_error, choice_lines
+    from .tabular import CellError
+
+    language = _lang(lang)
+    day = _as_of(as_of)
+    zh = language == "zh"
+    out = _c.out
+    try:
+        catalogue = load_catalogue(rules)
+        data: dict = {}
+        if start is not None:
+            data = load_data(start)
+            parse_profile(data, start)  # ProfileError naming the field
+    except EligibilityError as exc:
+        raise fail(exc) from None
+
+    out.print(
+        "回答下列问题；直接回车或输入 ? 跳过，输入 q 结束。"
+        if zh
+        else "Answer the questions below; press Enter or type ? to skip, q to stop."
+    )
+    while not data.get("name"):
+        typed = _ask("企业名称" if zh else "Enterprise name (name)")
+        if typed is None or typed.strip().lower() in STOP:
+            raise typer.Exit(0)
+        if typed.strip() and typed.strip() not in SKIP:
+            data = {**data, "name": typed.strip()}
+        else:
+            out.print("[yellow]企业名称必填 (the name is required)[/]")
+
+    iv = Interview(data, as_of=day, catalogue=catalogue)
+    for s in iv.settled():
+        out.print(_settled_line(s, language))
+    asked = 0
+    while (question := iv.next_question()) is not None:
+        spec = question.field
+        asked += 1
+        decides = ("、" if zh else ", ").join(s.name(language) for s in iv.report.supports if s.id in question.decides)
+        out.print(f"\n[bold]{asked}. {escape(spec.label(language))}[/]  [dim]({escape(spec.path)})[/]")
+        if zh and spec.description:
+            out.print(f"   [dim]{escape(spec.description)}[/]")
+        out.print(f"   [dim]{'影响' if zh else 'decides'}：{escape(decides)}[/]")
+        for line in choice_lines(spec, language) if spec.type in ("enum", "enum_list") else []:
+            out.print(f"   {escape(line)}")
+        stop = False
+        while True:
+            typed = _ask(answer_hint(spec, language))
+            if typed is None or typed.strip().lower() in STOP:
+                stop = True
+                break
+            if typed.strip() in SKIP:
+                iv.skip(spec.path)
+                break
+            try:
+                changed = iv.answer(spec.path, typed, spec)
+            except (CellError, EligibilityError) as exc:
+                for line in check_answer_error(exc):
+                    out.print(f"[red]✗ {escape(line)}[/]")
+                continue
+            for s in changed:
+                out.print(_settled_line(s, language))
+            break
+        if stop:
+            break
+
+    report = iv.report
+    out.print("\n[bold]" + ("结论" if zh else "Verdicts") + "[/]")
+    for verdict in VERDICT_ORDER:
+        for s in report.by_verdict(verdict):
+            line = _settled_line(s, language)
+            if verdict is Verdict.needs_information and s.missing_fields:
+                from .labels import field_label
+
+                need = ("、" if zh else ", ").join(field_label(f, language) for f in s.missing_fields)
+                line += f"（需补充：{escape(need)}）" if zh else f" (provide: {escape(need)})"
+            out.print(line)
+    saved = _save_profile(iv.data, save, language)
+    if saved is not None:
+        out.print(f"已保存 {escape(str(saved))}" if zh else f"Saved {escape(str(saved))}")
+        out.print(f"eligibility check {escape(str(saved))}" + (" --lang en" if not zh else ""))
+
+
+# --- batch --------------------------------------------------------------------------
+
+PROGRESS_FROM = 20
+"""Show a progress bar from this many enterprises on (on a terminal)."""
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.xlsx 或 .jsonl。 Enterprises: CSV, XLSX or JSON Lines.", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="结果文件：.csv、.xlsx 或 .jsonl。 Results file: CSV, XLSX or JSON Lines.", show_default=False)],
+    lang: LangOpt = "zh",
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
+    rules: RulesOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的结果文件。 Overwrite existing output files.")] = False,
+) -> None:
+    """园区批量检查：每家企业一行，每项政策一列，另附汇总。 Check many enterprises at once.
+
+    Columns are profile fields by dotted name (financials.2025.rd_expense) or Chinese title (企业名称, 2025年度研发费用); an empty cell is unknown. A row that cannot be read is reported with its row number and the others are still checked.
+
+    CSV output gets its summary in OUTPUT.summary.csv, JSON Lines in OUTPUT.summary.json, XLSX on a second sheet. Existing files are not overwritten without --force. Exit code 1 if any row was invalid (the output is still written).
+
+    Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
+    """
+    from .batch import output_paths, run_batch, summary_rows, write_results
+    from .tabular import INPUT_FORMATS, read_rows, table_format
+
+    language = _lang(lang)
+    day = _as_of(as_of) or date.today()
+    kinds = "、".join(INPUT_FORMATS)
+    if table_format(input) is None:
+        raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="INPUT")
+    if table_format(output) is None:
+        raise typer.BadParameter(f"'{output}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="--output")
+    targets = output_paths(output)
+    if any(t.resolve() == input.resolve() for t in targets):
+        raise typer.BadParameter("结果文件不能是输入文件 (the output must not be the input)", param_hint="--output")
+    if not output.parent.is_dir():
+        raise typer.BadParameter(f"目录不存在 (no such directory): {output.parent}", param_hint="--output")
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        names = ", ".join(str(t) for t in existing)
+        raise typer.BadParameter(f"文件已存在，未覆盖；加 --force 覆盖 (exists; use --force to overwrite): {names}", param_hint="--output")
+    try:
+        catalogue = load_catalogue(rules)
+        rows = read_rows(input)
+    except EligibilityError as exc:
+        raise fail(exc) from None
+
+    err = _c.err
+    good = sum(1 for r in rows if r.ok)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=err, transient=True, disable=good < PROGRESS_FROM or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("检查中 checking", total=len(rows))
+        result = run_batch(rows, as_of=day, catalogue=catalogue, on_result=lambda row, report: progress.advance(task))
+
+    zh = language == "zh"
+    for row in result.invalid:
+        for line in row.messages():
+            err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
+    table = Table(title=(f"汇总（评估日期 {day}）" if zh else f"Summary (as of {day})"))
+    for col in (("政策", "Support"), ("可以申报", "Eligible"), ("需补充信息", "Needs information"), ("暂不符合", "Not eligible")):
+        table.add_column(col[0] if zh else col[1], justify="left" if col[0] == "政策" else "right")
+    for sid, name, *counts in summary_rows(result, language):
+        table.add_row(escape(name), *(str(n) for n in counts))
+    _c.out.print(table)
+    try:
+        written = write_results(output, result, language)
+    except OSError as exc:
+        err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(EXIT_INVALID) from None
+    bad = len(result.invalid)
+    files = ", ".join(str(w) for w in written)
+    _c.out.print(
+        f"已写入 {escape(files)}：{len(rows)} 家企业，{bad} 行有错误"
+        if zh
+        else f"Wrote {escape(files)}: {len(rows)} enterprises, {bad} row(s) with errors"
+    )
+    if bad:
+        raise typer.Exit(EXIT_INVALID)
 
 
 def main() -> None:

@@ -98,6 +98,11 @@ def read_data(text: str, source: str) -> Any:
 
 def load_profile(path: str | Path) -> EnterpriseProfile:
     """Read a profile from a JSON or YAML file; :class:`ProfileError` if unreadable or invalid."""
+    return parse_profile(load_data(path), str(path))
+
+
+def load_data(path: str | Path) -> Any:
+    """The parsed JSON or YAML content of a profile file, not yet validated."""
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
@@ -107,4 +112,6 @@ def load_profile(path: str | Path) -> EnterpriseProfile:
         raise ProfileError(f"这是一个目录，不是文件 (is a directory): {p}") from None
     except UnicodeDecodeError:
         raise ProfileError(f"文件不是 UTF-8 编码 (not UTF-8 text): {p}") from None
-    return parse_profile(read_data(text, str(p)), str(p))
+    except PermissionError:
+        raise ProfileError(f"没有读取权限 (permission denied): {p}") from None
+    return read_data(text, str(p))

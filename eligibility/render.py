@@ -171,7 +171,7 @@ def to_markdown(report: Report, lang: Lang = "zh") -> str:
     for verdict in VERDICT_ORDER:
         for s in report.by_verdict(verdict):
             dept = s.department(lang) if s.department else ""
-            out.append(f"| {s.name(lang)} | {VERDICT_TITLE[verdict][lang]} | {dept} |")
+            out.append(f"| {_cell(s.name(lang))} | {VERDICT_TITLE[verdict][lang]} | {_cell(dept)} |")
     for verdict in VERDICT_ORDER:
         group = report.by_verdict(verdict)
         if not group:
@@ -180,7 +180,7 @@ def to_markdown(report: Report, lang: Lang = "zh") -> str:
         for s in group:
             out += ["", f"### {s.name(lang)}", ""]
             for line in list(support_lines(s, lang))[1:]:
-                stripped = line.strip()
+                stripped = line.strip().removeprefix("- ")
                 indent = (len(line) - len(line.lstrip())) // 2
                 out.append(f"{'  ' * max(indent - 1, 0)}- {stripped}")
     assumed = any(s.assumptions for s in report.supports)
@@ -193,4 +193,19 @@ def to_markdown(report: Report, lang: Lang = "zh") -> str:
                 lang,
             ),
         ]
+    out += [
+        "",
+        "---",
+        "",
+        t(
+            "本报告根据企业自报信息自动生成，仅供自查参考；是否符合条件以受理部门审核为准。",
+            "Generated from the enterprise's own information, for self-assessment only; the handling department decides.",
+            lang,
+        ),
+    ]
     return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell (a | would end the cell)."""
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from unittest import mock
 
+import pytest
 from typer.testing import CliRunner
 
 from eligibility.commands import app
@@ -101,3 +104,88 @@ def test_the_installed_command_finds_its_bundled_rules_from_any_directory(tmp_pa
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["supports"]
+
+
+# --- user mistakes: one clear line, never a traceback ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ('{"name": "甲", ', "line 1"),
+        ('{"name": "甲", "staf_total": 5}', "staf_total"),
+        ('{"name": "甲", "staff_total": "many"}', "staff_total"),
+        ('{"name": "甲", "registration_date": "2019-02-30"}', "registration_date"),
+        ('{"name": "甲", "sector": "factory"}', "sector"),
+        ("name: 甲\nfounder: {is_returnee: maybe}\n", "founder.is_returnee"),
+    ],
+    ids=["bad JSON", "unknown field", "wrong type", "bad date", "bad enum", "YAML wrong type"],
+)
+def test_a_mistake_in_the_profile_names_it_and_exits_1(tmp_path, content, named):
+    f = tmp_path / "p.json"
+    f.write_text(content, encoding="utf-8")
+    result = runner.invoke(app, ["check", str(f)])
+    assert result.exit_code == 1
+    assert named in result.output and "Traceback" not in result.output
+
+
+def test_only_shows_one_verdict():
+    result = runner.invoke(app, ["check", EXAMPLE, "--only", "not_eligible", "--format", "json", "--as-of", "2026-11-25"])
+    assert result.exit_code == 0
+    assert {s["verdict"] for s in json.loads(result.stdout)["supports"]} == {"not_eligible"}
+
+
+def test_another_rules_directory_that_does_not_exist_exits_1(tmp_path):
+    result = runner.invoke(app, ["check", EXAMPLE, "--rules", str(tmp_path / "nope")])
+    assert result.exit_code == 1 and "规则目录不存在" in result.output
+
+
+def test_an_unknown_language_is_a_usage_error():
+    assert runner.invoke(app, ["check", EXAMPLE, "--lang", "fr"]).exit_code == 2
+
+
+def test_the_table_in_english_gives_reasons_in_english():
+    result = runner.invoke(app, ["check", EXAMPLE, "--lang", "en", "--as-of", "2026-11-25"])
+    assert result.exit_code == 0
+    assert "the founder returned home to start up" in result.output
+
+
+@pytest.mark.parametrize("command", [["check"], ["interview"], ["batch"], ["rules", "list"], ["rules", "show"], ["schema"]])
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: eligibility " + command[0] in result.output
+
+
+def _with_gap(report):
+    from eligibility.report import Gap
+    from eligibility.text import bi
+
+    s = report.support("returnee_entrepreneurship")
+    gap = Gap(field="founder.is_returnee", change=bi("创始人须为返乡创业人员", "the founder must be a returnee"))
+    changed = s.model_copy(update={"gaps": [gap], "changes_on": date(2027, 3, 1)})
+    return report.model_copy(update={"supports": [changed if x.id == s.id else x for x in report.supports]})
+
+
+def test_gaps_and_a_coming_change_are_shown_when_the_report_has_them():
+    """Gaps and changes_on from the report model appear in Markdown, text and the table."""
+    from eligibility import evaluate, load_profile
+    from eligibility.render import to_markdown, to_text
+
+    from conftest import AS_OF
+
+    report = _with_gap(evaluate(load_profile(EXAMPLE), as_of=AS_OF))
+    md = to_markdown(report)
+    assert "差距：创始人须为返乡创业人员" in md and "2027-03-01" in md
+    assert "Gap: the founder must be a returnee" in to_text(report, "en")
+
+    from eligibility import commands
+
+    with mock.patch.object(commands, "evaluate", lambda *a, **k: report):
+        result = runner.invoke(app, ["check", EXAMPLE])
+    assert "差距：创始人须为返乡创业人员" in result.output and "2027-03-01 起结论变化" in result.output
+
+
+def test_the_markdown_report_ends_with_a_note_for_the_reader():
+    result = runner.invoke(app, ["check", EXAMPLE, "--format", "markdown", "--as-of", "2026-11-25"])
+    assert "以受理部门审核为准" in result.stdout and "- - " not in result.stdout

@@ -1,0 +1,324 @@
+"""Many enterprises at once: evaluate, tabulate and write the results (``eligibility batch``).
+
+:func:`evaluate_many` is the one place a batch is evaluated, so that it can later be
+spread over processes; each report is the same as :func:`~eligibility.evaluate` gives
+for that enterprise alone, on the same date with the same catalogue.
+
+Output files (:func:`write_results`), one row per enterprise:
+
+* **CSV** (UTF-8 with BOM, which spreadsheet software opens as Chinese text), and the
+  summary beside it in ``OUTPUT`` with the suffix ``.summary.csv``;
+* **XLSX**, the summary on a second sheet;
+* **JSON Lines**, verdicts as codes, and the summary in ``OUTPUT`` with ``.summary.json``.
+
+Every file is written to a temporary file in the same directory and then renamed into
+place, so an interrupted run leaves no half-written file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .catalogue import Catalogue
+from .errors import ProfileError
+from .evaluate import evaluate
+from .labels import field_label
+from .loader import load_catalogue
+from .profile import EnterpriseProfile
+from .report import Report, Verdict
+from .schema import Category
+from .tabular import Row, table_format
+from .text import Lang, Text, bi
+
+VERDICT_CELL: dict[Verdict, Text] = {
+    Verdict.eligible: bi("可以申报", "eligible"),
+    Verdict.needs_information: bi("需补充信息", "needs information"),
+    Verdict.not_eligible: bi("暂不符合", "not eligible"),
+}
+_VERDICTS = (Verdict.eligible, Verdict.needs_information, Verdict.not_eligible)
+
+
+def evaluate_many(
+    profiles: Iterable[EnterpriseProfile | dict[str, Any]],
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+) -> Iterator[Report | ProfileError]:
+    """Evaluate each profile in turn; yields its report, or the :class:`ProfileError` of an invalid one.
+
+    The catalogue is loaded once and every profile is evaluated on the same date (today
+    when ``as_of`` is None, fixed when the run starts). Results come in input order.
+    """
+    day = as_of or date.today()
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    for profile in profiles:
+        try:
+            yield evaluate(profile, as_of=day, catalogue=cat)
+        except ProfileError as exc:
+            yield exc
+
+
+def support_columns(catalogue: Catalogue, day: date) -> list[tuple[str, Text]]:
+    """The supports in force on ``day`` as (id, name), in the order reports list them."""
+    order = {c: i for i, c in enumerate(Category)}
+    view = catalogue.at(day)
+    rules = [catalogue.rules[rid] for rid in view.rule_ids if catalogue.rules[rid].kind == "support"]
+    return [(r.id, r.name) for r in sorted(rules, key=lambda r: (order[r.category], r.id))]
+
+
+@dataclass
+class BatchResult:
+    """A batch run: every input row with its report (None for a row that could not be read)."""
+
+    as_of: date
+    supports: list[tuple[str, Text]]
+    rows: list[Row]
+    reports: list[Report | None]
+
+    @property
+    def invalid(self) -> list[Row]:
+        """The rows that were not evaluated, with their problems."""
+        return [r for r, rep in zip(self.rows, self.reports) if rep is None]
+
+    def counts(self) -> dict[str, dict[Verdict, int]]:
+        """Support id -> verdict -> number of enterprises."""
+        out = {sid: {v: 0 for v in _VERDICTS} for sid, _ in self.supports}
+        for report in self.reports:
+            if report is not None:
+                for s in report.supports:
+                    out.setdefault(s.id, {v: 0 for v in _VERDICTS})[s.verdict] += 1
+        return out
+
+
+def run_batch(
+    rows: list[Row],
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+    on_result: Callable[[Row, Report | None], None] | None = None,
+) -> BatchResult:
+    """Evaluate every readable row (via :func:`evaluate_many`); ``on_result`` is called after each row."""
+    day = as_of or date.today()
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    good = [r for r in rows if r.profile is not None]
+    results = evaluate_many((r.profile for r in good), as_of=day, catalogue=cat)  # type: ignore[misc]
+    reports: list[Report | None] = []
+    done = iter(results)
+    for row in rows:
+        report: Report | None = None
+        if row.profile is not None:
+            result = next(done)
+            if isinstance(result, ProfileError):  # not expected: the row was validated already
+                row.problems = list(result.problems)
+            else:
+                report = result
+        reports.append(report)
+        if on_result is not None:
+            on_result(row, report)
+    return BatchResult(day, support_columns(cat, day), rows, reports)
+
+
+# --- Tables -------------------------------------------------------------------------
+
+
+def _t(zh: str, en: str, lang: Lang) -> str:
+    return en if lang == "en" else zh
+
+
+def result_header(result: BatchResult, lang: Lang = "zh") -> list[str]:
+    """The results table's header: row, name, USCC, one column per support, counts, missing, errors."""
+    return [
+        _t("行号", "row", lang),
+        _t("企业名称", "name", lang),
+        _t("统一社会信用代码", "uscc", lang),
+        *(name(lang) for _, name in result.supports),
+        _t("可以申报数", "eligible", lang),
+        _t("需补充信息数", "needs information", lang),
+        _t("暂不符合数", "not eligible", lang),
+        _t("需补充的信息", "missing information", lang),
+        _t("错误", "errors", lang),
+    ]
+
+
+def result_rows(result: BatchResult, lang: Lang = "zh") -> Iterator[list[Any]]:
+    """One list of cells per input row, in input order (see :func:`result_header`)."""
+    sep = "、" if lang == "zh" else ", "
+    for row, report in zip(result.rows, result.reports):
+        if report is None:
+            errors = "; ".join(str(p) for p in row.problems)
+            yield [row.number, row.name or "", row.uscc or "", *([""] * len(result.supports)), "", "", "", "", errors]
+            continue
+        verdicts = {s.id: s.verdict for s in report.supports}
+        missing: list[str] = []
+        for s in report.supports:
+            missing += [f for f in s.missing_fields if f not in missing]
+        yield [
+            row.number,
+            report.enterprise,
+            report.uscc or "",
+            *(VERDICT_CELL[verdicts[sid]](lang) if sid in verdicts else "" for sid, _ in result.supports),
+            *(sum(1 for v in verdicts.values() if v is verdict) for verdict in _VERDICTS),
+            sep.join(field_label(f, lang) for f in missing),
+            "",
+        ]
+
+
+def summary_header(lang: Lang = "zh") -> list[str]:
+    return [
+        _t("政策编号", "support id", lang),
+        _t("政策", "support", lang),
+        _t("可以申报", "eligible", lang),
+        _t("需补充信息", "needs information", lang),
+        _t("暂不符合", "not eligible", lang),
+    ]
+
+
+def summary_rows(result: BatchResult, lang: Lang = "zh") -> list[list[Any]]:
+    """Per support: id, name and the number of enterprises with each verdict."""
+    counts = result.counts()
+    return [[sid, name(lang), *(counts[sid][v] for v in _VERDICTS)] for sid, name in result.supports]
+
+
+def json_line(row: Row, report: Report | None) -> dict[str, Any]:
+    """One enterprise's result as a JSON object (verdicts as codes)."""
+    if report is None:
+        return {"row": row.number, "name": row.name, "uscc": row.uscc, "errors": [str(p) for p in row.problems]}
+    missing: list[str] = []
+    for s in report.supports:
+        missing += [f for f in s.missing_fields if f not in missing]
+    return {
+        "row": row.number,
+        "name": report.enterprise,
+        "uscc": report.uscc,
+        "verdicts": {s.id: s.verdict.value for s in report.supports},
+        "counts": {v.value: sum(1 for s in report.supports if s.verdict is v) for v in _VERDICTS},
+        "missing_fields": missing,
+        "errors": [],
+    }
+
+
+# --- Files --------------------------------------------------------------------------
+
+
+def output_paths(path: str | Path) -> list[Path]:
+    """The files :func:`write_results` writes for ``path``: the results, and a summary file for CSV and JSON Lines."""
+    p = Path(path)
+    fmt = table_format(p)
+    if fmt == "csv":
+        return [p, p.with_suffix(".summary.csv")]
+    if fmt == "jsonl":
+        return [p, p.with_suffix(".summary.json")]
+    return [p]
+
+
+def _csv_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_bytes(result: BatchResult, lang: Lang) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    sheets = [
+        (wb.active, _t("结果", "Results", lang), result_header(result, lang), list(result_rows(result, lang))),
+        (wb.create_sheet(), _t("汇总", "Summary", lang), summary_header(lang), summary_rows(result, lang)),
+    ]
+    for ws, title, header, rows in sheets:
+        ws.title = title
+        for r, values in enumerate([header, *rows], start=1):
+            for c, value in enumerate(values, start=1):
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str) and value.startswith("="):
+                    cell.data_type = "s"  # text, never a formula
+                if r == 1:
+                    cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    summary = sheets[1][0]
+    n = summary.max_row + 2
+    for label, value in (
+        (_t("评估日期", "as of", lang), result.as_of.isoformat()),
+        (_t("企业总数", "enterprises", lang), len(result.rows)),
+        (_t("有错误的行", "rows with errors", lang), len(result.invalid)),
+    ):
+        summary.cell(row=n, column=1, value=label)
+        summary.cell(row=n, column=2, value=value)
+        n += 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _summary_json(result: BatchResult, lang: Lang) -> bytes:
+    counts = result.counts()
+    data = {
+        "as_of": result.as_of.isoformat(),
+        "enterprises": len(result.rows),
+        "invalid_rows": [r.number for r in result.invalid],
+        "supports": [
+            {"id": sid, "name": name(lang), **{v.value: counts[sid][v] for v in _VERDICTS}} for sid, name in result.supports
+        ],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def render_outputs(path: str | Path, result: BatchResult, lang: Lang = "zh") -> dict[Path, bytes]:
+    """The content of each output file for ``path`` (format by suffix), without writing anything."""
+    paths = output_paths(path)
+    fmt = table_format(paths[0])
+    if fmt == "csv":
+        return {
+            paths[0]: _csv_bytes(result_header(result, lang), result_rows(result, lang)),
+            paths[1]: _csv_bytes(summary_header(lang), summary_rows(result, lang)),
+        }
+    if fmt == "xlsx":
+        return {paths[0]: _xlsx_bytes(result, lang)}
+    if fmt == "jsonl":
+        lines = (json.dumps(json_line(r, rep), ensure_ascii=False) + "\n" for r, rep in zip(result.rows, result.reports))
+        return {paths[0]: "".join(lines).encode("utf-8"), paths[1]: _summary_json(result, lang)}
+    raise ValueError(f"unsupported output type: {paths[0].suffix}")
+
+
+def write_atomically(files: dict[Path, bytes]) -> None:
+    """Write each file to a temporary file beside it, then rename all into place.
+
+    A failure before the renames leaves every target untouched and no temporary file.
+    """
+    temps: list[tuple[str, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for target, content in files.items():
+            fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
+            temps.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def write_results(path: str | Path, result: BatchResult, lang: Lang = "zh") -> list[Path]:
+    """Write the results (and summary) for ``path``, atomically; returns the files written."""
+    files = render_outputs(path, result, lang)
+    write_atomically(files)
+    return list(files)

@@ -1,0 +1,135 @@
+"""Spreadsheet rows to profiles (eligibility.tabular) and batch output (eligibility.batch)."""
+
+from __future__ import annotations
+
+import os
+from unittest import mock
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eligibility import evaluate
+from eligibility.batch import evaluate_many, write_atomically
+from eligibility.errors import ProfileError
+from eligibility.questions import field_spec
+from eligibility.tabular import CellError, Columns, parse_value, read_csv, resolve_header
+
+from conftest import AS_OF, make_profile
+
+
+@pytest.mark.parametrize(
+    ("header", "column"),
+    [
+        ("企业名称", "name"),
+        ("name", "name"),
+        (" 职工总数（人） ", "staff_total"),
+        ("Ⅰ类知识产权数量", "ip.class_i"),
+        ("certifications.knowledge_value_grade", "certifications.knowledge_value_grade"),
+        ("financials.2025.rd_expense", "financials.2025.rd_expense"),
+        ("financials[2024].net_profit", "financials.2024.net_profit"),
+        ("2025年度研发费用", "financials.2025.rd_expense"),
+        ("2025年研发费用（元）", "financials.2025.rd_expense"),
+        ("2025年度营业收入(销售收入)", "financials.2025.operating_revenue"),
+    ],
+)
+def test_headers_are_dotted_names_or_chinese_titles(header, column):
+    assert resolve_header(header) == column
+
+
+@pytest.mark.parametrize("header", ["员工人数", "职工总数（元）", "financials.2025.nope", "financials.rd_expense"])
+def test_other_headers_are_not_columns(header):
+    assert resolve_header(header) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "cell", "value"),
+    [
+        ("founder.is_returnee", "是", True),
+        ("founder.is_returnee", "N", False),
+        ("founder.is_returnee", "0", False),
+        ("founder.is_returnee", "TRUE", True),
+        ("sector", "工业", "industry"),
+        ("sector", "retail", "retail"),
+        ("certifications.knowledge_value_grade", "B级", "B"),
+        ("rd_institution.level", "无", "none"),
+        ("industry_chains", "新能源电池、漆包线、电机及生活电器；光伏", ["new_energy_battery", "enamelled_wire_motor_appliance", "photovoltaic"]),
+        ("industry_chains", "无", []),
+        ("financials[2025].rd_expense", "1,234,500", 1234500),
+        ("financials[2025].rd_expense", "460万", 4600000),
+        ("financials[2025].rd_expense", "1.5亿元", 150000000),
+        ("financials[2025].rd_expense", 3e6, 3000000),
+        ("staff_total", "12.5", 12.5),
+        ("registration_date", "2019/6/18", "2019-06-18"),
+        ("registration_date", "2019年6月18日", "2019-06-18"),
+        ("uscc", " 91420323MA4F0XK151 ", "91420323MA4F0XK151"),
+        ("staff_total", "  ", None),
+        ("founder.is_returnee", None, None),
+    ],
+)
+def test_cells_are_read_as_their_field_type(path, cell, value):
+    assert parse_value(field_spec(path), cell) == value
+
+
+@pytest.mark.parametrize(
+    ("path", "cell", "message"),
+    [
+        ("founder.is_returnee", "也许", "应为 是 或 否"),
+        ("sector", "工厂", "取值应为以下之一"),
+        ("financials[2025].rd_expense", "1.5", "应为整数"),
+        ("staff_total", "many", "应为数字"),
+        ("registration_date", "2019-02-30", "应为日期"),
+    ],
+)
+def test_unreadable_cells_say_what_is_expected(path, cell, message):
+    with pytest.raises(CellError, match=message):
+        parse_value(field_spec(path), cell)
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_yuan_in_wan_are_exact(n):
+    """N万 is N × 10 000 yuan, and thousands separators are ignored."""
+    spec = field_spec("financials[2025].operating_revenue")
+    assert parse_value(spec, f"{n}万") == n * 10_000
+    assert parse_value(spec, f"{n:,}") == n
+
+
+def test_a_bad_row_lists_every_problem_with_the_users_header():
+    """Type errors and validation errors of one row are all reported, by the header as written."""
+    rows = read_csv("企业名称,职工总数,科技人员数,所属行业门类\n甲,5,9,工厂\n乙,5,1,工业\n")
+    bad, good = rows
+    assert not bad.ok and good.ok
+    assert len(bad.messages()) == 2
+    assert any(m.startswith("row 2: 所属行业门类: ") for m in bad.messages())
+    assert any(m.startswith("row 2: 科技人员数: ") for m in bad.messages())
+
+
+def test_a_header_row_without_a_name_column_is_refused():
+    with pytest.raises(ProfileError) as exc:
+        Columns.from_headers(["职工总数"])
+    assert "企业名称" in str(exc.value)
+
+
+def test_a_repeated_column_is_refused():
+    with pytest.raises(ProfileError, match="repeats a column"):
+        Columns.from_headers(["企业名称", "name"])
+
+
+def test_evaluate_many_gives_the_same_reports_as_one_at_a_time():
+    profiles = [make_profile(founder={"is_returnee": True}), {"name": "乙", "staff_total": -1}, make_profile(sector="industry")]
+    results = list(evaluate_many(profiles, as_of=AS_OF))
+    assert results[0] == evaluate(profiles[0], as_of=AS_OF)
+    assert isinstance(results[1], ProfileError)
+    assert results[2] == evaluate(profiles[2], as_of=AS_OF)
+
+
+def test_an_interrupted_write_leaves_the_old_files_and_no_temporary_file(tmp_path):
+    """If renaming fails, neither target changes and no temporary file remains."""
+    a, b = tmp_path / "a.csv", tmp_path / "a.summary.csv"
+    a.write_text("old", encoding="utf-8")
+    with mock.patch("eligibility.batch.os.replace", side_effect=OSError("disk full")), pytest.raises(OSError):
+        write_atomically({a: b"new", b: b"new"})
+    assert a.read_text(encoding="utf-8") == "old" and not b.exists()
+    assert sorted(os.listdir(tmp_path)) == ["a.csv"]
+    write_atomically({a: b"new", b: b"new"})
+    assert a.read_bytes() == b.read_bytes() == b"new"
