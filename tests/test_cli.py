@@ -157,33 +157,28 @@ def test_every_command_has_help_with_an_example(command):
     assert "Example: eligibility " + command[0] in result.output
 
 
-def _with_gap(report):
-    from eligibility.report import Gap
-    from eligibility.text import bi
+GAP_PROFILE = {
+    "name": "差距测试企业",
+    "sector": "industry",
+    "in_stats_register": False,
+    "financials": [{"year": 2025, "main_business_revenue": 15_000_000}],
+    "rd_institution": {"level": "none"},
+    "listing_status": "none",
+    "certifications": {"hnte_certified": True, "hnte_issue_date": "2024-03-01", "knowledge_value_grade": "D"},
+}
 
-    s = report.support("returnee_entrepreneurship")
-    gap = Gap(field="founder.is_returnee", change=bi("创始人须为返乡创业人员", "the founder must be a returnee"))
-    changed = s.model_copy(update={"gaps": [gap], "changes_on": date(2027, 3, 1)})
-    return report.model_copy(update={"supports": [changed if x.id == s.id else x for x in report.supports]})
 
-
-def test_gaps_and_a_coming_change_are_shown_when_the_report_has_them():
-    """Gaps and changes_on from the report model appear in Markdown, text and the table."""
-    from eligibility import evaluate, load_profile
-    from eligibility.render import to_markdown, to_text
-
-    from conftest import AS_OF
-
-    report = _with_gap(evaluate(load_profile(EXAMPLE), as_of=AS_OF))
-    md = to_markdown(report)
-    assert "差距：创始人须为返乡创业人员" in md and "2027-03-01" in md
-    assert "Gap: the founder must be a returnee" in to_text(report, "en")
-
-    from eligibility import commands
-
-    with mock.patch.object(commands, "evaluate", lambda *a, **k: report):
-        result = runner.invoke(app, ["check", EXAMPLE])
-    assert "差距：创始人须为返乡创业人员" in result.output and "2027-03-01 起结论变化" in result.output
+def test_gaps_and_a_coming_change_are_shown_in_every_format(tmp_path):
+    """What it would take and the date a verdict changes appear in Markdown, text and the table."""
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps(GAP_PROFILE, ensure_ascii=False), encoding="utf-8")
+    args = ["check", str(f), "--as-of", "2026-11-25"]
+    md = runner.invoke(app, [*args, "--format", "markdown"]).stdout
+    assert "上年度主营业务收入需增加 500万元" in md and "2027-03-01" in md
+    text_en = runner.invoke(app, [*args, "--format", "text", "--lang", "en"]).stdout
+    assert "What it would take" in text_en and "From 2027-03-01" in text_en
+    table = runner.invoke(app, args).output
+    assert "500万元" in table and "2027-03-01" in table
 
 
 def test_the_markdown_report_ends_with_a_note_for_the_reader():
