@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing as mp
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -52,19 +53,57 @@ def evaluate_many(
     *,
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
+    explain: bool = False,
+    processes: int | None = 1,
+    chunk_size: int = 256,
 ) -> Iterator[Report | ProfileError]:
-    """Evaluate each profile in turn; yields its report, or the :class:`ProfileError` of an invalid one.
+    """Evaluate each profile; yields its report, or the :class:`ProfileError` of an invalid one.
 
     The catalogue is loaded once and every profile is evaluated on the same date (today
-    when ``as_of`` is None, fixed when the run starts). Results come in input order.
+    when ``as_of`` is None, fixed when the run starts). Results come in input order and
+    equal :func:`~eligibility.evaluate` with the same ``explain`` for each profile alone.
+    ``processes`` > 1 (None: one per core) spreads the work over worker processes
+    (where the platform can fork; elsewhere the work stays in this process).
     """
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    for profile in profiles:
-        try:
-            yield evaluate(profile, as_of=day, catalogue=cat)
-        except ProfileError as exc:
-            yield exc
+    workers = os.cpu_count() or 1 if processes is None else processes
+    if workers <= 1 or "fork" not in mp.get_all_start_methods():
+        for profile in profiles:
+            yield _evaluate_one(profile, day, cat, explain)
+        return
+    global _job
+    _job = (day, cat, explain)  # inherited by the forked workers
+    with mp.get_context("fork").Pool(workers) as pool:
+        for chunk in pool.imap(_evaluate_chunk, _chunks(profiles, chunk_size)):
+            yield from chunk
+
+
+_job: tuple[date, Catalogue, bool] | None = None
+
+
+def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], day: date, cat: Catalogue, explain: bool) -> Report | ProfileError:
+    try:
+        return evaluate(profile, as_of=day, catalogue=cat, explain=explain)
+    except ProfileError as exc:
+        return exc
+
+
+def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Report | ProfileError]:
+    assert _job is not None
+    day, cat, explain = _job
+    return [_evaluate_one(p, day, cat, explain) for p in chunk]
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def support_columns(catalogue: Catalogue, day: date) -> list[tuple[str, Text]]:
@@ -105,12 +144,13 @@ def run_batch(
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
     on_result: Callable[[Row, Report | None], None] | None = None,
+    processes: int | None = 1,
 ) -> BatchResult:
     """Evaluate every readable row (via :func:`evaluate_many`); ``on_result`` is called after each row."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     good = [r for r in rows if r.profile is not None]
-    results = evaluate_many((r.profile for r in good), as_of=day, catalogue=cat)  # type: ignore[misc]
+    results = evaluate_many((r.profile for r in good), as_of=day, catalogue=cat, processes=processes)  # type: ignore[misc]
     reports: list[Report | None] = []
     done = iter(results)
     for row in rows:

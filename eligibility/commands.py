@@ -123,7 +123,7 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
 
                 note = ("需补充：" if zh else "provide: ") + ("、" if zh else ", ").join(field_label(f, lang) for f in s.missing_fields)
             else:
-                failed = _failed(s.explanation, lang)
+                failed = _failed(s.explanation, lang) if s.explanation is not None else []
                 note = ("；" if zh else "; ").join(failed[:3])
                 if s.gaps:
                     note += ("；差距：" if zh else "; gap: ") + ("；" if zh else "; ").join(g.change(lang) for g in s.gaps[:2])
@@ -264,7 +264,7 @@ def _settled_line(s, lang: Lang) -> str:  # noqa: ANN001 - SupportResult
     style = {Verdict.eligible: "green", Verdict.needs_information: "yellow", Verdict.not_eligible: "red"}[s.verdict]
     line = f"[{style}]→ {VERDICT_TITLE[s.verdict][lang]}[/]{'：' if lang == 'zh' else ': '}{escape(s.name(lang))}"
     if s.verdict is Verdict.not_eligible:
-        reasons = _failed(s.explanation, lang)
+        reasons = _failed(s.explanation, lang) if s.explanation is not None else []
         if reasons:
             line += f"（{escape(reasons[0])}）" if lang == "zh" else f" ({escape(reasons[0])})"
     elif s.verdict is Verdict.eligible and s.department:
@@ -416,6 +416,7 @@ def batch(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
     rules: RulesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的结果文件。 Overwrite existing output files.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="并行进程数，0 表示每个CPU核一个。 Worker processes; 0 for one per core.")] = 1,
 ) -> None:
     """园区批量检查：每家企业一行，每项政策一列，另附汇总。 Check many enterprises at once.
 
@@ -459,7 +460,10 @@ def batch(
         console=err, transient=True, disable=good < PROGRESS_FROM or not err.is_terminal,
     ) as progress:
         task = progress.add_task("检查中 checking", total=len(rows))
-        result = run_batch(rows, as_of=day, catalogue=catalogue, on_result=lambda row, report: progress.advance(task))
+        result = run_batch(
+            rows, as_of=day, catalogue=catalogue, on_result=lambda row, report: progress.advance(task),
+            processes=jobs or None,
+        )
 
     zh = language == "zh"
     for row in result.invalid:

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .catalogue import Catalogue, CatalogueView
+from .catalogue import Catalogue, CatalogueView, rule_refs
 from .compiler import compile_view, encode_facts
 from .engine import EngineRuleset
 from .errors import EngineError
@@ -21,7 +21,7 @@ from .gaps import gaps_of
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
-from .report import Report, SupportResult, Verdict
+from .report import ConditionResult, Report, SupportResult, Verdict
 from .timeline import time_flips
 from .schema import Category
 
@@ -34,6 +34,15 @@ class Prepared:
     view: CatalogueView
     ruleset: EngineRuleset
     static: ViewStatic
+
+    def dependencies(self, rule_ids: list[str]) -> list[str]:
+        """``rule_ids`` and the derived rules they name, in catalogue order."""
+        need = set(rule_ids)
+        rules = self.view.catalogue.rules
+        for rid in reversed(self.view.rule_ids):
+            if rid in need:
+                need |= rule_refs(rules[rid].conditions)
+        return [rid for rid in self.view.rule_ids if rid in need]
 
 
 _prepared: OrderedDict[tuple[int, date], Prepared] = OrderedDict()
@@ -72,17 +81,12 @@ def engine_for(view: CatalogueView) -> EngineRuleset:
     return prepare(view.catalogue, view.day).ruleset
 
 
-def _verdict(met: bool | None) -> Verdict:
-    if met is None:
-        return Verdict.needs_information
-    return Verdict.eligible if met else Verdict.not_eligible
-
-
 def evaluate(
     profile: EnterpriseProfile | dict[str, Any],
     *,
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
+    explain: bool = True,
 ) -> Report:
     """Check one enterprise against every support in force on ``as_of`` (default: today).
 
@@ -90,7 +94,9 @@ def evaluate(
     (:class:`ProfileError` if invalid). ``catalogue`` is a loaded catalogue, a rules
     directory, or None for the bundled rules. The verdicts come from durable-rules;
     each carries its explanation, the fields it still needs, and the assumptions it
-    rests on. Safe to call from many threads at once.
+    rests on. With ``explain=False`` (batches) the condition trees, gaps and time
+    changes are left out; verdicts, missing fields and assumptions are the same.
+    Safe to call from many threads at once.
     """
     from .profile_io import parse_profile
 
@@ -105,47 +111,55 @@ def evaluate(
     outcomes = ruleset.run(encode_facts(facts))
 
     explainer = Explainer(view, facts, profile, prepared.static)
-    explanations = {}
-    for rid in view.rule_ids:  # derived rules come before the rules naming them
+    if explain:
+        wanted = view.rule_ids
+    else:  # only what "needs information" verdicts need to name their missing fields
+        wanted = prepared.dependencies([rid for rid in view.rule_ids if outcomes.get(rid) is None])
+    explanations: dict[str, ConditionResult] = {}
+    for rid in wanted:  # in catalogue order: derived rules before the rules naming them
         explanations[rid] = explainer.explain_rule(cat.rules[rid])
         shown = truth_of_status(explanations[rid].status)
         if shown != outcomes.get(rid):
             raise EngineError(
                 f"durable-rules and the explanation disagree on {rid}: engine {outcomes.get(rid)}, explanation {shown}"
             )
-    flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
+    flips = (
+        time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
+        if explain
+        else {}
+    )
 
     supports: list[SupportResult] = []
     derived: list[SupportResult] = []
     for rid in view.rule_ids:
         rule = cat.rules[rid]
-        explanation = explanations[rid]
+        explanation = explanations.get(rid)
         met = outcomes.get(rid)
         flip = flips.get(rid)
-        result = SupportResult(
+        result = SupportResult.model_construct(
             id=rid,
             kind=rule.kind,
             category=rule.category,
             name=rule.name,
-            verdict=_verdict(met),
+            verdict=_VERDICT[met],
             summary=rule.summary,
             benefit=rule.benefit,
             materials=rule.materials,
             department=rule.department,
-            citations=[c for c in (explainer.citation(x) for x in rule.citations) if c is not None],
-            missing_fields=relevant_missing(explanation),
+            citations=prepared.static.rule_citations(rule),
+            missing_fields=relevant_missing(explanation) if explanation is not None and met is None else [],
             assumptions=explainer.assumptions(rule),
-            gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False else [],
+            gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if explain and met is False and explanation else [],
             changes_on=flip[0] if flip else None,
-            changes_to=_verdict(flip[1]) if flip else None,
-            explanation=explanation,
+            changes_to=_VERDICT[flip[1]] if flip else None,
+            explanation=explanation if explain else None,
             note=rule.note,
         )
         (supports if rule.kind == "support" else derived).append(result)
 
     supports.sort(key=lambda s: (_CATEGORY_ORDER[s.category], s.id))
     derived.sort(key=lambda s: s.id)
-    return Report(
+    return Report.model_construct(
         enterprise=profile.name,
         uscc=profile.uscc,
         as_of=day,

@@ -381,6 +381,10 @@ class ViewStatic:
             self._leaves[key] = found
         return found
 
+    def rule_citations(self, rule: Rule) -> list[CitationOut]:
+        """A rule's citations, resolved against the sources."""
+        return [c for c in (self.citation(x) for x in rule.citations) if c is not None]
+
     def assumptions(self, rule: Rule, collect: Any) -> list[Assumption]:
         found = self._assumptions.get(rule.id)
         if found is None:

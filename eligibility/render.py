@@ -109,9 +109,9 @@ def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
     if s.changes_on and s.changes_to:
         to = VERDICT_TITLE[s.changes_to][lang]
         yield t(f"  时间节点：{s.changes_on.isoformat()} 起结论变为「{to}」", f"  From {s.changes_on.isoformat()} the verdict becomes '{to}'", lang)
-    yield t("  条件：", "  Conditions:", lang)
-    for line in condition_lines(s.explanation, lang, 2):
-        yield line
+    if s.explanation is not None:
+        yield t("  条件：", "  Conditions:", lang)
+        yield from condition_lines(s.explanation, lang, 2)
     if s.verdict is Verdict.eligible and s.materials:
         yield t("  申报材料：", "  Materials:", lang)
         for m in s.materials:

@@ -157,7 +157,8 @@ class SupportResult(_Out):
     gaps: list[Gap] = Field(default_factory=list)
     changes_on: date | None = Field(None, description="date on which the verdict changes by time alone")
     changes_to: Verdict | None = Field(None, description="the verdict from changes_on")
-    explanation: ConditionResult
+    explanation: ConditionResult | None = None
+    """The evaluated conditions (None when evaluated with ``explain=False``)."""
     note: Text | None = None
 
 

@@ -182,3 +182,12 @@ def test_a_file_that_is_not_really_xlsx_is_one_clear_error(tmp_path):
     src.write_text("企业名称\n甲\n", encoding="utf-8")
     result = batch(src, "-o", tmp_path / "r.csv")
     assert result.exit_code == 1 and "XLSX" in result.output and "Traceback" not in result.output
+
+
+def test_a_batch_over_two_processes_writes_the_same_results(tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    src = str(EXAMPLES / "batch_enterprises.csv")
+    a = runner.invoke(app, ["batch", src, "-o", str(one), "--as-of", "2026-11-25"])
+    b = runner.invoke(app, ["batch", src, "-o", str(two), "--as-of", "2026-11-25", "--jobs", "2"])
+    assert a.exit_code == b.exit_code
+    assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")

@@ -118,9 +118,17 @@ def test_a_repeated_column_is_refused():
 def test_evaluate_many_gives_the_same_reports_as_one_at_a_time():
     profiles = [make_profile(founder={"is_returnee": True}), {"name": "乙", "staff_total": -1}, make_profile(sector="industry")]
     results = list(evaluate_many(profiles, as_of=AS_OF))
-    assert results[0] == evaluate(profiles[0], as_of=AS_OF)
+    assert results[0] == evaluate(profiles[0], as_of=AS_OF, explain=False)
     assert isinstance(results[1], ProfileError)
-    assert results[2] == evaluate(profiles[2], as_of=AS_OF)
+    assert results[2] == evaluate(profiles[2], as_of=AS_OF, explain=False)
+
+
+def test_evaluate_many_over_processes_equals_one_at_a_time():
+    profiles = [make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": f"20{y}-05-01"}) for y in range(10, 26)]
+    profiles += [make_profile(sector="industry", in_stats_register=True, financials=[{"year": 2025, "main_business_revenue": r}]) for r in range(0, 40_000_000, 2_000_000)]
+    serial = list(evaluate_many(profiles, as_of=AS_OF))
+    parallel = list(evaluate_many(profiles, as_of=AS_OF, processes=2, chunk_size=3))
+    assert parallel == serial == [evaluate(p, as_of=AS_OF, explain=False) for p in profiles]
 
 
 def test_an_interrupted_write_leaves_the_old_files_and_no_temporary_file(tmp_path):
