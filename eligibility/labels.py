@@ -24,6 +24,7 @@ from .profile import (
     Park,
     RDInstitutionLevel,
     Sector,
+    SizeClass,
 )
 from .text import Lang, Text, bi
 
@@ -99,6 +100,12 @@ VALUE_LABELS: dict[type[Enum], dict[str, Text]] = {
         "state_owned": bi("国有", "state-owned"),
         "mixed": bi("混合所有制", "mixed"),
         "foreign": bi("外资", "foreign"),
+    },
+    SizeClass: {
+        "large": bi("大型企业", "large"),
+        "medium": bi("中型企业", "medium"),
+        "small": bi("小型企业", "small"),
+        "micro": bi("微型企业", "micro"),
     },
 }
 
