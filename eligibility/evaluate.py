@@ -71,7 +71,7 @@ def evaluate(
     view = cat.at(day)
     ruleset = engine_for(view)
 
-    facts = compute_facts(profile, day, ruleset.compiled.facts)
+    facts = compute_facts(profile, day, ruleset.compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts))
 
     explainer = Explainer(view, facts)

@@ -4,7 +4,7 @@ Files (YAML, validated on load, never executed):
 
 * ``rules/catalogue.yaml``: the catalogue's name and version;
 * ``rules/sources.yaml``: the documents rules cite (number, title, URL);
-* ``rules/parameters/*.yaml``: dated parameters (thresholds, tiers), each value with its
+* ``rules/parameters/*.yaml``: dated parameters (thresholds, tiers, points tables), each value with its
   effective period, citation and how sure it is;
 * ``rules/derived/*.yaml`` and ``rules/supports/*.yaml``: one rule per file.
 
@@ -136,9 +136,14 @@ class Tier(_Strict):
 
 
 class PointsBand(_Strict):
-    """One row of a points table: ``points`` for an input of at least ``min`` (inclusive)."""
+    """One row of a points table: ``points`` for an input of at least ``min``.
 
-    min: Decimal = Field(description="lower bound of the band, inclusive (a number or a percentage)")
+    ``min`` is inclusive (以上 / 不低于) unless ``exclusive`` (超过 / 高于). An input below every
+    band scores 0.
+    """
+
+    min: Decimal = Field(description="lower bound of the band (a number or a percentage)")
+    exclusive: bool = Field(False, description="the bound itself is not in the band (超过)")
     points: Decimal
 
     @field_validator("min", "points", mode="before")
