@@ -137,7 +137,8 @@ def _check_parameter(cat: Catalogue, param: Parameter) -> list[Finding]:
 def _check_score_tables(cat: Catalogue) -> list[Finding]:
     """Every points table a score fact used by a rule reads must exist and be a points table."""
     out: list[Finding] = []
-    for name in cat.facts_used():
+    used = {n.fact for rule in cat.rules.values() for n in walk(rule.conditions) if isinstance(n, Compare)}
+    for name in sorted(used):
         spec = FACTS.get(name)
         for pid in spec.params if spec else ():
             param = cat.parameters.get(pid)
