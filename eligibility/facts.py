@@ -484,6 +484,12 @@ def _kxz_score(ctx: FactContext) -> Any:
     return _sum_parts([_kxz_st_staff_points(ctx), _kxz_rd_points(ctx), _kxz_ip_points(ctx)])
 
 
+def _return_to_registration(ctx: FactContext) -> Any:
+    returned = ctx.get("founder.return_date")
+    registered = ctx.get("registration_date")
+    return None if returned is None or registered is None else _whole_years(returned, registered)
+
+
 KXZ_TABLES = ("kxz.st_staff_points", "kxz.rd_revenue_points", "kxz.rd_cost_points", "kxz.ip_class_i_points", "kxz.ip_class_ii_points")
 
 
@@ -615,6 +621,13 @@ COMPUTED: tuple[FactSpec, ...] = (
         bi("成立已满月数", "whole months since registration"),
         _months_since("registration_date"),
         unit="月",
+    ),
+    FactSpec(
+        "years_from_return_to_registration",
+        FactKind.number,
+        bi("返乡至企业注册的整年数", "whole years from the founder's return to registration"),
+        _return_to_registration,
+        unit="年",
     ),
     FactSpec(
         "rd_institution_age",
