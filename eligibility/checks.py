@@ -36,6 +36,7 @@ def check_catalogue(cat: Catalogue) -> list[Finding]:
     for param in cat.parameters.values():
         out += _check_parameter(cat, param)
     out += _check_cycles(cat)
+    out += _check_score_tables(cat)
     return sorted(out, key=lambda f: (f.problem.location, f.problem.line or 0, f.problem.message))
 
 
@@ -76,6 +77,8 @@ def _check_compare(cat: Catalogue, node: Compare) -> list[Finding]:
         if param is None:
             return [_at(cat, node, "error", f"引用了不存在的参数 (unknown parameter): {node.param}", "param")]
         out: list[Finding] = []
+        if param.is_points_table:
+            return [_at(cat, node, "error", f"参数 {node.param} 是计分表，只能由得分字段读取 (a points table is read by a score fact, not compared)", "param")]
         if param.key is not None and FACTS.get(param.key) is None:
             out.append(_at(cat, param, "error", f"分档依据字段不存在 (unknown tier key fact): {param.key}"))
         for value in param.values:
@@ -128,6 +131,21 @@ def _check_parameter(cat: Catalogue, param: Parameter) -> list[Finding]:
         for cit in value.citations:
             if cit.source not in cat.sources:
                 out.append(_at(cat, value, "error", f"引用了不存在的来源 (unknown source): {cit.source}"))
+    return out
+
+
+def _check_score_tables(cat: Catalogue) -> list[Finding]:
+    """Every points table a score fact used by a rule reads must exist and be a points table."""
+    out: list[Finding] = []
+    used = {n.fact for rule in cat.rules.values() for n in walk(rule.conditions) if isinstance(n, Compare)}
+    for name in sorted(used):
+        spec = FACTS.get(name)
+        for pid in spec.params if spec else ():
+            param = cat.parameters.get(pid)
+            if param is None:
+                out.append(Finding("error", Problem(f"得分字段 {name} 需要计分表参数 {pid} (score fact {name} needs the points table {pid})", "parameters")))
+            elif not param.is_points_table:
+                out.append(_at(cat, param, "error", f"参数 {pid} 应为计分表 (points:) (parameter {pid} must be a points table, read by {name})"))
     return out
 
 

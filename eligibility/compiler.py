@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from .catalogue import CatalogueView
+from .errors import EngineError
 from .facts import FACTS, FactKind, FactValue, Ratio
 from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
 from .semantics import DURABLE_OP, NEGATION, Op
@@ -154,6 +155,19 @@ def truth_expressions(tree: Resolved) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"$or": mets}, {"$and": unmets}
 
 
+MAX_GROUPS = 15
+"""durable-rules holds at most 15 ``$and``/``$or`` groups in one rule's expression."""
+
+
+def group_count(expr: Any) -> int:
+    """The ``$and``/``$or`` groups in a durable-rules expression (its size as the engine counts it)."""
+    if isinstance(expr, dict):
+        return sum((k in ("$and", "$or")) + group_count(v) for k, v in expr.items())
+    if isinstance(expr, list):
+        return sum(group_count(v) for v in expr)
+    return 0
+
+
 @dataclass(frozen=True)
 class Compiled:
     """A durable-rules ruleset definition for one catalogue view."""
@@ -180,5 +194,11 @@ def compile_view(view: CatalogueView) -> Compiled:
         strata[rid] = stratum
         met, unmet = truth_expressions(resolve(cat.rules[rid].conditions, view))
         for suffix, expr in (("T", met), ("F", unmet)):
-            definition[f"{rid}|{suffix}"] = {"all": [{"m": {"$and": [{"stratum": stratum}, expr]}}]}
+            m = {"$and": [{"stratum": stratum}, expr]}
+            if group_count(m) > MAX_GROUPS:
+                raise EngineError(
+                    f"规则 {rid} 过于复杂 (rule {rid} is too complex for durable-rules: {group_count(m)} nested "
+                    f"all/any groups on {view.day}, at most {MAX_GROUPS}); split it into derived rules"
+                )
+            definition[f"{rid}|{suffix}"] = {"all": [{"m": m}]}
     return Compiled(view.key, definition, strata, cat.facts_used())

@@ -107,7 +107,7 @@ def evaluate(
     prepared = prepare(cat, day)
     view, ruleset = prepared.view, prepared.ruleset
 
-    facts = compute_facts(profile, day, ruleset.compiled.facts)
+    facts = compute_facts(profile, day, ruleset.compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts))
 
     explainer = Explainer(view, facts, profile, prepared.static)

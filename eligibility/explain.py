@@ -264,24 +264,30 @@ class Explainer:
             if isinstance(node, RuleRef) and node.rule not in seen and node.rule in self.view.catalogue.rules:
                 seen.add(node.rule)
                 self._collect_assumptions(self.view.catalogue.rules[node.rule].conditions, out, seen)
-            if isinstance(node, Compare) and node.param:
-                value = self.view.values.get(node.param)
-                if value is None or value.certainty.value == "official":
-                    continue
-                param = self.view.catalogue.parameters[node.param]
-                shown = (
-                    ", ".join(f"≤{t.max}: {t.value}" if t.max is not None else f"others: {t.value}" for t in value.tiers)
-                    if value.tiers
-                    else str(display_required(FACTS[node.fact], value.value))
-                )
-                out[node.param] = Assumption(
-                    parameter=node.param,
-                    name=param.name,
-                    value=shown,
-                    certainty=value.certainty,
-                    note=value.note,
-                    citations=[c for c in (self.citation(x) for x in value.citations) if c is not None],
-                )
+            if isinstance(node, Compare):
+                for pid in (node.param, *FACTS[node.fact].params):
+                    if pid:
+                        self._assumption(node, pid, out)
+
+    def _assumption(self, node: Compare, pid: str, out: dict[str, Assumption]) -> None:
+        value = self.view.values.get(pid)
+        if value is None or value.certainty.value == "official":
+            return
+        param = self.view.catalogue.parameters[pid]
+        if value.points:
+            shown = ", ".join(f"{'>' if b.exclusive else '≥'}{b.min.normalize():f}: {b.points.normalize():f}" for b in value.points)
+        elif value.tiers:
+            shown = ", ".join(f"≤{t.max}: {t.value}" if t.max is not None else f"others: {t.value}" for t in value.tiers)
+        else:
+            shown = str(display_required(FACTS[node.fact], value.value))
+        out[pid] = Assumption(
+            parameter=pid,
+            name=param.name,
+            value=shown,
+            certainty=value.certainty,
+            note=value.note,
+            citations=[c for c in (self.citation(x) for x in value.citations) if c is not None],
+        )
 
 
 def leaf_label(spec: FactSpec, op: Op, value: Any) -> Text:

@@ -14,7 +14,7 @@ it was missing are recorded, so the report can name exactly what to fill in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -29,6 +29,7 @@ from .profile import (
     KnowledgeValueGrade,
     RDInstitutionLevel,
 )
+from .schema import ParameterValue
 from .text import Text, bi
 
 
@@ -75,6 +76,8 @@ class FactSpec:
     years_since: DateFlip | None = None
     enum: type[Enum] | None = None
     """The profile enum behind an enum, ordinal or set fact (for its value labels)."""
+    params: tuple[str, ...] = ()
+    """The points-table parameters the fact reads (a score's tables)."""
 
 
 @dataclass
@@ -84,6 +87,8 @@ class FactContext:
     profile: EnterpriseProfile
     as_of: date
     missing: list[str] = field(default_factory=list)
+    params: Mapping[str, ParameterValue] = field(default_factory=dict)
+    """Parameter values in force on ``as_of`` (points tables for scores)."""
 
     def get(self, path: str) -> Any:
         """The profile value at a dotted path; records the path when it is unknown."""
@@ -99,6 +104,33 @@ class FactContext:
         if value is None:
             self.missing.append(f"financials[{year}].{attr}")
         return value
+
+    def points(self, param: str, value: Any) -> Decimal | None:
+        """The points ``value`` scores in the points table ``param`` in force (None if no table).
+
+        ``value`` is a number or a :class:`Ratio`; a ratio over zero scores 0.
+        """
+        table = self.params.get(param)
+        if table is None or table.points is None:
+            return None
+        for band in table.points:
+            if isinstance(value, Ratio):
+                if value.den == 0:
+                    return Decimal(0)
+                left, right = value.num, value.den * band.min
+                if value.den < 0:
+                    left, right = -left, -right
+            else:
+                left, right = Decimal(value), band.min
+            if left > right or (left == right and not band.exclusive):
+                return band.points
+        return Decimal(0)
+
+    def max_points(self, param: str) -> Decimal | None:
+        table = self.params.get(param)
+        if table is None or table.points is None:
+            return None
+        return max(b.points for b in table.points)
 
     @property
     def last_year(self) -> int:
@@ -289,6 +321,179 @@ def _revenue_growth_2y(ctx: FactContext) -> Any:
     return Ratio(num, Decimal(2 * r0 * r1))
 
 
+def _months_since(path: str) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        since = ctx.get(path)
+        if since is None:
+            return None
+        months = (ctx.as_of.year - since.year) * 12 + ctx.as_of.month - since.month
+        if ctx.as_of.day < since.day:
+            months -= 1
+        return months
+
+    return compute
+
+
+def _years(ctx: FactContext, years: int) -> list[int]:
+    """The last ``years`` closed fiscal years (not cut to the registration date)."""
+    return list(range(ctx.last_year - years + 1, ctx.last_year + 1))
+
+
+def _values(ctx: FactContext, attr: str, years: int) -> list[Any] | None:
+    values = [ctx.year_value(y, attr) for y in _years(ctx, years)]
+    return None if any(v is None for v in values) else values
+
+
+def _sum_years(attr: str, years: int) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        values = _values(ctx, attr, years)
+        return None if values is None else Decimal(sum(values))
+
+    return compute
+
+
+def _positive_each_year(attr: str, years: int) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        values = _values(ctx, attr, years)
+        return None if values is None else all(v > 0 for v in values)
+
+    return compute
+
+
+def _ratio_years(num_attr: str, den_attr: str, years: int) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        num = _values(ctx, num_attr, years)
+        den = _values(ctx, den_attr, years)
+        return None if num is None or den is None else Ratio(Decimal(sum(num)), Decimal(sum(den)))
+
+    return compute
+
+
+def _ratio_paths(num_path: str, den_path: str) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        num = ctx.get(num_path)
+        den = ctx.get(den_path)
+        return None if num is None or den is None else Ratio(Decimal(num), Decimal(den))
+
+    return compute
+
+
+def _revenue_growth_factor_3y(ctx: FactContext) -> Any:
+    """Latest revenue over revenue two years earlier (a 3-year CAGR g means a factor of (1+g)²)."""
+    first = ctx.year_value(ctx.last_year - 2, "operating_revenue")
+    last = ctx.year_value(ctx.last_year, "operating_revenue")
+    return None if first is None or last is None else Ratio(Decimal(last), Decimal(first))
+
+
+def _average_growth(v0: int, v1: int, v2: int) -> Ratio:
+    """((v1/v0) + (v2/v1)) / 2 - 1 as one exact fraction (undefined if v0 or v1 is 0)."""
+    if v0 == 0 or v1 == 0:
+        return Ratio(Decimal(0), Decimal(0))
+    return Ratio(Decimal(v1 * v1 + v2 * v0 - 2 * v0 * v1), Decimal(2 * v0 * v1))
+
+
+def _profit_growth_2y(ctx: FactContext) -> Any:
+    """Average yearly growth of total profit over the last two years; undefined on a loss base."""
+    y2 = ctx.last_year
+    p0, p1, p2 = (ctx.year_value(y, "total_profit") for y in (y2 - 2, y2 - 1, y2))
+    if p0 is None or p1 is None or p2 is None:
+        return None
+    if p0 <= 0 or p1 <= 0:
+        return Ratio(Decimal(0), Decimal(0))
+    return _average_growth(p0, p1, p2)
+
+
+def _hnte_growth_rate(v0: int, v1: int, v2: int) -> Ratio | None:
+    """The 工作指引 growth rate of one indicator; None when it scores 0 by rule.
+
+    ½(v1/v0 + v2/v1) − 1; if year one is 0, v2/v1 − 1; if year two is 0 (or a base is
+    negative), the indicator scores 0.
+    """
+    if v1 <= 0 or v0 < 0:
+        return None
+    if v0 == 0:
+        return Ratio(Decimal(v2 - v1), Decimal(v1))
+    return _average_growth(v0, v1, v2)
+
+
+def _hnte_growth_points(ctx: FactContext) -> Any:
+    """企业成长性: net-asset growth points + sales growth points, from the points table."""
+    table = "hnte.growth_points"
+    years = _years(ctx, 3)
+    assets = [ctx.year_value(y, "total_assets") for y in years]
+    debts = [ctx.year_value(y, "total_liabilities") for y in years]
+    sales = [ctx.year_value(y, "operating_revenue") for y in years]
+    if any(v is None for v in (*assets, *debts, *sales)) or ctx.params.get(table) is None:
+        return None
+    total = Decimal(0)
+    net = [a - d for a, d in zip(assets, debts, strict=True)]
+    for series in (net, sales):
+        rate = _hnte_growth_rate(*series)
+        if rate is not None:
+            total += ctx.points(table, rate) or 0
+    return total
+
+
+def _sum_parts(parts: list[Any]) -> Any:
+    return None if any(p is None for p in parts) else sum(parts, Decimal(0))
+
+
+def _hnte_innovation_score(ctx: FactContext) -> Any:
+    parts = [
+        ctx.get("hnte_self_assessment.ip_points"),
+        ctx.get("hnte_self_assessment.transfer_points"),
+        ctx.get("hnte_self_assessment.organisation_points"),
+        _hnte_growth_points(ctx),
+    ]
+    return _sum_parts(parts)
+
+
+def _kxz_st_staff_points(ctx: FactContext) -> Any:
+    share = _st_staff_share(ctx)
+    return None if share is None else ctx.points("kxz.st_staff_points", share)
+
+
+def _kxz_rd_points(ctx: FactContext) -> Any:
+    by_revenue = _ratio_last_year("rd_expense", "operating_revenue")(ctx)
+    by_cost = _ratio_last_year("rd_expense", "total_cost_expense")(ctx)
+    a = None if by_revenue is None else ctx.points("kxz.rd_revenue_points", by_revenue)
+    b = None if by_cost is None else ctx.points("kxz.rd_cost_points", by_cost)
+    top = max((ctx.max_points("kxz.rd_revenue_points") or 0), (ctx.max_points("kxz.rd_cost_points") or 0))
+    known = [x for x in (a, b) if x is not None]
+    if not known:
+        return None
+    if len(known) < 2 and max(known) < top:
+        return None
+    return max(known)
+
+
+def _kxz_ip_points(ctx: FactContext) -> Any:
+    class_i = ctx.get("ip.class_i")
+    class_ii = ctx.get("ip.class_ii")
+    a = None if class_i is None else ctx.points("kxz.ip_class_i_points", class_i)
+    b = None if class_ii is None else ctx.points("kxz.ip_class_ii_points", class_ii)
+    top = max((ctx.max_points("kxz.ip_class_i_points") or 0), (ctx.max_points("kxz.ip_class_ii_points") or 0))
+    known = [x for x in (a, b) if x is not None]
+    if not known:
+        return None
+    if len(known) < 2 and max(known) < top:
+        return None
+    return max(known)
+
+
+def _kxz_score(ctx: FactContext) -> Any:
+    return _sum_parts([_kxz_st_staff_points(ctx), _kxz_rd_points(ctx), _kxz_ip_points(ctx)])
+
+
+def _return_to_registration(ctx: FactContext) -> Any:
+    returned = ctx.get("founder.return_date")
+    registered = ctx.get("registration_date")
+    return None if returned is None or registered is None else _whole_years(returned, registered)
+
+
+KXZ_TABLES = ("kxz.st_staff_points", "kxz.rd_revenue_points", "kxz.rd_cost_points", "kxz.ip_class_i_points", "kxz.ip_class_ii_points")
+
+
 COMPUTED: tuple[FactSpec, ...] = (
     FactSpec(
         "years_since_registration",
@@ -405,6 +610,153 @@ COMPUTED: tuple[FactSpec, ...] = (
         bi("近两年营业收入平均增长率", "average revenue growth, last two years"),
         _revenue_growth_2y,
     ),
+    FactSpec(
+        "total_profit_growth_2y",
+        FactKind.ratio,
+        bi("近两年利润总额平均增长率", "average total-profit growth, last two years"),
+        _profit_growth_2y,
+    ),
+    FactSpec(
+        "months_since_registration",
+        FactKind.number,
+        bi("成立已满月数", "whole months since registration"),
+        _months_since("registration_date"),
+        unit="月",
+    ),
+    FactSpec(
+        "years_from_return_to_registration",
+        FactKind.number,
+        bi("返乡至企业注册的整年数", "whole years from the founder's return to registration"),
+        _return_to_registration,
+        unit="年",
+    ),
+    FactSpec(
+        "rd_institution_age",
+        FactKind.number,
+        bi("研发机构已运行年数", "whole years the R&D institution has been running"),
+        _years_since("rd_institution.established_date"),
+        unit="年",
+        years_since=DateFlip("rd_institution.established_date"),
+    ),
+    FactSpec(
+        "net_profit_sum_3y",
+        FactKind.number,
+        bi("最近三年净利润累计", "net profit, sum of the last three years"),
+        _sum_years("net_profit", 3),
+        unit="元",
+    ),
+    FactSpec(
+        "net_profit_sum_2y",
+        FactKind.number,
+        bi("最近两年净利润累计", "net profit, sum of the last two years"),
+        _sum_years("net_profit", 2),
+        unit="元",
+    ),
+    FactSpec(
+        "net_profit_positive_3y",
+        FactKind.bool,
+        bi("最近三年净利润均为正", "net profit positive in each of the last three years"),
+        _positive_each_year("net_profit", 3),
+    ),
+    FactSpec(
+        "net_profit_positive_2y",
+        FactKind.bool,
+        bi("最近两年净利润均为正", "net profit positive in each of the last two years"),
+        _positive_each_year("net_profit", 2),
+    ),
+    FactSpec(
+        "operating_cash_flow_sum_3y",
+        FactKind.number,
+        bi("最近三年经营活动现金流量净额累计", "operating cash flow, sum of the last three years"),
+        _sum_years("operating_cash_flow", 3),
+        unit="元",
+    ),
+    FactSpec(
+        "revenue_sum_3y",
+        FactKind.number,
+        bi("最近三年营业收入累计", "operating revenue, sum of the last three years"),
+        _sum_years("operating_revenue", 3),
+        unit="元",
+    ),
+    FactSpec(
+        "rd_sum_3y",
+        FactKind.number,
+        bi("最近三年研发投入累计", "R&D expense, sum of the last three years"),
+        _sum_years("rd_expense", 3),
+        unit="元",
+    ),
+    FactSpec(
+        "rd_to_revenue_sum_3y",
+        FactKind.ratio,
+        bi("最近三年累计研发投入占累计营业收入比例", "R&D / revenue, sums of the last three years"),
+        _ratio_years("rd_expense", "operating_revenue", 3),
+    ),
+    FactSpec(
+        "revenue_growth_factor_3y",
+        FactKind.ratio,
+        bi("最近一年营业收入为最近第三年的倍数", "latest revenue / revenue two years earlier"),
+        _revenue_growth_factor_3y,
+    ),
+    FactSpec(
+        "new_hire_share",
+        FactKind.ratio,
+        bi("新招用符合条件人员占在职职工比例", "eligible new hires / current staff"),
+        _ratio_paths("startup_loan.new_target_group_hires", "staff_total"),
+    ),
+    FactSpec(
+        "university_rd_staff_share",
+        FactKind.ratio,
+        bi("高校、院所研发人员占研发人员比例", "university staff / R&D staff of the institution"),
+        _ratio_paths("rd_institution.university_rd_staff", "rd_institution.rd_staff"),
+    ),
+    FactSpec(
+        "kxz_st_staff_points",
+        FactKind.number,
+        bi("科小评价：科技人员指标得分", "科小 score: S&T staff points"),
+        _kxz_st_staff_points,
+        unit="分",
+        params=("kxz.st_staff_points",),
+    ),
+    FactSpec(
+        "kxz_rd_points",
+        FactKind.number,
+        bi("科小评价：研发投入指标得分（两种算法取高）", "科小 score: R&D points (the better of two ratios)"),
+        _kxz_rd_points,
+        unit="分",
+        params=("kxz.rd_revenue_points", "kxz.rd_cost_points"),
+    ),
+    FactSpec(
+        "kxz_ip_points",
+        FactKind.number,
+        bi("科小评价：科技成果指标得分", "科小 score: IP points"),
+        _kxz_ip_points,
+        unit="分",
+        params=("kxz.ip_class_i_points", "kxz.ip_class_ii_points"),
+    ),
+    FactSpec(
+        "kxz_score",
+        FactKind.number,
+        bi("科小评价综合得分", "科小 evaluation score"),
+        _kxz_score,
+        unit="分",
+        params=KXZ_TABLES,
+    ),
+    FactSpec(
+        "hnte_growth_points",
+        FactKind.number,
+        bi("高企创新能力：企业成长性得分（按财务数据估算）", "HNTE score: growth points (from the figures)"),
+        _hnte_growth_points,
+        unit="分",
+        params=("hnte.growth_points",),
+    ),
+    FactSpec(
+        "hnte_innovation_score",
+        FactKind.number,
+        bi("高企创新能力评价总分（自评＋成长性）", "HNTE innovation-capability score (self-assessed parts + growth)"),
+        _hnte_innovation_score,
+        unit="分",
+        params=("hnte.growth_points",),
+    ),
 )
 
 FACTS: dict[str, FactSpec] = {
@@ -412,11 +764,16 @@ FACTS: dict[str, FactSpec] = {
 }
 """Every fact a rule may name."""
 
-def compute_facts(profile: EnterpriseProfile, as_of: date, names: list[str]) -> dict[str, FactValue]:
-    """The named facts for ``profile`` on ``as_of``."""
+def compute_facts(
+    profile: EnterpriseProfile,
+    as_of: date,
+    names: list[str],
+    params: Mapping[str, ParameterValue] | None = None,
+) -> dict[str, FactValue]:
+    """The named facts for ``profile`` on ``as_of``; ``params``: the parameter values in force (for scores)."""
     out: dict[str, FactValue] = {}
     for name in names:
-        ctx = FactContext(profile, as_of)
+        ctx = FactContext(profile, as_of, params=params or {})
         value = FACTS[name].compute(ctx)
         out[name] = FactValue(value, tuple(dict.fromkeys(ctx.missing)) if value is None else ())
     return out

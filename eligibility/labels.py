@@ -24,6 +24,7 @@ from .profile import (
     Park,
     RDInstitutionLevel,
     Sector,
+    SizeClass,
 )
 from .text import Lang, Text, bi
 
@@ -100,7 +101,20 @@ VALUE_LABELS: dict[type[Enum], dict[str, Text]] = {
         "mixed": bi("混合所有制", "mixed"),
         "foreign": bi("外资", "foreign"),
     },
+    SizeClass: {
+        "large": bi("大型企业", "large"),
+        "medium": bi("中型企业", "medium"),
+        "small": bi("小型企业", "small"),
+        "micro": bi("微型企业", "micro"),
+    },
 }
+
+UNIT_EN: dict[str, str] = {
+    "元": "yuan", "美元": "USD", "人": "persons", "项": "items", "年": "years", "月": "months",
+    "分": "points", "平方米": "m²",
+}
+"""English for the units profile fields and facts carry."""
+
 
 def money(amount: Any, lang: Lang = "zh") -> str:
     """Yuan as a reader says them: 20000000 -> 2000万元 (exact; never rounded)."""
@@ -130,6 +144,8 @@ def value_label(value: Any, lang: Lang = "zh", enum: type[Enum] | None = None, u
         return VALUE_LABELS[enum][value](lang)
     if unit == "元" and isinstance(value, int | Decimal) or unit == "元" and _is_number(value):
         return money(value, lang)
+    if unit and lang == "en":
+        unit = UNIT_EN.get(unit, unit)
     return f"{value}{unit or ''}" if unit and lang == "zh" else f"{value}{(' ' + unit) if unit else ''}"
 
 

@@ -49,6 +49,13 @@ Persons = Annotated[
     Decimal, Field(ge=0, le=10_000_000, decimal_places=2, json_schema_extra={"unit": "人"})
 ]
 Count = Annotated[int, Field(ge=0, le=1_000_000, json_schema_extra={"unit": "项"})]
+Headcount = Annotated[int, Field(ge=0, le=10_000_000, json_schema_extra={"unit": "人"})]
+SquareMetres = Annotated[
+    Decimal, Field(ge=0, le=100_000_000, decimal_places=2, json_schema_extra={"unit": "平方米"})
+]
+Years = Annotated[int, Field(ge=0, le=100, json_schema_extra={"unit": "年"})]
+Points = Annotated[int, Field(ge=0, json_schema_extra={"unit": "分"})]
+USD = Annotated[int, Field(ge=0, le=MAX_AMOUNT, json_schema_extra={"unit": "美元"})]
 
 
 class _Model(BaseModel):
@@ -156,6 +163,15 @@ class Ownership(StrEnum):
     foreign = "foreign"
 
 
+class SizeClass(StrEnum):
+    """Size class by 工信部联企业〔2011〕300号 (large, medium, small, micro)."""
+
+    large = "large"
+    medium = "medium"
+    small = "small"
+    micro = "micro"
+
+
 # --- Parts of the profile -----------------------------------------------------------
 
 
@@ -185,6 +201,9 @@ class FiscalYear(_Model):
     total_liabilities: Yuan | None = Field(None, title="负债总额", description="年末负债总额，单位：元")
     net_profit: SignedYuan | None = Field(
         None, title="净利润", description="扣除非经常性损益前后孰低，单位：元，可为负"
+    )
+    total_profit: SignedYuan | None = Field(
+        None, title="利润总额", description="瞪羚企业利润增长率使用，单位：元，可为负"
     )
     operating_cash_flow: SignedYuan | None = Field(
         None, title="经营活动现金流量净额", description="单位：元，可为负"
@@ -236,6 +255,39 @@ class IntellectualProperty(_Model):
     supports_main_products: bool | None = Field(
         None, title="知识产权对主要产品（服务）起核心支持作用"
     )
+    invention_patents_main_business: Count | None = Field(
+        None,
+        title="应用于主营业务并能够产业化的发明专利数",
+        description="科创板科创属性评价使用（含国防专利），单位：项",
+    )
+
+
+class Achievements(_Model):
+    """Awards and standards (科小 direct-qualification paths)."""
+
+    national_st_award_top3_5y: bool | None = Field(
+        None, title="近五年获国家级科技奖励且在获奖单位中排名前三"
+    )
+    led_standard_5y: bool | None = Field(
+        None, title="近五年主导制定过国际标准、国家标准或行业标准"
+    )
+
+
+class HnteSelfAssessment(_Model):
+    """The enterprise's own estimate of the expert-scored parts of the 高企 innovation-capability score.
+
+    企业成长性（20分）由财务数据计算，不在此填写。
+    """
+
+    ip_points: Points | None = Field(
+        None, le=30, title="知识产权得分（自评）", description="满分30分：技术先进程度、核心支持作用、数量、获得方式及标准制定加分"
+    )
+    transfer_points: Points | None = Field(
+        None, le=30, title="科技成果转化能力得分（自评）", description="满分30分：近三年年均科技成果转化数"
+    )
+    organisation_points: Points | None = Field(
+        None, le=20, title="研究开发组织管理水平得分（自评）", description="满分20分"
+    )
 
 
 class Certifications(_Model):
@@ -259,6 +311,76 @@ class RDInstitution(_Model):
         None, title="研发机构最高级别", description="无 / 企业自建 / 县级 / 市级 / 省级 / 国家级"
     )
     with_university: bool | None = Field(None, title="与高校或科研院所共建")
+    established_date: PastDate | None = Field(None, title="研发机构成立（运行）日期")
+    rd_staff: Persons | None = Field(None, title="研发机构研发人员数", description="单位：人")
+    fulltime_rd_staff: Persons | None = Field(
+        None, title="研发机构专职研发人员数", description="单位：人，不超过研发人员数"
+    )
+    university_rd_staff: Persons | None = Field(
+        None, title="来自合作高校、科研院所的研发人员数", description="单位：人，不超过研发人员数"
+    )
+    equipment_value: Yuan | None = Field(None, title="研发仪器设备原值", description="单位：元")
+    floor_area: SquareMetres | None = Field(None, title="研发场所面积", description="单位：平方米")
+
+    @field_validator("fulltime_rd_staff", "university_rd_staff")
+    @classmethod
+    def _within_rd_staff(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        total = info.data.get("rd_staff")
+        if value is not None and total is not None and value > total:
+            raise ValueError(f"{value} 人超过研发人员数 {total} 人 (exceeds the institution's R&D staff)")
+        return value
+
+
+class Cooperation(_Model):
+    """Cooperation with universities and research institutes (产学研合作)."""
+
+    university_cooperation_years: Years | None = Field(
+        None, title="与高校、科研院所合作年限", description="已持续合作的整年数，单位：年"
+    )
+    long_term_agreement: bool | None = Field(None, title="与高校、科研院所签有长期合作协议")
+    joint_centre_funding_3y: Yuan | None = Field(
+        None, title="联合创新中心组建后三年内企业研发经费投入（计划）", description="单位：元"
+    )
+
+
+class Capital(_Model):
+    """Capital-market figures (listing standards, unicorn tiers)."""
+
+    expected_market_cap: Yuan | None = Field(
+        None, title="预计市值", description="拟上市时的预计市值（保荐机构估计），单位：元"
+    )
+    post_money_valuation_usd: USD | None = Field(
+        None, title="最近一轮投后估值（美元）", description="单位：美元；以美元计价的融资轮次填写"
+    )
+    post_money_valuation_cny: Yuan | None = Field(
+        None, title="最近一轮投后估值（人民币）", description="单位：元；以人民币计价的融资轮次填写"
+    )
+    institutional_investment: bool | None = Field(
+        None, title="已获得专业投资机构的股权投资"
+    )
+
+
+class StartupLoan(_Model):
+    """A guaranteed start-up loan (创业担保贷款) the founder or the enterprise wants."""
+
+    individual_amount: Yuan | None = Field(None, title="个人创业担保贷款申请金额", description="单位：元")
+    enterprise_amount: Yuan | None = Field(None, title="小微企业创业担保贷款申请金额", description="单位：元")
+    new_target_group_hires: Headcount | None = Field(
+        None,
+        title="当年新招用符合条件人员数",
+        description="近12个月新招用的创业担保贷款扶持群体人员（签订1年以上劳动合同），单位：人",
+    )
+
+
+class Talent(_Model):
+    """Talent the enterprise has introduced or is introducing."""
+
+    high_level_hired: Headcount | None = Field(
+        None, title="已引进或拟引进的高层次人才数", description="单位：人"
+    )
+    scarce_skilled_hired: Headcount | None = Field(
+        None, title="已引进或拟引进的紧缺技能人才数", description="单位：人"
+    )
 
 
 class Compliance(_Model):
@@ -270,6 +392,14 @@ class Compliance(_Model):
     on_dishonesty_list: bool | None = Field(
         None, title="列入经营异常名录或严重违法失信名单"
     )
+    incident_prior_or_current_year: bool | None = Field(
+        None, title="上一年度及当年内发生重大安全、重大质量事故、严重环境违法或科研严重失信行为"
+    )
+    prohibited_products: bool | None = Field(
+        None, title="产品或服务属于国家规定的禁止、限制和淘汰类"
+    )
+    customs_tax_violation_3y: bool | None = Field(None, title="近三年有海关、税务违法行为")
+    wage_arrears: bool | None = Field(None, title="拖欠职工工资或欠缴社会保险费")
 
 
 class Founder(_Model):
@@ -286,6 +416,19 @@ class Founder(_Model):
     )
     scarce_skilled_talent: bool | None = Field(
         None, title="紧缺技能人才", description="高级技师、技师等紧缺技能人才"
+    )
+    jobs_created: Headcount | None = Field(
+        None, title="创办企业带动就业人数", description="含创业者本人以外的就业人数，单位：人"
+    )
+    in_loan_target_group: bool | None = Field(
+        None,
+        title="属于创业担保贷款扶持群体",
+        description="城镇登记失业人员、就业困难人员、退役军人、高校毕业生、返乡创业农民工、农村自主创业农民等",
+    )
+    other_outstanding_loans: bool | None = Field(
+        None,
+        title="本人及配偶有其他未结清贷款",
+        description="助学、扶贫、住房、购车贷款及5万元以下个人消费贷款除外",
     )
 
 
@@ -309,6 +452,12 @@ class EnterpriseProfile(_Model):
     uscc: str | None = Field(None, title="统一社会信用代码", description="18位，GB 32100-2015，含校验码")
     registration_date: PastDate | None = Field(None, title="成立（注册）日期")
     ownership: Ownership | None = Field(None, title="所有制类型")
+    size_class: SizeClass | None = Field(
+        None, title="企业规模（自评）", description="按工信部联企业〔2011〕300号划分：大型 / 中型 / 小型 / 微型"
+    )
+    tax_on_actual_accounts: bool | None = Field(
+        None, title="会计核算健全、实行查账征收并能准确归集研发费用"
+    )
     sector: Sector | None = Field(None, title="所属行业门类", description="按统计口径归类，用于规上/限上判断")
     high_tech_domain: HighTechDomain | None = Field(
         None, title="核心技术所属高新技术领域", description="《国家重点支持的高新技术领域》八大领域之一，或 none"
@@ -336,6 +485,14 @@ class EnterpriseProfile(_Model):
     rd_institution: RDInstitution = Field(default_factory=RDInstitution, title="研发机构")
     compliance: Compliance = Field(default_factory=Compliance, title="合规情况")
     founder: Founder = Field(default_factory=Founder, title="创始人（主要负责人）")
+    achievements: Achievements = Field(default_factory=Achievements, title="科技奖励与标准")
+    hnte_self_assessment: HnteSelfAssessment = Field(
+        default_factory=HnteSelfAssessment, title="高企创新能力自评"
+    )
+    cooperation: Cooperation = Field(default_factory=Cooperation, title="产学研合作")
+    capital: Capital = Field(default_factory=Capital, title="资本市场与估值")
+    startup_loan: StartupLoan = Field(default_factory=StartupLoan, title="创业担保贷款")
+    talent: Talent = Field(default_factory=Talent, title="人才引进")
 
     @field_validator("uscc")
     @classmethod

@@ -37,11 +37,11 @@ def _value_text(cat: Catalogue, node: Compare, lang: Lang, day: date) -> str:
 def condition_text(cat: Catalogue, cond: Condition, lang: Lang, day: date, depth: int = 0) -> Iterator[str]:
     pad = "  " * depth
     if isinstance(cond, All):
-        yield pad + (cond.label(lang) + "：" if cond.label else t("同时满足：", "all of:", lang))
+        yield pad + (cond.label(lang) + t("：", ":", lang) if cond.label else t("同时满足：", "all of:", lang))
         for c in cond.all:
             yield from condition_text(cat, c, lang, day, depth + 1)
     elif isinstance(cond, AnyOf):
-        yield pad + (cond.label(lang) + "：" if cond.label else t("满足任一：", "any of:", lang))
+        yield pad + (cond.label(lang) + t("：", ":", lang) if cond.label else t("满足任一：", "any of:", lang))
         for c in cond.any:
             yield from condition_text(cat, c, lang, day, depth + 1)
     elif isinstance(cond, Not):

@@ -4,7 +4,7 @@ Files (YAML, validated on load, never executed):
 
 * ``rules/catalogue.yaml``: the catalogue's name and version;
 * ``rules/sources.yaml``: the documents rules cite (number, title, URL);
-* ``rules/parameters/*.yaml``: dated parameters (thresholds, tiers), each value with its
+* ``rules/parameters/*.yaml``: dated parameters (thresholds, tiers, points tables), each value with its
   effective period, citation and how sure it is;
 * ``rules/derived/*.yaml`` and ``rules/supports/*.yaml``: one rule per file.
 
@@ -135,11 +135,31 @@ class Tier(_Strict):
         return to_scalar(v)
 
 
+class PointsBand(_Strict):
+    """One row of a points table: ``points`` for an input of at least ``min``.
+
+    ``min`` is inclusive (以上 / 不低于) unless ``exclusive`` (超过 / 高于). An input below every
+    band scores 0.
+    """
+
+    min: Decimal = Field(description="lower bound of the band (a number or a percentage)")
+    exclusive: bool = Field(False, description="the bound itself is not in the band (超过)")
+    points: Decimal
+
+    @field_validator("min", "points", mode="before")
+    @classmethod
+    def _exact(cls, v: Any) -> Any:
+        return to_scalar(v)
+
+
 class ParameterValue(Period):
-    """A parameter's value in one effective period."""
+    """A parameter's value in one effective period: a ``value``, ``tiers`` or a ``points`` table."""
 
     value: Any = None
     tiers: list[Tier] | None = None
+    points: list[PointsBand] | None = Field(
+        None, description="a points table (highest band first), read by a computed score fact"
+    )
     certainty: Certainty
     citations: list[Citation] = Field(min_length=1)
     note: str | None = None
@@ -151,8 +171,15 @@ class ParameterValue(Period):
 
     @model_validator(mode="after")
     def _one_of_value_or_tiers(self) -> ParameterValue:
-        if (self.value is None) == (self.tiers is None):
-            raise ValueError("give exactly one of 'value' or 'tiers'")
+        given = [f for f in ("value", "tiers", "points") if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'value', 'tiers' or 'points'")
+        if self.points is not None:
+            mins = [b.min for b in self.points]
+            if not mins:
+                raise ValueError("'points' must not be empty")
+            if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
+                raise ValueError("points bands must be listed from the highest 'min' down, each 'min' distinct")
         if self.tiers is not None:
             if not self.tiers:
                 raise ValueError("'tiers' must not be empty")
@@ -176,6 +203,9 @@ class Parameter(_Strict):
 
     @model_validator(mode="after")
     def _tiers_need_key(self) -> Parameter:
+        tables = [v.points is not None for v in self.values]
+        if any(tables) and not all(tables):
+            raise ValueError("either every value of a parameter is a points table or none is")
         tiered = [v.tiers is not None for v in self.values]
         if any(tiered) and not all(tiered):
             raise ValueError("either every value of a parameter is tiered or none is")
@@ -184,6 +214,10 @@ class Parameter(_Strict):
         if not any(tiered) and self.key is not None:
             raise ValueError("'key' is only for tiered parameters")
         return self
+
+    @property
+    def is_points_table(self) -> bool:
+        return self.values[0].points is not None
 
     def value_on(self, day: dt.date) -> ParameterValue | None:
         """The value in force on ``day``, or None."""

@@ -91,9 +91,13 @@ def test_schema_is_json_with_chinese_titles():
 
 
 def test_the_installed_command_finds_its_bundled_rules_from_any_directory(tmp_path):
+    import os
     import subprocess
     import sys
 
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     result = subprocess.run(
         [sys.executable, "-m", "eligibility", "check", EXAMPLE, "--format", "json", "--as-of", "2026-11-25"],
         cwd=tmp_path,
@@ -101,6 +105,7 @@ def test_the_installed_command_finds_its_bundled_rules_from_any_directory(tmp_pa
         text=True,
         encoding="utf-8",
         check=False,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["supports"]
