@@ -160,7 +160,7 @@ def naive_durable_rules(n: int) -> dict[str, Any]:
     failed_after = None
     done = 0
     for i, p in enumerate(profiles):
-        message = encode_facts(compute_facts(p, AS_OF, compiled.facts))
+        message = encode_facts(compute_facts(p, AS_OF, compiled.facts, prepared.view.values))
         message["sid"] = str(i)
         try:
             for stratum in range(compiled.stratum_count):
@@ -208,7 +208,7 @@ def plain_python(n: int) -> dict[str, Any]:
     profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=4)]
     t = time.perf_counter()
     for p in profiles:
-        facts = compute_facts(p, AS_OF, names)
+        facts = compute_facts(p, AS_OF, names, prepared.view.values)
         done: dict[str, Any] = {}
         for rid, tree in trees.items():
             done[rid] = truth(tree, facts, done)

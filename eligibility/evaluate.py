@@ -189,7 +189,7 @@ def evaluate_verdicts(
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     prepared = prepare(cat, day)
     ruleset = prepared.ruleset
-    outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts)))
+    outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts, prepared.view.values)))
     return {rid: _VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
 
 

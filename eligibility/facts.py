@@ -488,7 +488,7 @@ def _kxz_score(ctx: FactContext) -> Any:
 def _return_to_registration(ctx: FactContext) -> Any:
     returned = ctx.get("founder.return_date")
     registered = ctx.get("registration_date")
-    return None if returned is None or registered is None else _whole_years(returned, registered)
+    return None if returned is None or registered is None else whole_years(returned, registered)
 
 
 KXZ_TABLES = ("kxz.st_staff_points", "kxz.rd_revenue_points", "kxz.rd_cost_points", "kxz.ip_class_i_points", "kxz.ip_class_ii_points")
@@ -768,12 +768,13 @@ def compute_facts(
     profile: EnterpriseProfile,
     as_of: date,
     names: list[str],
-    params: Mapping[str, ParameterValue] | None = None,
+    params: Mapping[str, ParameterValue],
 ) -> dict[str, FactValue]:
-    """The named facts for ``profile`` on ``as_of``; ``params``: the parameter values in force (for scores)."""
+    """The named facts for ``profile`` on ``as_of``; ``params``: the parameter values in
+    force then (scores read their points tables from them)."""
     out: dict[str, FactValue] = {}
     for name in names:
-        ctx = FactContext(profile, as_of, params=params or {})
+        ctx = FactContext(profile, as_of, params=params)
         value = FACTS[name].compute(ctx)
         out[name] = FactValue(value, tuple(dict.fromkeys(ctx.missing)) if value is None else ())
     return out

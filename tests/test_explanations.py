@@ -111,14 +111,21 @@ def test_next_questions_put_the_field_deciding_most_supports_first():
     assert all(q.field.label.zh for q in qs)
 
 
-def test_next_questions_are_empty_once_everything_is_decided():
-    p = {
-        "name": "甲",
-        "listing_status": "star",
-        "in_stats_register": False,
-        "founder": {"is_returnee": False},
-    }
-    assert next_questions(p, as_of=AS_OF, catalogue=RULES) == []
+def test_each_next_question_is_a_missing_field_of_every_support_it_decides():
+    p = {"name": "甲", "listing_status": "none", "sector": "industry"}
+    report = evaluate(p, as_of=AS_OF, catalogue=RULES)
+    for q in next_questions(p, as_of=AS_OF, catalogue=RULES):
+        for sid in q.decides:
+            s = report.support(sid)
+            assert s.verdict is Verdict.needs_information and q.field.path in s.missing_fields
+
+
+def test_a_decided_profile_has_no_next_questions_for_its_decided_supports():
+    p = {"name": "甲", "founder": {"is_returnee": False}}
+    decided = {s.id for s in evaluate(p, as_of=AS_OF, catalogue=RULES).supports if s.verdict is not Verdict.needs_information}
+    assert "returnee_entrepreneurship" in decided
+    asked = {sid for q in next_questions(p, as_of=AS_OF, catalogue=RULES) for sid in q.decides}
+    assert not asked & decided
 
 
 # --- The gap proposed, applied to the profile, makes the support eligible ------------
