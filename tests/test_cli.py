@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
 from eligibility.commands import app
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 
 runner = CliRunner()
 EXAMPLE = str(EXAMPLES / "battery_materials.json")
@@ -91,9 +92,18 @@ def test_the_installed_command_finds_its_bundled_rules_from_any_directory(tmp_pa
     import subprocess
     import sys
 
+    import os
+
+    import eligibility
+
+    env = dict(os.environ)
+    if Path(eligibility.__file__).resolve().parent.parent == ROOT:
+        # Not installed: run the checkout's package, still from another directory.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     result = subprocess.run(
         [sys.executable, "-m", "eligibility", "check", EXAMPLE, "--format", "json", "--as-of", "2026-11-25"],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         encoding="utf-8",
