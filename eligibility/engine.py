@@ -71,14 +71,21 @@ class EngineRuleset:
         outcomes: dict[str, bool] = {}
         message = dict(facts)
         message["sid"] = _SID
+        handled = False
         try:
             for stratum in range(self.compiled.stratum_count):
                 message["stratum"] = stratum
-                for rid, met in _fire(handle, json.dumps(message, ensure_ascii=False)):
+                fired = _fire(handle, json.dumps(message, ensure_ascii=False))
+                handled = handled or bool(fired)
+                for rid, met in fired:
                     outcomes[rid] = met
                     message[rule_attr(rid)] = met
         finally:
-            _dre.delete_state(handle, _SID)
+            # durable-rules 2.0.28 corrupts its heap when deleting a session in which
+            # no fact was handled (found by the property tests); such a session keeps
+            # no fact, so there is nothing to delete.
+            if handled:
+                _dre.delete_state(handle, _SID)
         return outcomes
 
 

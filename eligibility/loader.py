@@ -159,6 +159,24 @@ def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 
 def _load(root: Path) -> Catalogue:
+    catalogue, problems = build_catalogue(root)
+    if problems or catalogue is None:
+        raise RuleError(f"规则数据有 {len(problems)} 处错误 (rule data has {len(problems)} error(s))", problems)
+    errors = [p for p in check_catalogue(catalogue) if p.severity == "error"]
+    if errors:
+        raise RuleError(
+            f"规则数据有 {len(errors)} 处错误 (rule data has {len(errors)} error(s))",
+            [p.problem for p in errors],
+        )
+    return catalogue
+
+
+def build_catalogue(root: Path) -> tuple[Catalogue | None, list[Problem]]:
+    """Read every file of ``root`` without raising: the catalogue of what could be read, and the problems.
+
+    The catalogue is None when ``catalogue.yaml`` is missing or invalid. The static
+    checks (:func:`check_catalogue`) are not run here. Used by the loader and by lint.
+    """
     problems: list[Problem] = []
     where: dict[int, Located] = {}
 
@@ -224,22 +242,16 @@ def _load(root: Path) -> Catalogue:
                 continue
             rules[rule.id] = rule
             where[id(rule)] = Located(f.name, 1)
+            if rule.monotone is not None:
+                where[id(rule.monotone)] = Located(f.name, f.line(("monotone",)))
             _record_conditions(f, _child(f.node, "conditions"), rule.conditions, where)
             for i, cit in enumerate(rule.citations):
                 where[id(cit)] = Located(f.name, f.line(("citations", i)))
 
-    if problems:
-        raise RuleError(f"规则数据有 {len(problems)} 处错误 (rule data has {len(problems)} error(s))", problems)
-    assert info is not None
+    if info is None:
+        return None, problems
 
     stamp = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
         stamp.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    catalogue = Catalogue(info, rules, parameters, sources, where, stamp.hexdigest()[:16])
-    errors = [p for p in check_catalogue(catalogue) if p.severity == "error"]
-    if errors:
-        raise RuleError(
-            f"规则数据有 {len(errors)} 处错误 (rule data has {len(errors)} error(s))",
-            [p.problem for p in errors],
-        )
-    return catalogue
+    return Catalogue(info, rules, parameters, sources, where, stamp.hexdigest()[:16]), problems
