@@ -199,3 +199,16 @@ def test_check_catalogue_properties_reports_a_wrong_monotone_declaration(rules_c
     report = check_catalogue_properties(rules_copy, as_of=AS_OF, max_examples=60)
     assert [f.property for f in report.failures] == ["monotone"]
     assert "returnee_entrepreneurship" in report.failures[0].message
+
+
+def test_a_derived_rule_out_of_force_is_not_met_by_engine_and_explanation_alike(rules_copy):
+    """A support naming a derived rule that has expired gets one verdict, not an EngineError."""
+    f = rules_copy / "derived" / "hnte_valid.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("effective: {from: 2016-01-01}", "effective: {from: 2016-01-01, to: 2025-12-31}"), encoding="utf-8")
+    cat = load_catalogue(rules_copy)
+
+    @given(facts)
+    def check(env):
+        check_engine_agrees(cat, AS_OF, env)
+
+    check()
