@@ -66,11 +66,19 @@ class _File:
 
     def __init__(self, root: Path, path: Path) -> None:
         self.name = path.relative_to(root).as_posix()
-        self.text = path.read_text(encoding="utf-8")
+        self.unreadable: str | None = None
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.text = ""
+            self.unreadable = f"文件不是 UTF-8 编码 (not UTF-8 text): byte {exc.start}"
         self.node: yaml.Node | None = None
         self.data: Any = None
 
     def parse(self, problems: list[Problem]) -> bool:
+        if self.unreadable:
+            problems.append(Problem(self.unreadable, self.name, 1))
+            return False
         try:
             self.node = yaml.compose(self.text, Loader=yaml.SafeLoader)
             self.data = yaml.load(self.text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
