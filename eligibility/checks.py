@@ -109,6 +109,10 @@ def _check_compare(cat: Catalogue, node: Compare) -> list[Finding]:
 
 def value_problem(spec: FactSpec, op: Op, value: Any) -> str | None:
     """Why ``fact op value`` makes no sense for this fact, or None."""
+    if (op in SET_OPS) != isinstance(value, list):
+        return f"'{op.value}' compares with {'a list of values' if op in SET_OPS else 'one value, not a list'} (got {value!r})"
+    if isinstance(value, list) and not value:
+        return f"'{op.value}' needs at least one value (got an empty list)"
     values = value if isinstance(value, list) else [value]
     kind = spec.kind
     if kind is FactKind.bool:

@@ -186,3 +186,9 @@ def test_the_command_exits_0_on_warnings_only(rules_copy):
 def test_the_command_lints_the_bundled_rules_by_default():
     """Without a directory the bundled catalogue is linted, and passes."""
     assert runner.invoke(app, ["rules", "lint"]).exit_code == 0
+
+
+def test_a_list_parameter_compared_with_one_value_is_an_error(rules_copy):
+    """A parameter whose value is a list cannot be compared with >= (found by fuzzing: it crashed)."""
+    edit(rules_copy, "parameters/hnte.yaml", "        value: 3\n", "        value: []\n")
+    assert found(rules_copy, "error", "hnte.validity_years")
