@@ -63,7 +63,7 @@ from .catalogue import Catalogue
 from .compiler import encode_facts
 from .evaluate import engine_for, evaluate
 from .explain import Explainer
-from .facts import FACTS, FactKind, FactValue, Ratio
+from .facts import FACTS, FactKind, FactValue, Ratio, compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .report import Status
@@ -646,6 +646,16 @@ def check_catalogue_properties(
             report.failures.append(PropertyFailure("can be met", rid, w.met_problem or "no witness"))
         if w.unmet is None:
             report.failures.append(PropertyFailure("can be missed", rid, w.unmet_problem or "no witness"))
+
+    names = cat.facts_used()
+    for rid, w in report.witnesses.items():  # monotonicity from each met witness, deterministically
+        if w.met is None or cat.rules[rid].monotone is None:
+            continue
+        env = {n: fv.value for n, fv in compute_facts(w.met, day, names).items()}
+        try:
+            check_monotone(cat, day, env)
+        except PropertyViolation as exc:
+            report.failures.append(PropertyFailure("monotone", rid, str(exc)))
 
     tmp = tempfile.mkdtemp(prefix="eligibility-props-")
     try:

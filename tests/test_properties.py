@@ -196,8 +196,8 @@ def test_check_catalogue_properties_reports_a_wrong_monotone_declaration(rules_c
     """The public entry point reports a monotone declaration that does not hold."""
     f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
     f.write_text(f.read_text(encoding="utf-8").replace("{decreasing: [years_since_founder_return]}", "{increasing: [years_since_founder_return]}"), encoding="utf-8")
-    report = check_catalogue_properties(rules_copy, as_of=AS_OF, max_examples=60)
-    assert [f.property for f in report.failures] == ["monotone"]
+    report = check_catalogue_properties(rules_copy, as_of=AS_OF, max_examples=10)
+    assert {f.property for f in report.failures} == {"monotone"}
     assert "returnee_entrepreneurship" in report.failures[0].message
 
 
