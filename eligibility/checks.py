@@ -63,6 +63,24 @@ def _check_rule(cat: Catalogue, rule: Rule) -> list[Finding]:
                 out.append(_at(cat, node, "error", f"只能引用派生规则 (only derived rules can be referenced): {node.rule}"))
         elif isinstance(node, Compare):
             out += _check_compare(cat, node)
+    if rule.monotone is not None:
+        out += _check_monotone(cat, rule)
+    return out
+
+
+def _check_monotone(cat: Catalogue, rule: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    assert rule.monotone is not None
+    for fact, _direction in rule.monotone.directions():
+        spec = FACTS.get(fact)
+        if spec is None:
+            close = _close_names(fact)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            out.append(_at(cat, rule.monotone, "error", f"monotone: 未知字段 (unknown fact): {fact}{hint}"))
+        elif spec.kind not in (FactKind.number, FactKind.ratio, FactKind.ordinal):
+            out.append(
+                _at(cat, rule.monotone, "error", f"monotone: {fact} 没有大小顺序 (has no order; only numbers, ratios and grades can be monotone)")
+            )
     return out
 
 
@@ -94,6 +112,10 @@ def _check_compare(cat: Catalogue, node: Compare) -> list[Finding]:
 
 def value_problem(spec: FactSpec, op: Op, value: Any) -> str | None:
     """Why ``fact op value`` makes no sense for this fact, or None."""
+    if (op in SET_OPS) != isinstance(value, list):
+        return f"'{op.value}' compares with {'a list of values' if op in SET_OPS else 'one value, not a list'} (got {value!r})"
+    if isinstance(value, list) and not value:
+        return f"'{op.value}' needs at least one value (got an empty list)"
     values = value if isinstance(value, list) else [value]
     kind = spec.kind
     if kind is FactKind.bool:

@@ -233,6 +233,27 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="规则编号。 Rule
         _c.out.print(escape(line))
 
 
+@rules_app.command("lint")
+def rules_lint(
+    directory: Annotated[
+        Optional[Path], typer.Argument(help="规则目录（默认内置目录）。 Rules directory (default: the bundled one).", show_default=False)
+    ] = None,
+) -> None:
+    """检查规则目录：错误、警告与提示，附文件和行号。 Lint a rules directory, with file and line.
+
+    Exit 1 if there is an error, 0 if only warnings or notes. Example: eligibility rules lint rules/
+    """
+    from .lint import lint
+
+    report = lint(directory)
+    for finding in report.findings:
+        _c.out.print(escape(str(finding)), highlight=False)
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
+    _c.err.print(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s) in {escape(str(report.root))}")
+    if not report.ok:
+        raise typer.Exit(EXIT_INVALID)
+
+
 @app.command()
 def schema() -> None:
     """输出企业画像的 JSON Schema（供门户表单使用）。 Print the profile's JSON Schema.

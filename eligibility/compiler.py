@@ -140,6 +140,8 @@ def truth_expressions(tree: Resolved) -> tuple[dict[str, Any], dict[str, Any]]:
     if isinstance(tree, Leaf):
         return _met(tree), _unmet(tree)
     if isinstance(tree, Ref):
+        if not tree.in_force:  # as the explanation has it: a rule not in force is not met
+            return NEVER, ALWAYS
         return {rule_attr(tree.rule): True}, {rule_attr(tree.rule): False}
     if isinstance(tree, Unavailable):
         return NEVER, ALWAYS

@@ -77,11 +77,19 @@ class _File:
 
     def __init__(self, root: Path, path: Path) -> None:
         self.name = path.relative_to(root).as_posix()
-        self.text = path.read_text(encoding="utf-8")
+        self.unreadable: str | None = None
+        try:
+            self.text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.text = ""
+            self.unreadable = f"文件不是 UTF-8 编码 (not UTF-8 text): byte {exc.start}"
         self.node: yaml.Node | None = None
         self.data: Any = None
 
     def parse(self, problems: list[Problem]) -> bool:
+        if self.unreadable:
+            problems.append(Problem(self.unreadable, self.name, 1))
+            return False
         try:
             self.node = yaml.compose(self.text, Loader=yaml.SafeLoader)
             self.data = yaml.load(self.text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
@@ -170,6 +178,24 @@ def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
 
 
 def _load(root: Path) -> Catalogue:
+    catalogue, problems = build_catalogue(root)
+    if problems or catalogue is None:
+        raise RuleError(f"规则数据有 {len(problems)} 处错误 (rule data has {len(problems)} error(s))", problems)
+    errors = [p for p in check_catalogue(catalogue) if p.severity == "error"]
+    if errors:
+        raise RuleError(
+            f"规则数据有 {len(errors)} 处错误 (rule data has {len(errors)} error(s))",
+            [p.problem for p in errors],
+        )
+    return catalogue
+
+
+def build_catalogue(root: Path) -> tuple[Catalogue | None, list[Problem]]:
+    """Read every file of ``root`` without raising: the catalogue of what could be read, and the problems.
+
+    The catalogue is None when ``catalogue.yaml`` is missing or invalid. The static
+    checks (:func:`check_catalogue`) are not run here. Used by the loader and by lint.
+    """
     problems: list[Problem] = []
     where: dict[int, Located] = {}
 
@@ -235,22 +261,16 @@ def _load(root: Path) -> Catalogue:
                 continue
             rules[rule.id] = rule
             where[id(rule)] = Located(f.name, 1)
+            if rule.monotone is not None:
+                where[id(rule.monotone)] = Located(f.name, f.line(("monotone",)))
             _record_conditions(f, _child(f.node, "conditions"), rule.conditions, where)
             for i, cit in enumerate(rule.citations):
                 where[id(cit)] = Located(f.name, f.line(("citations", i)))
 
-    if problems:
-        raise RuleError(f"规则数据有 {len(problems)} 处错误 (rule data has {len(problems)} error(s))", problems)
-    assert info is not None
+    if info is None:
+        return None, problems
 
     stamp = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
         stamp.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    catalogue = Catalogue(info, rules, parameters, sources, where, stamp.hexdigest()[:16])
-    errors = [p for p in check_catalogue(catalogue) if p.severity == "error"]
-    if errors:
-        raise RuleError(
-            f"规则数据有 {len(errors)} 处错误 (rule data has {len(errors)} error(s))",
-            [p.problem for p in errors],
-        )
-    return catalogue
+    return Catalogue(info, rules, parameters, sources, where, stamp.hexdigest()[:16]), problems

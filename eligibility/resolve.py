@@ -37,6 +37,8 @@ class Leaf:
 class Ref:
     rule: str
     node: RuleRef
+    in_force: bool = True
+    """False when the derived rule is not in force on the date: then it is not met."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def resolve(cond: Condition, view: CatalogueView) -> Resolved:
     if isinstance(cond, Not):
         return Negation(resolve(cond.not_, view), cond)
     if isinstance(cond, RuleRef):
-        return Ref(cond.rule, cond)
+        return Ref(cond.rule, cond, cond.rule in view.rule_ids)
     if cond.param is None:
         return Leaf(cond.fact, cond.op, cond.value, cond)
     value = view.values.get(cond.param)

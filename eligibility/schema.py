@@ -319,6 +319,22 @@ AnyOf.model_rebuild()
 Not.model_rebuild()
 
 
+class Monotone(_Strict):
+    """Facts in which a rule is monotone: a better value never turns eligible into not eligible.
+
+    ``increasing``: more is better (a higher grade, more R&D); ``decreasing``: less is
+    better (fewer years since a certificate was issued). Declare a fact only when the
+    rule has no cap on it; the catalogue's property tests check every declaration.
+    """
+
+    increasing: list[str] = Field(default_factory=list, description="facts where a higher value is never worse")
+    decreasing: list[str] = Field(default_factory=list, description="facts where a lower value is never worse")
+
+    def directions(self) -> list[tuple[str, int]]:
+        """(fact, +1 for increasing / -1 for decreasing), in declaration order."""
+        return [(f, 1) for f in self.increasing] + [(f, -1) for f in self.decreasing]
+
+
 class Rule(_Strict):
     """One support (or one derived classification) and the conditions for it."""
 
@@ -333,6 +349,9 @@ class Rule(_Strict):
     effective: Period
     citations: list[Citation] = Field(min_length=1)
     conditions: Condition
+    monotone: Monotone | None = Field(
+        None, description="facts in which the verdict is monotone (checked by the property tests)"
+    )
     note: Text | None = None
 
     @model_validator(mode="after")

@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue
+from eligibility.testing import load_hypothesis_profile
+
+load_hypothesis_profile()  # "ci" unless HYPOTHESIS_PROFILE says otherwise (e.g. thorough)
 
 AS_OF = date(2026, 11, 25)
 ROOT = Path(__file__).resolve().parent.parent

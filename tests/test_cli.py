@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from unittest import mock
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from eligibility.commands import app
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 
 runner = CliRunner()
 EXAMPLE = str(EXAMPLES / "battery_materials.json")
@@ -95,17 +94,22 @@ def test_the_installed_command_finds_its_bundled_rules_from_any_directory(tmp_pa
     import subprocess
     import sys
 
-    from conftest import ROOT
+    import os
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    import eligibility
+
+    env = dict(os.environ)
+    if Path(eligibility.__file__).resolve().parent.parent == ROOT:
+        # Not installed: run the checkout's package, still from another directory.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     result = subprocess.run(
         [sys.executable, "-m", "eligibility", "check", EXAMPLE, "--format", "json", "--as-of", "2026-11-25"],
         cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         encoding="utf-8",
         check=False,
-        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["supports"]

@@ -1,0 +1,262 @@
+"""Lint a rules directory: every problem the loader refuses, and doubts worth a look, with file and line.
+
+Severities:
+
+* ``error`` — the catalogue cannot be used (YAML or schema errors, unknown facts, wrong
+  types, duplicate ids, unknown parameters or rules, cycles, overlapping periods);
+* ``warning`` — probably a mistake: contradictory conditions in an ``all`` (``x > 5`` and
+  ``x < 3``, also with parameters resolved on each date), a rule that can never be met
+  or never missed, a parameter without a value while a rule using it is in force, a
+  derived rule not in force while a rule naming it is, a comparison against a
+  declared monotone direction, an unused parameter;
+* ``info`` — worth knowing: parameter values that are assumptions, derived rules no
+  support uses.
+
+``lint`` never raises for bad rule data: load errors are findings too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .catalogue import Catalogue, rule_refs
+from .checks import check_catalogue, value_problem
+from .explain import truth_of
+from .facts import FACTS
+from .loader import build_catalogue, default_rules_dir
+from .schema import All, AnyOf, Compare, Condition, Not, Rule, RuleRef, walk
+from .semantics import Op
+from .witness import candidate_values, fact_assignments
+
+Severity = Literal["error", "warning", "info"]
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """One finding: severity, file (relative to the rules directory), line, message."""
+
+    severity: Severity
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.severity}: {self.message}"
+
+
+@dataclass
+class LintReport:
+    """Every finding about one rules directory, sorted by file and line."""
+
+    root: Path
+    findings: list[LintFinding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[LintFinding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[LintFinding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings and infos allowed)."""
+        return not self.errors
+
+
+def lint(path: str | Path | None = None) -> LintReport:
+    """Lint the rules directory ``path`` (the bundled catalogue by default)."""
+    root = Path(path) if path is not None else default_rules_dir()
+    report = LintReport(root)
+    if not root.is_dir():
+        report.findings.append(LintFinding("error", str(root), None, "规则目录不存在 (rules directory not found)"))
+        return report
+    cat, problems = build_catalogue(root)
+    out = [LintFinding("error", p.location, p.line, p.message) for p in problems]
+    if cat is not None:
+        checked = check_catalogue(cat)
+        out += [LintFinding(f.severity, f.problem.location, f.problem.line, f.problem.message) for f in checked]
+        if not problems and not any(f.severity == "error" for f in checked):
+            out += _doubts(cat)
+    report.findings = sorted(set(out), key=lambda f: (f.file, f.line or 0, _RANK[f.severity], f.message))
+    return report
+
+
+# --- Doubts (on a catalogue without errors) --------------------------------------------------
+
+
+def _doubts(cat: Catalogue) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    for rule in cat.rules.values():
+        out += _contradictions(cat, rule)
+        out += _reachability(cat, rule)
+        out += _periods(cat, rule)
+        out += _monotone_directions(cat, rule)
+    out += _parameters(cat)
+    used = {ref for r in cat.rules.values() for ref in rule_refs(r.conditions)}
+    for rid, rule in sorted(cat.rules.items()):
+        if rule.kind == "derived" and rid not in used:
+            out.append(_at(cat, rule, "info", f"派生规则未被使用 (derived rule {rid} is used by no rule)"))
+    return out
+
+
+def _at(cat: Catalogue, obj: Any, severity: Severity, message: str) -> LintFinding:
+    loc = cat.locate(obj)
+    return LintFinding(severity, loc.file if loc else "", loc.line if loc else None, message)
+
+
+def _dates(cat: Catalogue, rule: Rule) -> list[dt.date]:
+    """The dates on which what a rule reads can change, within its effective period."""
+    days = {rule.effective.from_}
+    for node in walk(rule.conditions):
+        if isinstance(node, Compare) and node.param in cat.parameters:
+            for v in cat.parameters[node.param].values:
+                days.add(v.from_)
+                if v.to is not None:
+                    days.add(v.to + dt.timedelta(days=1))
+        elif isinstance(node, RuleRef) and node.rule in cat.rules:
+            eff = cat.rules[node.rule].effective
+            days.add(eff.from_)
+            if eff.to is not None:
+                days.add(eff.to + dt.timedelta(days=1))
+    return sorted(d for d in days if rule.effective.covers(d))
+
+
+def _conjuncts(node: All) -> list[Compare]:
+    out: list[Compare] = []
+    for child in node.all:
+        if isinstance(child, Compare):
+            out.append(child)
+        elif isinstance(child, All):
+            out += _conjuncts(child)
+    return out
+
+
+def _value_on(cat: Catalogue, node: Compare, day: dt.date) -> tuple[bool, Any]:
+    if node.param is None:
+        return True, node.value
+    pv = cat.parameters[node.param].value_on(day)
+    if pv is None or pv.tiers is not None:
+        return False, None
+    return True, pv.value
+
+
+def _describe(node: Compare, value: Any) -> str:
+    shown = node.param + f" (= {value})" if node.param else repr(value) if not isinstance(value, list) else str(value)
+    return f"{node.fact} {node.op.value} {shown}"
+
+
+def _contradictions(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    for node in walk(rule.conditions):
+        if not isinstance(node, All):
+            continue
+        by_fact: dict[str, list[Compare]] = {}
+        for c in _conjuncts(node):
+            by_fact.setdefault(c.fact, []).append(c)
+        for fact, group in by_fact.items():
+            if len(group) < 2:
+                continue
+            spec = FACTS[fact]
+            for day in _dates(cat, rule):
+                resolved = [(c, *_value_on(cat, c, day)) for c in group]
+                known = [(c, v) for c, ok, v in resolved if ok]
+                if len(known) < 2:
+                    continue
+                values: set[Any] = set()
+                for _c, v in known:
+                    values.update(v if isinstance(v, list) else [v])
+                feasible = any(
+                    all(truth_of(spec, c.op, cand, v) is True for c, v in known)
+                    for cand in candidate_values(spec, values)
+                )
+                if not feasible:
+                    last = known[-1][0]
+                    lines = [str(cat.locate(c).line) for c, _v in known if cat.locate(c)]  # type: ignore[union-attr]
+                    when = "" if all(c.param is None for c, _v in known) else f" on {day}"
+                    out.append(
+                        _at(cat, last, "warning",
+                            f"条件互相矛盾 (contradictory conditions in {rule.id}): "
+                            f"{' and '.join(_describe(c, v) for c, v in known)} can never all hold{when} (lines {', '.join(lines)})")
+                    )
+                    break
+    return out
+
+
+def _reachability(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    for day in _dates(cat, rule):
+        view = cat.at(day)
+        if rule.id not in view.rule_ids:
+            continue
+        for target, what in ((True, "met (unreachable)"), (False, "missed (always true)")):
+            if next(fact_assignments(cat, view, rule.id, target, limit=1), None) is None:
+                out.append(_at(cat, rule, "warning", f"规则 {rule.id} 在 {day} 永远不能被{'满足' if target else '否定'} (can never be {what} on {day})"))
+        if out:
+            break
+    return out
+
+
+def _periods(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    seen: set[str] = set()
+    for day in _dates(cat, rule):
+        view = cat.at(day)
+        for node in walk(rule.conditions):
+            if isinstance(node, Compare) and node.param and node.param not in view.values and node.param not in seen:
+                seen.add(node.param)
+                out.append(_at(cat, node, "warning", f"参数 {node.param} 在 {day} 没有有效值，而规则 {rule.id} 已生效 (no value in force on {day}: never met then)"))
+            if isinstance(node, RuleRef) and node.rule in cat.rules and node.rule not in view.rule_ids and node.rule not in seen:
+                seen.add(node.rule)
+                # A derived rule that starts later records criteria only encoded from then on
+                # (a note); one that has ended while its user goes on is likely an oversight.
+                later = cat.rules[node.rule].effective.from_ > day
+                out.append(_at(cat, node, "info" if later else "warning", f"派生规则 {node.rule} 在 {day} 未生效，而规则 {rule.id} 已生效 (not in force on {day}: not met then)"))
+    return out
+
+
+def _monotone_directions(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    if rule.monotone is None:
+        return []
+    declared = dict(rule.monotone.directions())
+    out: list[LintFinding] = []
+
+    def visit(cond: Condition, sign: int) -> None:
+        if isinstance(cond, Not):
+            visit(cond.not_, -sign)
+        elif isinstance(cond, All | AnyOf):
+            for c in cond.all if isinstance(cond, All) else cond.any:
+                visit(c, sign)
+        elif isinstance(cond, Compare) and cond.fact in declared:
+            wants = {Op.ge: 1, Op.gt: 1, Op.le: -1, Op.lt: -1}.get(cond.op)
+            if wants is not None and wants * sign != declared[cond.fact]:
+                way = "increasing" if declared[cond.fact] > 0 else "decreasing"
+                out.append(_at(cat, cond, "warning", f"{rule.id} declares {cond.fact} monotone {way}, but this comparison ({cond.fact} {cond.op.value}) favours the other direction"))
+
+    visit(rule.conditions, 1)
+    return out
+
+
+def _parameters(cat: Catalogue) -> list[LintFinding]:
+    out: list[LintFinding] = []
+    used = {n.param for r in cat.rules.values() for n in walk(r.conditions) if isinstance(n, Compare) and n.param}
+    used |= {pid for name in cat.facts_used() for pid in FACTS[name].params}  # points tables read by scores
+    for pid, param in sorted(cat.parameters.items()):
+        if pid not in used:
+            out.append(_at(cat, param, "warning", f"参数未被使用 (parameter {pid} is used by no rule)"))
+        for value in param.values:
+            if value.certainty.value == "assumption":
+                out.append(_at(cat, value, "info", f"参数 {pid} 自 {value.from_} 起的值是假设 (the value from {value.from_} is an assumption awaiting an official source)"))
+            for cit in value.citations:
+                if not cit.article:
+                    out.append(_at(cat, value, "info", f"参数 {pid} 的引用没有条款 (a citation of {pid} names no article)"))
+    return out
+
+
+__all__ = ["LintFinding", "LintReport", "lint", "value_problem"]

@@ -1,0 +1,214 @@
+"""The catalogue proves itself: properties every rule must have, checked on the bundled rules.
+
+Run harder with ``HYPOTHESIS_PROFILE=thorough pytest tests/test_properties.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eligibility import Verdict, evaluate, load_catalogue, parse_profile
+from eligibility.compiler import encode_facts
+from eligibility.evaluate import engine_for
+from eligibility.explain import Explainer
+from eligibility.facts import compute_facts
+from eligibility.report import Status
+from eligibility.testing import (
+    check_catalogue_properties,
+    check_deterministic,
+    check_engine_agrees,
+    check_monotone,
+    check_refinement,
+    find_witnesses,
+    forget,
+)
+from eligibility.witness import fixed_facts
+
+from conftest import AS_OF, RULES
+from strategies import CATALOGUE, facts, seeds, valid_data
+
+SUPPORTS = sorted(rid for rid, r in CATALOGUE.rules.items() if r.kind == "support")
+WITNESSES = find_witnesses(CATALOGUE, AS_OF, kinds=("support", "derived"))
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    return target
+
+
+# --- Every support can be met and missed --------------------------------------------------
+
+
+@pytest.mark.parametrize("rule_id", sorted(WITNESSES))
+def test_every_rule_can_be_met_by_some_profile(rule_id):
+    """A profile is found on which the rule's verdict is eligible."""
+    w = WITNESSES[rule_id]
+    assert w.met is not None, w.met_problem
+    assert evaluate(w.met, as_of=AS_OF, catalogue=CATALOGUE).support(rule_id).verdict is Verdict.eligible
+
+
+@pytest.mark.parametrize("rule_id", sorted(WITNESSES))
+def test_every_rule_can_be_missed_by_some_profile(rule_id):
+    """A profile is found on which the rule's verdict is not eligible."""
+    w = WITNESSES[rule_id]
+    assert w.unmet is not None, w.unmet_problem
+    assert evaluate(w.unmet, as_of=AS_OF, catalogue=CATALOGUE).support(rule_id).verdict is Verdict.not_eligible
+
+
+def test_every_support_in_force_has_witnesses():
+    """Witnesses are sought for every support in force, none left out."""
+    assert set(SUPPORTS) <= set(WITNESSES)
+
+
+def test_a_contradiction_is_reported_as_unreachable(rules_copy):
+    """A support whose conditions cannot all hold is reported unreachable, with no met witness."""
+    f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("  all:\n", "  all:\n    - {fact: founder.is_returnee, op: '==', value: false}\n", 1), encoding="utf-8")
+    w = find_witnesses(load_catalogue(rules_copy), AS_OF)["returnee_entrepreneurship"]
+    assert w.met is None and "unreachable" in (w.met_problem or "")
+
+
+def test_a_tautology_is_reported_as_always_true(rules_copy):
+    """A support that holds whatever the profile is reported as always true."""
+    f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
+    text = f.read_text(encoding="utf-8")
+    head = text[: text.index("conditions:")]
+    f.write_text(head + "conditions:\n  not: {fact: as_of_month, op: '>', value: 12}\n", encoding="utf-8")
+    w = find_witnesses(load_catalogue(rules_copy), AS_OF)["returnee_entrepreneurship"]
+    assert w.unmet is None and "always true" in (w.unmet_problem or "")
+
+
+# --- durable-rules and the explanation agree ----------------------------------------------
+
+
+@given(facts)
+def test_durable_rules_agrees_with_the_explanation_on_any_facts(env):
+    """For any fact values, known or not, the engine's verdict is the explanation's."""
+    check_engine_agrees(CATALOGUE, AS_OF, env)
+
+
+@given(valid_data)
+def test_durable_rules_agrees_with_the_explanation_on_any_profile(data):
+    """For any valid profile, EngineRuleset.run and the Explainer give the same statuses."""
+    view = CATALOGUE.at(AS_OF)
+    ruleset = engine_for(view)
+    values = compute_facts(parse_profile(data), AS_OF, ruleset.compiled.facts, view.values)
+    engine = ruleset.run(encode_facts(values))
+    explainer = Explainer(view, values)
+    for rid in view.rule_ids:
+        status = explainer.explain_rule(CATALOGUE.rules[rid]).status
+        assert engine.get(rid) == (None if status is Status.unknown else status is Status.met), rid
+
+
+@given(valid_data, st.dates(min_value=date(2010, 1, 1), max_value=AS_OF))
+def test_evaluation_on_any_date_never_disagrees_with_itself(data, day):
+    """On any date (rules and parameter values in force change), evaluate() raises no EngineError."""
+    evaluate(data, as_of=day, catalogue=CATALOGUE)
+
+
+# --- Determinism and independence of order -------------------------------------------------
+
+
+@given(valid_data, seeds)
+def test_the_report_does_not_depend_on_field_or_rule_order(data, seed):
+    """Same report twice, with the profile's fields shuffled, and with the rules in another order."""
+    check_deterministic(CATALOGUE, AS_OF, data, seed)
+
+
+def test_the_report_does_not_depend_on_the_order_of_rule_files(rules_copy):
+    """Rule files renamed so they sort in reverse give the same reports."""
+    from eligibility.testing import _renamed_copy
+
+    other = load_catalogue(_renamed_copy(rules_copy, rules_copy.parent / "renamed"))
+
+    @given(valid_data, seeds)
+    def check(data, seed):
+        check_deterministic(CATALOGUE, AS_OF, data, seed, other)
+
+    check()
+
+
+# --- Monotonicity --------------------------------------------------------------------------
+
+
+def test_the_bundled_catalogue_declares_monotone_facts():
+    """Monotone facts are declared (the property below would otherwise check nothing)."""
+    assert any(r.monotone for r in CATALOGUE.rules.values())
+
+
+@given(facts)
+def test_a_better_value_of_a_monotone_fact_never_loses_eligibility(env):
+    """A better grade, more revenue, a younger certificate... never turns eligible into not eligible."""
+    check_monotone(CATALOGUE, AS_OF, env)
+
+
+def test_a_wrong_monotone_declaration_is_caught(rules_copy):
+    """Declaring a capped fact monotone (an HNTE certificate older is better) fails the property."""
+    f = rules_copy / "derived" / "hnte_valid.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("{decreasing: [hnte_certificate_age]}", "{increasing: [hnte_certificate_age]}"), encoding="utf-8")
+    cat = load_catalogue(rules_copy)
+    env = {"certifications.hnte_certified": True, "hnte_certificate_age": 2}
+    with pytest.raises(AssertionError, match="hnte_valid is declared monotone"):
+        check_monotone(cat, AS_OF, env)
+
+
+# --- Filling in unknowns ---------------------------------------------------------------------
+
+
+@given(facts, st.data())
+def test_filling_in_unknown_facts_never_changes_a_decided_verdict(full, data):
+    """A verdict decided with some facts unknown stays when they become known."""
+    fixed = fixed_facts(CATALOGUE.at(AS_OF))
+    known = sorted(k for k, v in full.items() if v is not None and k not in fixed)
+    hidden = data.draw(st.sets(st.sampled_from(known)) if known else st.just(set()))
+    check_refinement(CATALOGUE, AS_OF, {k: None if k in hidden else v for k, v in full.items()}, full)
+
+
+@given(valid_data, st.data())
+def test_filling_in_unknown_profile_fields_never_changes_a_decided_verdict(full, data):
+    """A profile with fields left out gets no decided verdict that the full profile contradicts."""
+    keep = data.draw(st.functions(like=lambda path: True, returns=st.booleans(), pure=True))
+    before = evaluate(forget(full, keep), as_of=AS_OF, catalogue=CATALOGUE).verdicts()
+    after = evaluate(full, as_of=AS_OF, catalogue=CATALOGUE).verdicts()
+    for rid, verdict in before.items():
+        if verdict is not Verdict.needs_information:
+            assert after[rid] is verdict, rid
+
+
+# --- On any rules directory ---------------------------------------------------------------------
+
+
+def test_check_catalogue_properties_passes_on_the_bundled_catalogue():
+    """The public entry point finds every property holding on the bundled rules."""
+    report = check_catalogue_properties(RULES, as_of=AS_OF, max_examples=10)
+    assert report.ok, str(report)
+
+
+def test_check_catalogue_properties_reports_a_wrong_monotone_declaration(rules_copy):
+    """The public entry point reports a monotone declaration that does not hold."""
+    f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("{decreasing: [years_since_founder_return]}", "{increasing: [years_since_founder_return]}"), encoding="utf-8")
+    report = check_catalogue_properties(rules_copy, as_of=AS_OF, max_examples=10)
+    assert {f.property for f in report.failures} == {"monotone"}
+    assert "returnee_entrepreneurship" in report.failures[0].message
+
+
+def test_a_derived_rule_out_of_force_is_not_met_by_engine_and_explanation_alike(rules_copy):
+    """A support naming a derived rule that has expired gets one verdict, not an EngineError."""
+    f = rules_copy / "derived" / "hnte_valid.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("effective: {from: 2016-01-01}", "effective: {from: 2016-01-01, to: 2025-12-31}"), encoding="utf-8")
+    cat = load_catalogue(rules_copy)
+
+    @given(facts)
+    def check(env):
+        check_engine_agrees(cat, AS_OF, env)
+
+    check()
