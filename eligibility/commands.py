@@ -20,7 +20,7 @@ from rich.table import Table
 
 from . import EligibilityError, evaluate, load_catalogue, profile_json_schema
 from .profile_io import load_data, load_profile, parse_profile, read_data
-from .render import VERDICT_ORDER, VERDICT_TITLE, condition_lines, support_lines, to_markdown, to_text
+from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
 from .text import Lang
 
@@ -116,19 +116,7 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
     verdicts = [Verdict(only.value)] if only else list(VERDICT_ORDER)
     for verdict in verdicts:
         for s in report.by_verdict(verdict):
-            if verdict is Verdict.eligible:
-                note = s.department(lang) if s.department else ""
-            elif verdict is Verdict.needs_information:
-                from .labels import field_label
-
-                note = ("需补充：" if zh else "provide: ") + ("、" if zh else ", ").join(field_label(f, lang) for f in s.missing_fields)
-            else:
-                failed = _failed(s.explanation, lang) if s.explanation is not None else []
-                note = ("；" if zh else "; ").join(failed[:3])
-                if s.gaps:
-                    note += ("；差距：" if zh else "; gap: ") + ("；" if zh else "; ").join(g.change(lang) for g in s.gaps[:2])
-            if s.changes_on:
-                note += f"（{s.changes_on.isoformat()} 起结论变化）" if zh else f" (verdict changes on {s.changes_on.isoformat()})"
+            note = short_reason(s, lang)
             flag = " ⚠" if s.assumptions else ""
             table.add_row(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/]", escape(s.name(lang)) + flag, escape(note))
     _c.out.print(table)
@@ -140,20 +128,6 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
         for s in group:
             for line in support_lines(s, lang):
                 _c.out.print(escape(line))
-
-
-def _failed(node, lang: Lang = "zh") -> list[str]:  # noqa: ANN001
-    from .render import condition_line
-    from .report import Status
-
-    if node.status is not Status.not_met:
-        return []
-    kids = node.children
-    if node.kind == "rule" and len(kids) == 1:
-        kids = kids[0].children or kids
-    if node.kind in ("all", "rule") and kids:
-        return [x for k in kids for x in _failed(k, lang)]
-    return [condition_line(node, lang)]
 
 
 @app.command()
@@ -285,7 +259,7 @@ def _settled_line(s, lang: Lang) -> str:  # noqa: ANN001 - SupportResult
     style = {Verdict.eligible: "green", Verdict.needs_information: "yellow", Verdict.not_eligible: "red"}[s.verdict]
     line = f"[{style}]→ {VERDICT_TITLE[s.verdict][lang]}[/]{'：' if lang == 'zh' else ': '}{escape(s.name(lang))}"
     if s.verdict is Verdict.not_eligible:
-        reasons = _failed(s.explanation, lang) if s.explanation is not None else []
+        reasons = failed_conditions(s.explanation, lang) if s.explanation is not None else []
         if reasons:
             line += f"（{escape(reasons[0])}）" if lang == "zh" else f" ({escape(reasons[0])})"
     elif s.verdict is Verdict.eligible and s.department:

@@ -88,7 +88,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
         return Gap(
             kind=GapKind.unreachable,
             field=spec.name,
-            change=bi(f"{label.zh}不满足要求，且无法通过调整达到", f"{label.en} does not qualify and cannot be changed"),
+            change=bi(f"{label.zh}不符合要求", f"{label.en} does not qualify"),
         )
     if op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio):
         return Gap(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .facts import FACTS
-from .gaps import cost, gaps_of
+from .gaps import cost, flatten, gaps_of
 from .labels import field_label, value_label
 from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
 from .schema import Certainty
@@ -29,13 +29,16 @@ def t(zh: str, en: str, lang: Lang) -> str:
     return en if lang == "en" else zh
 
 
-def condition_line(node: ConditionResult, lang: Lang) -> str:
-    """One condition in words: its label, the enterprise's value and the requirement."""
+def condition_line(node: ConditionResult, lang: Lang, full: bool = True) -> str:
+    """One condition in words: its label and the enterprise's value; ``full`` adds the
+    band, the clause it comes from and what it would take."""
     text = node.label(lang)
     if node.kind == "compare":
         spec = FACTS.get(node.fact or "")
         actual = value_label(node.actual, lang, spec.enum if spec else None, node.unit)
         extra = [t(f"现为 {actual}", f"now {actual}", lang)]
+        if not full:
+            return text + t(f"（{extra[0]}）", f" ({extra[0]})", lang)
         if node.band is not None:
             extra.append(node.band(lang))
         if node.citation is not None:
@@ -44,6 +47,38 @@ def condition_line(node: ConditionResult, lang: Lang) -> str:
         text += t(f"（{'；'.join(extra)}）", f" ({'; '.join(extra)})", lang)
     for gap in node.gaps:
         text += " → " + gap_text(gap, lang)
+    return text
+
+
+def failed_conditions(node: ConditionResult, lang: Lang) -> list[str]:
+    """The comparisons that are not met, briefly (label and value), through all-of and rules."""
+    if node.status is not Status.not_met:
+        return []
+    kids = node.children
+    if node.kind == "rule" and len(kids) == 1:
+        kids = kids[0].children or kids
+    if node.kind in ("all", "rule") and kids:
+        return [x for k in kids for x in failed_conditions(k, lang)]
+    return [condition_line(node, lang, full=False)]
+
+
+def short_reason(s: SupportResult, lang: Lang) -> str:
+    """One line for a summary table: the department, the fields to provide, or what it would take."""
+    sep = t("；", "; ", lang)
+    if s.verdict is Verdict.eligible:
+        text = s.department(lang) if s.department else ""
+    elif s.verdict is Verdict.needs_information:
+        text = t("需补充：", "provide: ", lang) + t("、", ", ", lang).join(field_label(f, lang) for f in s.missing_fields)
+    else:
+        steps = [g for g in flatten(s.gaps) if g.kind is not GapKind.obtain]
+        if steps:
+            shown = [g.change(lang) + ("" if g.reachable else t("（无法达到）", " (cannot be reached)", lang)) for g in steps[:3]]
+            text = t("还差：", "would take: ", lang) + sep.join(shown)
+        else:
+            text = sep.join(failed_conditions(s.explanation, lang)[:3]) if s.explanation else ""
+    if s.changes_on and s.changes_to:
+        to = VERDICT_TITLE[s.changes_to][lang]
+        text += t(f"（{s.changes_on.isoformat()} 起变为「{to}」）", f" (becomes '{to}' on {s.changes_on.isoformat()})", lang)
     return text
 
 
