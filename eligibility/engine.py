@@ -70,17 +70,21 @@ class EngineRuleset:
         """
         handle = self._handle()
         outcomes: dict[str, bool] = {}
-        message = dict(facts)
-        message["sid"] = _SID
+        # The facts are encoded once; each stratum appends its number and the outcomes
+        # of the derived rules so far (rule ids are [a-z0-9_]+, safe to write as is).
+        base = json.dumps({**facts, "sid": _SID}, ensure_ascii=False)[:-1]
+        derived = ""
         asserted: list[str] = []
         try:
             for stratum in range(self.compiled.stratum_count):
-                message["stratum"] = stratum
-                text = json.dumps(message, ensure_ascii=False)
+                text = f'{base},"stratum":{stratum}{derived}}}'
                 asserted.append(text)
                 for rid, met in _fire(handle, text):
-                    outcomes[rid] = met
-                    message[rule_attr(rid)] = met
+                    # durable-rules expands an `or` into alternatives, and each one that
+                    # matches fires: a rule can report its (same) outcome several times.
+                    if rid not in outcomes:
+                        outcomes[rid] = met
+                        derived += f',"{rule_attr(rid)}":{"true" if met else "false"}'
         finally:
             for text in reversed(asserted):
                 _dre.retract_fact(handle, text)

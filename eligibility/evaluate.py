@@ -16,7 +16,7 @@ from .catalogue import Catalogue, CatalogueView, rule_refs
 from .compiler import compile_view, encode_facts
 from .engine import EngineRuleset
 from .errors import EngineError
-from .explain import Explainer, ViewStatic, relevant_missing, truth_of_status
+from .explain import Explainer, ViewStatic, decide, relevant_missing, truth_of_status
 from .gaps import gaps_of
 from .facts import compute_facts
 from .loader import load_catalogue
@@ -24,6 +24,7 @@ from .profile import EnterpriseProfile
 from .report import ConditionResult, Report, SupportResult, Verdict
 from .timeline import time_flips
 from .schema import Category
+from .semantics import Truth
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 @dataclass(frozen=True)
@@ -111,23 +112,21 @@ def evaluate(
     outcomes = ruleset.run(encode_facts(facts))
 
     explainer = Explainer(view, facts, profile, prepared.static)
-    if explain:
-        wanted = view.rule_ids
-    else:  # only what "needs information" verdicts need to name their missing fields
-        wanted = prepared.dependencies([rid for rid in view.rule_ids if outcomes.get(rid) is None])
     explanations: dict[str, ConditionResult] = {}
-    for rid in wanted:  # in catalogue order: derived rules before the rules naming them
-        explanations[rid] = explainer.explain_rule(cat.rules[rid])
-        shown = truth_of_status(explanations[rid].status)
-        if shown != outcomes.get(rid):
-            raise EngineError(
-                f"durable-rules and the explanation disagree on {rid}: engine {outcomes.get(rid)}, explanation {shown}"
-            )
-    flips = (
-        time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
-        if explain
-        else {}
-    )
+    missing: dict[str, list[str]] = {}
+    if explain:
+        for rid in view.rule_ids:  # in catalogue order: derived rules before the rules naming them
+            explanations[rid] = explainer.explain_rule(cat.rules[rid])
+            _check(rid, truth_of_status(explanations[rid].status), outcomes)
+            missing[rid] = relevant_missing(explanations[rid])
+        flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
+    else:  # verdicts and missing fields only
+        done: dict[str, tuple[Truth, list[str]]] = {}
+        for rid in view.rule_ids:
+            done[rid] = decide(prepared.static.tree(rid), facts, done, view)
+            _check(rid, done[rid][0], outcomes)
+            missing[rid] = list(dict.fromkeys(done[rid][1]))
+        flips = {}
 
     supports: list[SupportResult] = []
     derived: list[SupportResult] = []
@@ -147,9 +146,9 @@ def evaluate(
             materials=rule.materials,
             department=rule.department,
             citations=prepared.static.rule_citations(rule),
-            missing_fields=relevant_missing(explanation) if explanation is not None and met is None else [],
+            missing_fields=missing[rid] if met is None else [],
             assumptions=explainer.assumptions(rule),
-            gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if explain and met is False and explanation else [],
+            gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False and explanation else [],
             changes_on=flip[0] if flip else None,
             changes_to=_VERDICT[flip[1]] if flip else None,
             explanation=explanation if explain else None,
@@ -168,6 +167,14 @@ def evaluate(
         supports=supports,
         derived=derived,
     )
+
+
+def _check(rule_id: str, shown: Truth, outcomes: dict[str, bool]) -> None:
+    """The Python evaluation must agree with durable-rules; a disagreement is a bug."""
+    if shown != outcomes.get(rule_id):
+        raise EngineError(
+            f"durable-rules and the explanation disagree on {rule_id}: engine {outcomes.get(rule_id)}, explanation {shown}"
+        )
 
 
 def evaluate_verdicts(

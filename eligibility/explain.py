@@ -398,3 +398,41 @@ class ViewStatic:
             collect(rule.conditions, out, set())
             found = self._assumptions[rule.id] = [out[k] for k in sorted(out)]
         return found
+
+
+def decide(
+    tree: Resolved,
+    facts: dict[str, FactValue],
+    done: dict[str, tuple[Truth, list[str]]],
+    view: CatalogueView,
+) -> tuple[Truth, list[str]]:
+    """A condition's truth and the unknown fields that decide it, without building an
+    explanation: what :class:`Explainer` and :func:`relevant_missing` give, in the same
+    order (before removing repeats), for batches that need verdicts and missing fields only.
+
+    ``done`` holds the outcomes of the derived rules named by ``tree``.
+    """
+    if isinstance(tree, Leaf):
+        fv = facts[tree.fact]
+        truth = truth_of(FACTS[tree.fact], tree.op, fv.value, tree.value)
+        return truth, (list(fv.missing) if truth is None else [])
+    if isinstance(tree, Ref):
+        return done.get(tree.rule, (False, []))
+    if isinstance(tree, Unavailable):
+        return False, []
+    if isinstance(tree, Negation):
+        truth, missing = decide(tree.item, facts, done, view)
+        return not_(truth), missing
+    parts = [decide(item, facts, done, view) for item in tree.items]
+    truth = all_of(p[0] for p in parts) if isinstance(tree, Every) else any_of(p[0] for p in parts)
+    if truth is not None:
+        return truth, []
+    if isinstance(tree, Some) and tree.node is None:  # a tiered comparison: its fact, then the band key
+        first = next(leaf for leaf in _leaves(tree) if not leaf.band_key)
+        key = view.catalogue.parameters[first.param or ""].key or ""
+        return None, list(dict.fromkeys([*facts[first.fact].missing, *facts[key].missing]))
+    missing: list[str] = []
+    for part_truth, part_missing in parts:
+        if part_truth is None:
+            missing.extend(part_missing)
+    return None, missing

@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from enum import Enum, StrEnum
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -89,17 +90,24 @@ class FactContext:
     missing: list[str] = field(default_factory=list)
     params: Mapping[str, ParameterValue] = field(default_factory=dict)
     """Parameter values in force on ``as_of`` (points tables for scores)."""
+    _values: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _years: dict[int, Any] | None = field(default=None, init=False, repr=False)
 
     def get(self, path: str) -> Any:
         """The profile value at a dotted path; records the path when it is unknown."""
-        value = _lookup(self.profile, path)
+        try:
+            value = self._values[path]
+        except KeyError:
+            value = self._values[path] = _lookup(self.profile, path)
         if value is None:
             self.missing.append(path)
         return value
 
     def year_value(self, year: int, attr: str) -> Any:
         """A figure of one fiscal year, recording ``financials[year].attr`` when unknown."""
-        fy = self.profile.year(year)
+        if self._years is None:
+            self._years = {fy.year: fy for fy in self.profile.financials}
+        fy = self._years.get(year)
         value = None if fy is None else getattr(fy, attr)
         if value is None:
             self.missing.append(f"financials[{year}].{attr}")
@@ -149,17 +157,28 @@ class FactContext:
         return list(range(first, self.last_year + 1))
 
 
+_GETTERS: dict[str, Callable[[Any], Any]] = {}
+
+
 def _lookup(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        if obj is None:
-            return None
-        obj = getattr(obj, part)
-    return obj
+    """``obj.a.b`` for the path "a.b" (None if a part on the way is None)."""
+    getter = _GETTERS.get(path)
+    if getter is None:
+        getter = _GETTERS[path] = attrgetter(path)
+    try:
+        return getter(obj)
+    except AttributeError:  # a None on the way
+        for part in path.split("."):
+            if obj is None:
+                return None
+            obj = getattr(obj, part)
+        return obj
 
 
-@dataclass(frozen=True)
-class FactValue:
-    """A fact's value for one profile and date, with the inputs it lacked."""
+class FactValue(NamedTuple):
+    """A fact's value for one profile and date, with the inputs it lacked.
+
+    (A named tuple: some eighty are made per evaluation.)"""
 
     value: Any
     missing: tuple[str, ...] = ()
@@ -773,8 +792,10 @@ def compute_facts(
     """The named facts for ``profile`` on ``as_of``; ``params``: the parameter values in
     force then (scores read their points tables from them)."""
     out: dict[str, FactValue] = {}
+    ctx = FactContext(profile, as_of, params=params)  # one context: profile lookups are cached
+    missing = ctx.missing
     for name in names:
-        ctx = FactContext(profile, as_of, params=params)
         value = FACTS[name].compute(ctx)
-        out[name] = FactValue(value, tuple(dict.fromkeys(ctx.missing)) if value is None else ())
+        out[name] = FactValue(value, tuple(dict.fromkeys(missing)) if value is None else ())
+        missing.clear()
     return out

@@ -212,3 +212,13 @@ def test_a_derived_rule_out_of_force_is_not_met_by_engine_and_explanation_alike(
         check_engine_agrees(cat, AS_OF, env)
 
     check()
+
+
+@given(valid_data)
+def test_a_batch_evaluation_gives_the_verdicts_and_missing_fields_of_a_full_one(data):
+    """evaluate(explain=False), the batch path, agrees with the explained evaluation."""
+    full = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
+    fast = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE, explain=False)
+    assert [(s.id, s.verdict, s.missing_fields) for s in fast.supports + fast.derived] == [
+        (s.id, s.verdict, s.missing_fields) for s in full.supports + full.derived
+    ]
