@@ -97,6 +97,14 @@ def throughput(n: int) -> dict[str, Any]:
 
 
 def memory(total: int) -> dict[str, Any]:
+    """RSS after 1,000 and after ``total`` evaluations, in a fresh process (so the other
+    steps' allocations do not count)."""
+    if os.environ.get("BENCH_IN_CHILD") != "1":
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(total)],
+            env={**os.environ, "BENCH_IN_CHILD": "1"}, capture_output=True, text=True, check=True,
+        )
+        return json.loads(out.stdout)
     cat = load_catalogue()
     data = generate(1000, seed=3)
     profiles = [EnterpriseProfile.model_validate(p) for p in data]
@@ -249,7 +257,11 @@ GOALS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller counts")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        print(json.dumps(memory(args.memory_child)))
+        return
     q = args.quick
     results: dict[str, Any] = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),

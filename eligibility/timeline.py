@@ -76,8 +76,9 @@ def time_flips(
     static: ViewStatic | None = None,
 ) -> dict[str, tuple[date, Truth]]:
     """Rule id -> (the first day its outcome changes by time alone, the outcome then)."""
-    from .explain import Explainer, truth_of_status
+    from .explain import ViewStatic, decide
 
+    static = static or ViewStatic(view)
     flips: dict[str, tuple[date, Truth]] = {}
     for day in candidate_dates(view, profile, static):
         moved = dict(facts)
@@ -86,9 +87,10 @@ def time_flips(
             base = _lookup(profile, flip.path) if flip else None
             if base is not None:
                 moved[name] = FactValue(whole_years(base, day))
-        explainer = Explainer(view, moved, static=static)
+        done: dict[str, tuple[Truth, list[str]]] = {}
         for rid in view.rule_ids:
-            truth = truth_of_status(explainer.explain_rule(view.catalogue.rules[rid]).status)
+            done[rid] = decide(static.tree(rid), moved, done, view)
+            truth = done[rid][0]
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
     return flips
