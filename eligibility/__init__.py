@@ -16,11 +16,13 @@ imports.
 from .batch import evaluate_many
 from .catalogue import Catalogue
 from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
-from .evaluate import evaluate
+from .evaluate import evaluate, evaluate_verdicts
+from .gaps import apply_gaps
 from .loader import default_rules_dir, load_catalogue
 from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
 from .profile_io import load_profile, parse_profile
-from .report import ConditionResult, Report, Status, SupportResult, Verdict
+from .questions import Question, next_questions
+from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
 
 __all__ = [
     "Catalogue",
@@ -29,18 +31,24 @@ __all__ = [
     "EngineError",
     "EnterpriseProfile",
     "FiscalYear",
+    "Gap",
+    "GapKind",
     "Problem",
     "ProfileError",
+    "Question",
     "Report",
     "RuleError",
     "Status",
     "SupportResult",
     "Verdict",
+    "apply_gaps",
     "default_rules_dir",
     "evaluate",
     "evaluate_many",
+    "evaluate_verdicts",
     "load_catalogue",
     "load_profile",
+    "next_questions",
     "parse_profile",
     "profile_json_schema",
 ]
