@@ -168,6 +168,8 @@ class Builder:
     dates: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
     relations: list[tuple[str, str, int]] = field(default_factory=list)
     """``(a, b, n)``: whole years from the date at ``a`` to the date at ``b`` is ``n``."""
+    pool: list[Fraction] = field(default_factory=list)
+    """Numbers to fill inputs with at random (with ``rng``): thresholds of the catalogue, say."""
 
     @property
     def last(self) -> int:
@@ -453,6 +455,10 @@ class Builder:
             return next(iter(annotation)).value
         if get_origin(annotation) is list:
             return []
+        if self.rng is not None and self.pool and self.rng.random() < 0.8:
+            fits = [v for v in self.pool if self.allowed(cell, v)]
+            if fits:
+                return self.rng.choice(fits)
         lo, hi = self.bounds(cell)
         v = Fraction(0)
         if lo is not None and v < lo:
@@ -662,8 +668,6 @@ def _r_ratio_paths(b: Builder, value: Any, args: dict[str, Any]) -> None:
 
 @realiser("_st_staff_share", RATIOS)
 def _r_st_staff_share(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    if fraction(value) is None:
-        raise Unrealisable("staff share over zero staff")
     b.ratio([("path", "st_staff")], [("path", "staff_total")], value)
 
 
@@ -764,16 +768,35 @@ def _r_growth_series(b: Builder, series: str, rate: Any) -> None:
     _average_growth(b, get, put, rate, positive_base=True)
 
 
+def _series_points(b: Builder, series: str) -> Decimal | None:
+    """The growth points a series scores if its three years are all set already."""
+    values = []
+    for y in _years(b, 3):
+        if series == "sales":
+            v = b.get(fy(y, "operating_revenue"))
+        else:
+            assets, debts = b.get(fy(y, "total_assets")), b.get(fy(y, "total_liabilities"))
+            v = None if assets is None or debts is None else assets - debts
+        if v is None:
+            return None
+        values.append(int(v))
+    rate = _facts._hnte_growth_rate(*values)
+    return Decimal(0) if rate is None else b.points("hnte.growth_points", rate)
+
+
 @realiser("_hnte_growth_points", PARTS)
 def _r_hnte_growth_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
     want = Decimal(value)
-    rates = [(x, p) for x, p in band_inputs(b, "hnte.growth_points", ratio=True) if x.num > 0 or p == 0]
-    options = [(x, y) for (x, px), (y, py) in product(rates, rates) if px + py == want]
-    options.sort(key=lambda o: (o[0].num, o[1].num))
+    rates: list[tuple[Any, Decimal]] = [(x, p) for x, p in band_inputs(b, "hnte.growth_points", ratio=True) if x.num > 0 or p == 0]
+    fixed = {series: _series_points(b, series) for series in ("net", "sales")}
+    choices = [[(None, fixed[s])] if fixed[s] is not None else rates for s in ("net", "sales")]
+    options = [(x, y) for (x, px), (y, py) in product(*choices) if px + py == want]
+    options.sort(key=lambda o: (0 if o[0] is None else o[0].num, 0 if o[1] is None else o[1].num))
 
     def apply(o: tuple[Any, ...]) -> None:
-        _r_growth_series(b, "net", o[0])
-        _r_growth_series(b, "sales", o[1])
+        for series, rate in zip(("net", "sales"), o, strict=True):
+            if rate is not None:
+                _r_growth_series(b, series, rate)
 
     _part(b, "hnte_growth_points", want, [tuple(o) for o in options[:40]], apply)
 
@@ -886,6 +909,35 @@ def same(spec: FactSpec, got: Any, want: Any) -> bool:
     return got == want
 
 
+def _ratio_terms(name: str) -> tuple[str, str] | None:
+    """(numerator, denominator) field of a ratio fact, or None."""
+    factory, args = closure(FACTS[name])
+    if "num_attr" in args:
+        return args["num_attr"], args["den_attr"]
+    if "num_path" in args:
+        return args["num_path"], args["den_path"]
+    if factory == "_st_staff_share":
+        return "st_staff", "staff_total"
+    return None
+
+
+def order(names: list[str], rng: random.Random | None = None) -> list[str]:
+    """The order to realise facts in: by stage; within a stage by name (or at random), except
+    that a ratio whose denominator is another ratio's numerator (R&D domestic / R&D after
+    R&D / revenue) comes after it, so that it adapts to the figures chosen."""
+    out = sorted(names, key=lambda n: (stage(n), n if rng is None else rng.random()))
+    ratios = [n for n in out if stage(n) == RATIOS and _ratio_terms(n) is not None]
+    rest = list(ratios)
+    ordered: list[str] = []
+    while rest:
+        nums = {_ratio_terms(n)[0] for n in rest}  # type: ignore[index]
+        pick = next((n for n in rest if _ratio_terms(n)[1] not in nums), rest[0])  # type: ignore[index]
+        ordered.append(pick)
+        rest.remove(pick)
+    slots = iter(ordered)
+    return [next(slots) if n in ratios else n for n in out]
+
+
 def build(
     env: Mapping[str, Any],
     as_of: dt.date,
@@ -894,20 +946,19 @@ def build(
     rng: random.Random | None = None,
     skip: set[str] | frozenset[str] = frozenset(),
     lenient: bool = False,
+    pool: list[Fraction] | None = None,
 ) -> Builder:
     """Profile data whose facts take the values of ``env`` (raises :class:`Unrealisable`).
 
     ``skip``: facts not to realise (fixed by the date). ``lenient``: a fact that cannot
     be realised is left to the filling in of inputs rather than failing (the caller
-    checks what the profile gives).
+    checks what the profile gives); with ``rng`` and ``pool``, inputs are filled in
+    with numbers drawn from ``pool``.
     """
-    b = Builder(copy.deepcopy(base) if base else {}, as_of, params or {}, rng)
+    b = Builder(copy.deepcopy(base) if base else {}, as_of, params or {}, rng, pool=list(pool or []))
     names = [n for n in env if n not in skip]
-    order = sorted(names, key=lambda n: (stage(n), n))
-    if rng is not None:  # vary the order within a stage
-        order = sorted(names, key=lambda n: (stage(n), rng.random()))
     resolved = False
-    for name in order:
+    for name in order(names, rng):
         if not resolved and stage(name) > DATES:
             b.resolve_dates()
             resolved = True
@@ -919,17 +970,3 @@ def build(
         b.resolve_dates()
     b.fill(names)
     return b
-
-
-def iter_realisations(
-    env: Mapping[str, Any], as_of: dt.date, params: Mapping[str, ParameterValue], seeds: Iterator[int] | list[int], skip: set[str]
-) -> Iterator[EnterpriseProfile]:
-    """Profiles built from ``env`` with random choices, one per seed (leniently: values may differ from ``env``)."""
-    for seed in seeds:
-        try:
-            b = build(env, as_of, params=params, rng=random.Random(seed), skip=skip, lenient=True)
-        except (Unrealisable, ArithmeticError, ValueError):
-            continue
-        profile = b.profile()
-        if profile is not None:
-            yield profile

@@ -31,6 +31,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from pydantic import ValidationError
@@ -351,6 +352,7 @@ def _candidates(
     """
     name = f"{rid} {'met' if target else 'missed'}"
     params = view.values
+    pool = sorted({Fraction(v) for vs in thresholds(catalogue).values() for v in vs if isinstance(v, Decimal | int) and not isinstance(v, bool)})
     for env in fact_assignments(catalogue, view, rid, target, limit):
         profile = realise(env, view.day, name=name, params=params)
         if profile is not None:
@@ -368,7 +370,7 @@ def _candidates(
                     continue
                 try:
                     skip = _profile_free(env, view.day, params)
-                    b = build(env, view.day, {"name": name}, params, choices, skip=skip, lenient=True)
+                    b = build(env, view.day, {"name": name}, params, choices, skip=skip, lenient=True, pool=pool)
                 except (Unrealisable, ValidationError, ValueError, ArithmeticError):
                     continue
                 profile = b.profile()
