@@ -32,7 +32,7 @@ import calendar
 import copy
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -711,7 +711,7 @@ def _best_of_two(b: Builder, name: str, want: Decimal, a: list[tuple[Any, Decima
     """A part scored as the better of two tables: one input reaches ``want``, the other no more."""
     options = [(x, y) for (x, px), (y, py) in product(a, c) if max(px, py) == want]
     options.sort(key=lambda o: 0 if o[1] == c[0][0] or o[0] == a[0][0] else 1)  # a zero input first
-    _part(b, name, want, [tuple(o) for o in options[:40]], lambda o: apply(o[0], o[1]))
+    _part(b, name, want, [tuple(o) for o in options], lambda o: apply(o[0], o[1]))
 
 
 @realiser("_kxz_st_staff_points", PARTS)
@@ -798,7 +798,7 @@ def _r_hnte_growth_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
             if rate is not None:
                 _r_growth_series(b, series, rate)
 
-    _part(b, "hnte_growth_points", want, [tuple(o) for o in options[:40]], apply)
+    _part(b, "hnte_growth_points", want, [tuple(o) for o in options], apply)
 
 
 def _split(b: Builder, cells: list[tuple[Cell, int]], total: int) -> None:

@@ -10,16 +10,24 @@ Three steps:
   compiled from) is searched for an assignment of facts, drawn from values at, just
   below and just above those thresholds, that makes it met (or not met) under the
   three-valued logic; facts left out stay unknown;
-* **realising**: the assigned facts are turned back into an enterprise profile
-  (``years_since_registration = 3`` becomes a registration date exactly three years
-  before the date of evaluation; a ratio of exactly 3 % becomes a numerator and a
-  denominator that give 3 % exactly) and the profile is checked through
+* **realising** (:mod:`eligibility.realise`): the assigned facts are turned back into
+  an enterprise profile (``years_since_registration = 3`` becomes a registration date
+  exactly three years before the date of evaluation; a ratio of exactly 3 % becomes a
+  numerator and a denominator that give 3 % exactly; a three-year sum fills the years
+  the latest-year figure left open) and the profile is checked through
   :func:`eligibility.evaluate`, so a witness is never taken on trust.
+
+The search runs in order first (conditions and candidate values as listed), then as
+seeded random restarts (a random branch, random values, random choices in realising),
+exactly and then leniently (facts that cannot be given their values get inputs drawn
+near the thresholds, and the profile is kept only if the rule comes out as wanted).
+Every random choice is seeded from the rule, so witnesses are the same on every run.
 
 If no assignment meets a rule, the rule is unreachable (among the values its own
 thresholds delimit, every region is tried). If assignments exist but none can be
-realised (facts that share profile inputs, or a computed fact this module cannot
-invert), no witness is reported and the reason says so.
+realised (facts whose values contradict each other through shared profile inputs, or
+a computed fact :mod:`eligibility.realise` cannot invert), no witness is reported and
+the reason says so.
 """
 
 from __future__ import annotations
