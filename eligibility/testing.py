@@ -287,6 +287,7 @@ def profile_data(
     if catalogue is None:
         return base.map(repair).filter(lambda d: d is not None)  # type: ignore[return-value]
     table = _threshold_table(catalogue)
+    params = catalogue.at(as_of).values
     fixed = set(fixed_facts(catalogue.at(as_of)))
     table = [(f, v) for f, v in table if f not in fixed]
 
@@ -295,7 +296,7 @@ def profile_data(
         for fact, value in picks:
             trial = copy.deepcopy(patch)
             try:
-                _realise_fact(trial, FACTS[fact], value, as_of)
+                _realise_fact(trial, FACTS[fact], value, as_of, params)
             except (_Unrealisable, ArithmeticError, ValueError):
                 continue
             patch = trial

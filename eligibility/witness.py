@@ -10,22 +10,32 @@ Three steps:
   compiled from) is searched for an assignment of facts, drawn from values at, just
   below and just above those thresholds, that makes it met (or not met) under the
   three-valued logic; facts left out stay unknown;
-* **realising**: the assigned facts are turned back into an enterprise profile
-  (``years_since_registration = 3`` becomes a registration date exactly three years
-  before the date of evaluation; a ratio of exactly 3 % becomes a numerator and a
-  denominator that give 3 % exactly) and the profile is checked through
+* **realising** (:mod:`eligibility.realise`): the assigned facts are turned back into
+  an enterprise profile (``years_since_registration = 3`` becomes a registration date
+  exactly three years before the date of evaluation; a ratio of exactly 3 % becomes a
+  numerator and a denominator that give 3 % exactly; a three-year sum fills the years
+  the latest-year figure left open) and the profile is checked through
   :func:`eligibility.evaluate`, so a witness is never taken on trust.
+
+The search runs in order first (conditions and candidate values as listed), then as
+seeded random restarts (a random branch, random values, random choices in realising),
+exactly and then leniently (facts that cannot be given their values get inputs drawn
+near the thresholds, and the profile is kept only if the rule comes out as wanted).
+Every random choice is seeded from the rule, so witnesses are the same on every run.
 
 If no assignment meets a rule, the rule is unreachable (among the values its own
 thresholds delimit, every region is tried). If assignments exist but none can be
-realised (facts that share profile inputs, or a computed fact this module cannot
-invert), no witness is reported and the reason says so.
+realised (facts whose values contradict each other through shared profile inputs, or
+a computed fact :mod:`eligibility.realise` cannot invert), no witness is reported and
+the reason says so.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import random
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,17 +44,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from . import facts as _facts
 from .catalogue import Catalogue, CatalogueView
 from .explain import truth_of
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio, compute_facts
 from .profile import EnterpriseProfile
+from .realise import BP, DATES, Builder, Unrealisable, build, realise_fact, same, stage
 from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
 from .schema import Compare, ParameterValue, walk
 from .semantics import Truth, all_of, any_of, not_
 
-BP = Decimal("0.0001")
-"""A ratio step: one basis point."""
+
 MAX_SOLUTIONS = 400
 """Fact assignments tried per rule and target before giving up."""
 
@@ -151,16 +160,28 @@ def truth(tree: Resolved, env: dict[str, Any], view: CatalogueView) -> Truth:
 
 
 def solutions(
-    tree: Resolved, target: bool, env: dict[str, Any], view: CatalogueView, candidates: dict[str, list[Any]]
+    tree: Resolved,
+    target: bool,
+    env: dict[str, Any],
+    view: CatalogueView,
+    candidates: dict[str, list[Any]],
+    rng: random.Random | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Assignments extending ``env`` under which ``tree`` is ``target`` (definitely), lazily."""
+    """Assignments extending ``env`` under which ``tree`` is ``target`` (definitely), lazily.
+
+    Depth first, in the order of the conditions and of the candidate values; with
+    ``rng``, in a random order (so that the first few assignments differ in every fact).
+    """
     if isinstance(tree, Leaf):
         spec = FACTS[tree.fact]
         if tree.fact in env:
             if truth_of(spec, tree.op, env[tree.fact], tree.value) is target:
                 yield env
             return
-        for value in candidates.get(tree.fact) or candidate_values(spec, {tree.value} if not isinstance(tree.value, list) else set(tree.value)):
+        values = candidates.get(tree.fact) or candidate_values(spec, {tree.value} if not isinstance(tree.value, list) else set(tree.value))
+        if rng is not None:
+            values = rng.sample(values, len(values))
+        for value in values:
             if truth_of(spec, tree.op, value, tree.value) is target:
                 yield {**env, tree.fact: value}
         return
@@ -173,39 +194,53 @@ def solutions(
             if not target:
                 yield env
             return
-        yield from solutions(resolve(view.catalogue.rules[tree.rule].conditions, view), target, env, view, candidates)
+        yield from solutions(resolve(view.catalogue.rules[tree.rule].conditions, view), target, env, view, candidates, rng)
         return
     if isinstance(tree, Negation):
-        yield from solutions(tree.item, not target, env, view, candidates)
+        yield from solutions(tree.item, not target, env, view, candidates, rng)
         return
     conjunctive = isinstance(tree, Every) == target
+    items = list(tree.items) if rng is None else rng.sample(list(tree.items), len(tree.items))
     if conjunctive:  # every item must reach the target
-        yield from _chain(list(tree.items), target, env, view, candidates)
+        yield from _chain(items, target, env, view, candidates, rng)
     else:  # one item reaching the target is enough
-        for item in tree.items:
-            yield from solutions(item, target, env, view, candidates)
+        for item in items:
+            yield from solutions(item, target, env, view, candidates, rng)
 
 
 def _chain(
-    items: list[Resolved], target: bool, env: dict[str, Any], view: CatalogueView, candidates: dict[str, list[Any]]
+    items: list[Resolved],
+    target: bool,
+    env: dict[str, Any],
+    view: CatalogueView,
+    candidates: dict[str, list[Any]],
+    rng: random.Random | None = None,
 ) -> Iterator[dict[str, Any]]:
     if not items:
         yield env
         return
-    for partial in solutions(items[0], target, env, view, candidates):
-        yield from _chain(items[1:], target, partial, view, candidates)
+    for partial in solutions(items[0], target, env, view, candidates, rng):
+        yield from _chain(items[1:], target, partial, view, candidates, rng)
 
 
 def fact_assignments(
-    cat: Catalogue, view: CatalogueView, rule_id: str, target: bool, limit: int = MAX_SOLUTIONS
+    cat: Catalogue,
+    view: CatalogueView,
+    rule_id: str,
+    target: bool,
+    limit: int = MAX_SOLUTIONS,
+    rng: random.Random | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Up to ``limit`` fact assignments making rule ``rule_id`` met (``target`` True) or not met."""
+    """Up to ``limit`` fact assignments making rule ``rule_id`` met (``target`` True) or not met.
+
+    With ``rng``, the search runs in a random order (see :func:`solutions`).
+    """
     found = thresholds(cat)
     candidates = {name: candidate_values(FACTS[name], found.get(name)) for name in cat.facts_used() if name in FACTS}
     tree = resolve(cat.rules[rule_id].conditions, view)
     seen: set[tuple[tuple[str, str], ...]] = set()
     count = 0
-    for env in solutions(tree, target, fixed_facts(view), view, candidates):
+    for env in solutions(tree, target, fixed_facts(view), view, candidates, rng):
         key = tuple(sorted((k, repr(v)) for k, v in env.items()))
         if key in seen:
             continue
@@ -217,185 +252,32 @@ def fact_assignments(
 
 
 # --- From facts back to a profile -------------------------------------------------------
+# The realisers live in :mod:`eligibility.realise`; these names are kept for callers.
+
+_Unrealisable = Unrealisable
 
 
-class _Unrealisable(Exception):
-    pass
+def _realise_one(
+    data: dict[str, Any], spec: FactSpec, value: Any, as_of: dt.date, params: Mapping[str, ParameterValue] | None = None
+) -> None:
+    """Give one fact a value in ``data`` (in place), adapting to what ``data`` already holds.
+
+    Inputs the fact does not need are not filled in. Raises :class:`Unrealisable`.
+    """
+    b = Builder(data, as_of, params or {})
+    if stage(spec.name) > DATES:
+        b.resolve_dates()
+    realise_fact(b, spec, value)
+    b.resolve_dates()
+    if b.data is not data:  # the builder backtracked onto a copy
+        data.clear()
+        data.update(b.data)
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    *parents, last = path.split(".")
-    node = data
-    for part in parents:
-        node = node.setdefault(part, {})
-    if node.get(last) is not None and node[last] != value:
-        raise _Unrealisable(f"{path} already set")
-    node[last] = value
-
-
-def _get_path(data: dict[str, Any], path: str) -> Any:
-    node: Any = data
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
-
-
-def _year_row(data: dict[str, Any], year: int) -> dict[str, Any]:
-    rows = data.setdefault("financials", [])
-    for row in rows:
-        if row.get("year") == year:
-            return row
-    row = {"year": year}
-    rows.append(row)
-    return row
-
-
-def _set_year(data: dict[str, Any], year: int, attr: str, value: int) -> None:
-    row = _year_row(data, year)
-    if row.get(attr) is not None and row[attr] != value:
-        raise _Unrealisable(f"financials[{year}].{attr} already set")
-    row[attr] = value
-
-
-def _fraction(value: Any) -> Fraction | None:
-    """A ratio as an exact fraction; None when undefined (zero denominator)."""
-    if isinstance(value, Ratio):
-        return None if value.den == 0 else Fraction(value.num) / Fraction(value.den)
-    return Fraction(value)
-
-
-def _closure(spec: FactSpec) -> tuple[str, dict[str, Any]]:
-    """The factory of facts.py a computed fact was made with, and its arguments."""
-    fn = spec.compute
-    qual = getattr(fn, "__qualname__", "")
-    cells = getattr(fn, "__closure__", None) or ()
-    names = getattr(getattr(fn, "__code__", None), "co_freevars", ())
-    return qual.split(".<locals>")[0], {n: c.cell_contents for n, c in zip(names, cells, strict=False)}
-
-
-def _window(data: dict[str, Any], as_of: dt.date, years: int) -> list[int]:
-    last = as_of.year - 1
-    reg = _get_path(data, "registration_date")
-    if reg is None:
-        reg = dt.date(last - years - 1, 1, 1)
-        data["registration_date"] = reg
-    if isinstance(reg, str):
-        reg = dt.date.fromisoformat(reg)
-    return list(range(max(last - years + 1, reg.year), last + 1))
-
-
-def _scale(frac: Fraction, size: int = 10_000_000) -> int:
-    """A multiplier k so that k * denominator is about ``size``."""
-    return max(1, size // frac.denominator)
-
-
-def _ratio_over_years(data: dict[str, Any], years: list[int], num: str, den: str, value: Any) -> None:
-    frac = _fraction(value)
-    for year in years:
-        row = _year_row(data, year)
-        n, d = row.get(num), row.get(den)
-        if frac is None:  # undefined: a zero denominator
-            if d not in (None, 0):
-                raise _Unrealisable("denominator already set")
-            row[den] = 0
-            row.setdefault(num, 0)
-            continue
-        if d is None and n is None:
-            k = _scale(frac)
-            row[den], row[num] = frac.denominator * k, frac.numerator * k
-        elif d is not None and n is None:
-            got = frac * d
-            if got.denominator != 1:
-                raise _Unrealisable("ratio not reachable with this denominator")
-            row[num] = int(got)
-        elif n is not None and d is None:
-            if frac == 0:
-                raise _Unrealisable("zero ratio with a non-zero numerator")
-            got = n / frac
-            if got.denominator != 1:
-                raise _Unrealisable("ratio not reachable with this numerator")
-            row[den] = int(got)
-        elif d == 0 or Fraction(n, d) != frac:
-            raise _Unrealisable("ratio inputs already set")
-
-
-def _realise_one(data: dict[str, Any], spec: FactSpec, value: Any, as_of: dt.date) -> None:
-    name = spec.name
-    if name not in _COMPUTED:
-        if spec.kind is FactKind.set:
-            value = sorted(value)
-        elif spec.kind is FactKind.number:
-            value = int(value) if spec.decimals == 0 else Decimal(value)
-        _set_path(data, name, value)
-        return
-    if spec.years_since is not None:
-        years = int(value)
-        if years < 0:
-            raise _Unrealisable("negative years")
-        _set_path(data, spec.years_since.path, _years_before(as_of, years))
-        return
-    fn = spec.compute
-    factory, args = _closure(spec)
-    last = as_of.year - 1
-    if fn is _facts._kxz_age:
-        _set_path(data, "certifications.kxz_registration_year", as_of.year - int(value))
-    elif fn is _facts._st_staff_share:
-        frac = _fraction(value)
-        if frac is None:
-            raise _Unrealisable("staff share over zero staff")
-        k = max(1, 100 // frac.denominator)
-        _set_path(data, "staff_total", Decimal(frac.denominator * k))
-        _set_path(data, "st_staff", Decimal(frac.numerator * k))
-    elif fn is _facts._revenue_growth_2y:
-        frac = _fraction(value)
-        if frac is None:
-            _set_year(data, last - 2, "operating_revenue", 0)
-            return
-        k = _scale(frac)
-        base = frac.denominator * k
-        _set_year(data, last - 2, "operating_revenue", base)
-        _set_year(data, last - 1, "operating_revenue", base)
-        _set_year(data, last, "operating_revenue", int(base * (1 + 2 * frac)))
-    elif factory == "_last_year":
-        _set_year(data, last, args["attr"], int(value))
-    elif factory == "_ratio_last_year":
-        _ratio_over_years(data, [last], args["num_attr"], args["den_attr"], value)
-    elif factory == "_ratio_window":
-        _ratio_over_years(data, _window(data, as_of, args["years"]), args["num_attr"], args["den_attr"], value)
-    else:
-        raise _Unrealisable(f"no way known to set the computed fact {name}")
-
-
-_COMPUTED = {spec.name for spec in _facts.COMPUTED}
-
-
-def _order(name: str) -> int:
-    """Realise plain fields first, then dates, then figures, then ratios (which adapt to figures)."""
-    spec = FACTS[name]
-    if name not in _COMPUTED:
-        return 0
-    if spec.years_since is not None:
-        return 1
-    if spec.kind is FactKind.ratio:
-        return 3
-    return 2
-
-
-def _same(spec: FactSpec, got: Any, want: Any) -> bool:
-    if spec.kind is FactKind.ratio:
-        return isinstance(got, Ratio) and _fraction(got) == _fraction(want)
-    if spec.kind is FactKind.number:
-        return got is not None and Decimal(got) == Decimal(want)
-    return got == want
+def _profile_free(env: Mapping[str, Any], as_of: dt.date, params: Mapping[str, ParameterValue] | None) -> set[str]:
+    """Facts of ``env`` known without any profile input (``as_of_month``)."""
+    got = compute_facts(EnterpriseProfile(name="-"), as_of, list(env), params or {})
+    return {n for n, fv in got.items() if fv.value is not None}
 
 
 def realise(
@@ -404,28 +286,25 @@ def realise(
     base: dict[str, Any] | None = None,
     name: str = "witness",
     params: Mapping[str, ParameterValue] | None = None,
+    rng: random.Random | None = None,
 ) -> EnterpriseProfile | None:
     """A profile whose facts on ``as_of`` take the values of ``env`` (None if none is found).
 
     ``base`` is profile data to start from (its values are kept; facts that need them
-    changed make the realisation fail).
+    changed make the realisation fail). ``rng``: draw the choices the values leave free
+    at random (several calls, several profiles).
     """
     data: dict[str, Any] = copy.deepcopy(base) if base else {}
     data.setdefault("name", name)
-    fixed = set()
     try:
-        for fact in sorted(env, key=lambda n: (_order(n), n)):
-            spec = FACTS[fact]
-            probe = compute_facts(EnterpriseProfile(name="-"), as_of, [fact], params or {})[fact]
-            if probe.value is not None:  # does not depend on the profile
-                fixed.add(fact)
-                continue
-            _realise_one(data, spec, env[fact], as_of)
-        profile = EnterpriseProfile.model_validate(data)
-    except (_Unrealisable, ValidationError, ValueError, ArithmeticError):
+        b = build(env, as_of, data, params, rng, skip=_profile_free(env, as_of, params))
+    except (Unrealisable, ValidationError, ValueError, ArithmeticError):
+        return None
+    profile = b.profile()
+    if profile is None:
         return None
     got = compute_facts(profile, as_of, list(env), params or {})
-    if all(_same(FACTS[f], got[f].value, env[f]) for f in env):
+    if all(same(FACTS[f], got[f].value, env[f]) for f in env):
         return profile
     return None
 
@@ -455,6 +334,58 @@ class _Search:
     found: dict[str, Witnesses] = field(default_factory=dict)
 
 
+RANDOM_ROUNDS = 30
+"""Random restarts of the search (after the ordered one) per rule and target."""
+PER_ROUND = 6
+"""Fact assignments tried per random restart."""
+
+
+def _seed(*parts: Any) -> int:
+    return zlib.crc32("|".join(map(str, parts)).encode())
+
+
+def _candidates(
+    catalogue: Catalogue, view: CatalogueView, rid: str, target: bool, limit: int
+) -> Iterator[tuple[EnterpriseProfile, bool]]:
+    """Candidate witnesses for ``rid`` reaching ``target``, with whether their facts were checked to.
+
+    1. the ordered search: each fact assignment realised exactly (the facts take the
+       assigned values, so the rule is ``target`` by construction);
+    2. random restarts of the search, each assignment realised exactly, by the default
+       choices and by random ones (how sums are split, which day, which year...);
+    3. random restarts realised leniently: facts that cannot be given their values are
+       left to defaults, and the caller checks what the profile gives.
+
+    Every choice is seeded from the rule, so the witnesses are the same on every run.
+    """
+    name = f"{rid} {'met' if target else 'missed'}"
+    params = view.values
+    pool = sorted({Fraction(v) for vs in thresholds(catalogue).values() for v in vs if isinstance(v, Decimal | int) and not isinstance(v, bool)})
+    for env in fact_assignments(catalogue, view, rid, target, limit):
+        profile = realise(env, view.day, name=name, params=params)
+        if profile is not None:
+            yield profile, True
+    for exact in (True, False):
+        for round_ in range(RANDOM_ROUNDS):
+            rng = random.Random(_seed(rid, target, round_))
+            for i, env in enumerate(fact_assignments(catalogue, view, rid, target, PER_ROUND, rng)):
+                choices = random.Random(_seed(rid, target, round_, i))
+                if exact:
+                    for r in (None, choices):
+                        profile = realise(env, view.day, name=name, params=params, rng=r)
+                        if profile is not None:
+                            yield profile, True
+                    continue
+                try:
+                    skip = _profile_free(env, view.day, params)
+                    b = build(env, view.day, {"name": name}, params, choices, skip=skip, lenient=True, pool=pool)
+                except (Unrealisable, ValidationError, ValueError, ArithmeticError):
+                    continue
+                profile = b.profile()
+                if profile is not None:
+                    yield profile, False
+
+
 def find_witnesses(
     catalogue: Catalogue, as_of: dt.date, *, kinds: tuple[str, ...] = ("support",), limit: int = MAX_SOLUTIONS
 ) -> dict[str, Witnesses]:
@@ -463,6 +394,7 @@ def find_witnesses(
     Each profile is checked with :func:`eligibility.evaluate` (eligible, not eligible).
     When none is found, ``met_problem`` / ``unmet_problem`` says whether the rule can
     never be met / missed ("unreachable" / "always true") or no profile was realised.
+    Candidates come from :func:`_candidates`: an ordered search, then seeded random ones.
     """
     from .evaluate import evaluate
     from .report import Verdict
@@ -470,6 +402,7 @@ def find_witnesses(
     view = catalogue.at(as_of)
     wanted = [rid for rid in view.rule_ids if catalogue.rules[rid].kind in kinds]
     out = {rid: Witnesses(rid) for rid in wanted}
+    names = [n for n in catalogue.facts_used() if n in FACTS]
 
     def record(profile: EnterpriseProfile) -> None:
         verdicts = evaluate(profile, as_of=as_of, catalogue=catalogue).verdicts()
@@ -481,23 +414,28 @@ def find_witnesses(
 
     for rid in wanted:
         w = out[rid]
+        tree = resolve(catalogue.rules[rid].conditions, view)
         for target in (True, False):
             if (w.met if target else w.unmet) is not None:
                 continue
-            tried = 0
-            for env in fact_assignments(catalogue, view, rid, target, limit):
-                tried += 1
-                profile = realise(env, as_of, name=f"{rid} {'met' if target else 'missed'}", params=view.values)
-                if profile is None:
-                    continue
-                record(profile)
-                if (w.met if target else w.unmet) is not None:
-                    break
+            if next(fact_assignments(catalogue, view, rid, target, 1), None) is None:
+                problem = "unreachable: no values of its facts meet it" if target else "always true: no values of its facts miss it"
+            else:
+                tried = 0
+                for profile, checked in _candidates(catalogue, view, rid, target, limit):
+                    tried += 1
+                    if not checked:
+                        got = {n: fv.value for n, fv in compute_facts(profile, as_of, names, view.values).items()}
+                        if truth(tree, {k: v for k, v in got.items() if v is not None}, view) is not target:
+                            continue
+                    record(profile)
+                    if (w.met if target else w.unmet) is not None:
+                        break
+                problem = (
+                    f"no profile realised any fact assignment making it {'met' if target else 'missed'} "
+                    f"({limit} in order, {RANDOM_ROUNDS}×{PER_ROUND} at random, exactly and leniently)"
+                )
             if (w.met if target else w.unmet) is None:
-                if tried == 0:
-                    problem = "unreachable: no values of its facts meet it" if target else "always true: no values of its facts miss it"
-                else:
-                    problem = f"no profile realised any of {tried} fact assignments"
                 if target:
                     w.met_problem = problem
                 else:
