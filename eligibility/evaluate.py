@@ -135,7 +135,7 @@ def evaluate(
         explanation = explanations.get(rid)
         met = outcomes.get(rid)
         flip = flips.get(rid)
-        result = SupportResult.model_construct(
+        result = SupportResult.build(
             id=rid,
             kind=rule.kind,
             category=rule.category,
@@ -158,7 +158,7 @@ def evaluate(
 
     supports.sort(key=lambda s: (_CATEGORY_ORDER[s.category], s.id))
     derived.sort(key=lambda s: s.id)
-    return Report.model_construct(
+    return Report.build(
         enterprise=profile.name,
         uscc=profile.uscc,
         as_of=day,

@@ -98,7 +98,7 @@ class FactContext:
         try:
             value = self._values[path]
         except KeyError:
-            value = self._values[path] = _lookup(self.profile, path)
+            value = self._values[path] = lookup(self.profile, path)
         if value is None:
             self.missing.append(path)
         return value
@@ -160,7 +160,7 @@ class FactContext:
 _GETTERS: dict[str, Callable[[Any], Any]] = {}
 
 
-def _lookup(obj: Any, path: str) -> Any:
+def lookup(obj: Any, path: str) -> Any:
     """``obj.a.b`` for the path "a.b" (None if a part on the way is None)."""
     getter = _GETTERS.get(path)
     if getter is None:

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from .facts import FACTS, FactKind, FactSpec, Ratio
+from .facts import FACTS, FactKind, FactSpec, Ratio, lookup
 from .labels import money, value_label
 from .profile import EnterpriseProfile
 from .report import ConditionResult, Gap, GapKind, Status
@@ -117,7 +117,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
 
 def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProfile) -> Gap:
     assert spec.years_since is not None
-    base = _lookup(profile, spec.years_since.path)
+    base = lookup(profile, spec.years_since.path)
     if op in (Op.ge, Op.gt) and base is not None:
         years = int(required) + (1 if op is Op.gt else 0)
         on = add_years(base, years)
@@ -253,12 +253,6 @@ def _profile_paths() -> set[str]:
         computed = {s.name for s in COMPUTED}
         _PATHS = {name for name in FACTS if name not in computed}
     return _PATHS
-
-
-def _lookup(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        obj = getattr(obj, part, None)
-    return obj
 
 
 # --- Combining gaps up the tree -------------------------------------------------------

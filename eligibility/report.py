@@ -26,8 +26,35 @@ class Status(StrEnum):
     unknown = "unknown"
 
 
+_DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    @classmethod
+    def build(cls, **values: Any) -> Any:
+        """Construct without validation, for values the evaluation already checked (it
+        builds hundreds per report); fields not given take their defaults. About twice as
+        fast as ``model_construct``, which also handles aliases and extra fields."""
+        found = _DEFAULTS.get(cls)
+        if found is None:
+            fields = cls.model_fields.items()
+            found = _DEFAULTS[cls] = (
+                {n: i.default for n, i in fields if i.default_factory is None},
+                tuple((n, i.default_factory) for n, i in fields if i.default_factory is not None),
+            )
+        defaults, factories = found
+        data = {**defaults, **values}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()  # type: ignore[call-arg]
+        obj = cls.__new__(cls)
+        object.__setattr__(obj, "__dict__", data)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+        object.__setattr__(obj, "__pydantic_extra__", None)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        return obj
 
 
 class CitationOut(_Out):
@@ -114,25 +141,6 @@ class ConditionResult(_Out):
     rule: str | None = None
     children: list[ConditionResult] = Field(default_factory=list)
     gaps: list[Gap] = Field(default_factory=list)
-
-    @classmethod
-    def build(cls, **values: Any) -> ConditionResult:
-        """Construct without validation (the explainer builds thousands of these per
-        second from values it already checked); fields not given take their defaults."""
-        data = {
-            "fact": None, "op": None, "required": None, "actual": None, "unit": None,
-            "parameter": None, "band": None, "citation": None, "rule": None,
-        }
-        data.update(values)
-        for name in ("missing_fields", "children", "gaps"):
-            if name not in data:
-                data[name] = []
-        obj = cls.__new__(cls)
-        object.__setattr__(obj, "__dict__", data)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-        object.__setattr__(obj, "__pydantic_extra__", None)
-        object.__setattr__(obj, "__pydantic_private__", None)
-        return obj
 
 
 class SupportResult(_Out):

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from .catalogue import CatalogueView
-from .facts import FACTS, FactValue, whole_years
+from .facts import FACTS, FactValue, lookup, whole_years
 from .profile import EnterpriseProfile
 from .resolve import Leaf, leaves, resolve
 from .semantics import Op, Truth
@@ -30,12 +30,6 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _lookup(obj: Any, path: str) -> Any:
-    for part in path.split("."):
-        obj = getattr(obj, part, None)
-    return obj
-
-
 def candidate_dates(view: CatalogueView, profile: EnterpriseProfile, static: ViewStatic | None = None) -> list[date]:
     """The future days on which a time-dependent comparison of the catalogue flips."""
     days: set[date] = set()
@@ -43,7 +37,7 @@ def candidate_dates(view: CatalogueView, profile: EnterpriseProfile, static: Vie
     for leaf in _time_leaves(view, static):
         flip = FACTS[leaf.fact].years_since
         assert flip is not None
-        base = _lookup(profile, flip.path)
+        base = lookup(profile, flip.path)
         if base is None:
             continue
         years = int(leaf.value) + (1 if leaf.op in (Op.gt, Op.le) else 0)
@@ -84,7 +78,7 @@ def time_flips(
         moved = dict(facts)
         for name, fv in facts.items():
             flip = FACTS[name].years_since
-            base = _lookup(profile, flip.path) if flip else None
+            base = lookup(profile, flip.path) if flip else None
             if base is not None:
                 moved[name] = FactValue(whole_years(base, day))
         done: dict[str, tuple[Truth, list[str]]] = {}
