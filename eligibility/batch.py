@@ -18,12 +18,14 @@ place, so an interrupted run leaves no half-written file.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import multiprocessing as mp
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -150,6 +152,32 @@ def run_batch(
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     good = [r for r in rows if r.profile is not None]
+    with _gc_paused():
+        return _run(rows, good, day, cat, on_result, processes)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch holds thousands of reports: they
+    hold no reference cycles (reference counting frees them), and the collector would
+    otherwise walk them again and again (a third of the time of a 20,000-row batch)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(
+    rows: list[Row],
+    good: list[Row],
+    day: date,
+    cat: Catalogue,
+    on_result: Callable[[Row, Report | None], None] | None,
+    processes: int | None,
+) -> BatchResult:
     results = evaluate_many((r.profile for r in good), as_of=day, catalogue=cat, processes=processes)  # type: ignore[misc]
     reports: list[Report | None] = []
     done = iter(results)
