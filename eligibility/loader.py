@@ -1,6 +1,7 @@
 """Load a rules directory: YAML files, validated against :mod:`eligibility.schema`.
 
-YAML is read with ``yaml.SafeLoader`` only: no tag can construct a Python object, so
+YAML is read with PyYAML's safe loader only (its C version when available): no tag
+can construct a Python object, so
 a rule file is data and never code. Every error names the file and the line.
 """
 
@@ -30,6 +31,7 @@ from .schema import (
 )
 
 RULE_DIRS = ("derived", "supports")
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_rules_dir() -> Path:
@@ -91,8 +93,12 @@ class _File:
             problems.append(Problem(self.unreadable, self.name, 1))
             return False
         try:
-            self.node = yaml.compose(self.text, Loader=yaml.SafeLoader)
-            self.data = yaml.load(self.text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+            loader = _SafeLoader(self.text)
+            try:
+                self.node = loader.get_single_node()  # kept for line numbers
+                self.data = loader.construct_document(self.node) if self.node is not None else None
+            finally:
+                loader.dispose()
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
