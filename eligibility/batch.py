@@ -33,7 +33,7 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .errors import ProfileError
-from .evaluate import evaluate
+from .evaluate import assemble, evaluate, evaluate_compact, prepare
 from .labels import field_label
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
@@ -76,9 +76,18 @@ def evaluate_many(
         return
     global _job
     _job = (day, cat, explain)  # inherited by the forked workers
+    prepared = prepare(cat, day)
     with mp.get_context("fork").Pool(workers) as pool:
         for chunk in pool.imap(_evaluate_chunk, _chunks(profiles, chunk_size)):
-            yield from chunk
+            for item in chunk:
+                # Workers send compact results (a full report pickles to ~100 KB); the
+                # report is assembled here from the same catalogue view.
+                if isinstance(item, ProfileError):
+                    yield item
+                elif explain:
+                    yield item
+                else:
+                    yield assemble(prepared, *item)
 
 
 _job: tuple[date, Catalogue, bool] | None = None
@@ -91,10 +100,19 @@ def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], day: date, cat: C
         return exc
 
 
-def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Report | ProfileError]:
+def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Any]:
     assert _job is not None
     day, cat, explain = _job
-    return [_evaluate_one(p, day, cat, explain) for p in chunk]
+    if explain:
+        return [_evaluate_one(p, day, cat, explain) for p in chunk]
+    prepared = prepare(cat, day)
+    out: list[Any] = []
+    for p in chunk:
+        try:
+            out.append(evaluate_compact(p, prepared))
+        except ProfileError as exc:
+            out.append(exc)
+    return out
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -14,6 +14,7 @@ offending form field or rule line; ``str(error)`` is a short human-readable list
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class EligibilityError(Exception):
         self.summary = summary
         self.problems: list[Problem] = list(problems or [])
         super().__init__(self.__str__())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keep the problems when an error crosses a process boundary (batches).
+        return (type(self), (self.summary, self.problems))
 
     def __str__(self) -> str:
         if not self.problems:

@@ -108,26 +108,59 @@ def evaluate(
     prepared = prepare(cat, day)
     view, ruleset = prepared.view, prepared.ruleset
 
+    if not explain:  # verdicts and missing fields only
+        return assemble(prepared, *evaluate_compact(profile, prepared))
+
     facts = compute_facts(profile, day, ruleset.compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts))
-
     explainer = Explainer(view, facts, profile, prepared.static)
     explanations: dict[str, ConditionResult] = {}
     missing: dict[str, list[str]] = {}
-    if explain:
-        for rid in view.rule_ids:  # in catalogue order: derived rules before the rules naming them
-            explanations[rid] = explainer.explain_rule(cat.rules[rid])
-            _check(rid, truth_of_status(explanations[rid].status), outcomes)
-            missing[rid] = relevant_missing(explanations[rid])
-        flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
-    else:  # verdicts and missing fields only
-        done: dict[str, tuple[Truth, list[str]]] = {}
-        for rid in view.rule_ids:
-            done[rid] = decide(prepared.static.tree(rid), facts, done, view)
-            _check(rid, done[rid][0], outcomes)
-            missing[rid] = list(dict.fromkeys(done[rid][1]))
-        flips = {}
+    for rid in view.rule_ids:  # in catalogue order: derived rules before the rules naming them
+        explanations[rid] = explainer.explain_rule(cat.rules[rid])
+        _check(rid, truth_of_status(explanations[rid].status), outcomes)
+        missing[rid] = relevant_missing(explanations[rid])
+    flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
+    return assemble(prepared, profile.name, profile.uscc, outcomes, missing, explanations, flips)
 
+
+def evaluate_compact(
+    profile: EnterpriseProfile | dict[str, Any], prepared: Prepared
+) -> tuple[str, str | None, dict[str, bool], dict[str, list[str]]]:
+    """What a report without explanations is made of, small enough to send between
+    processes: (name, USCC, engine outcomes, missing fields). :func:`assemble` turns
+    it into the same report as ``evaluate(..., explain=False)``."""
+    from .profile_io import parse_profile
+
+    if not isinstance(profile, EnterpriseProfile):
+        profile = parse_profile(profile)
+    view, ruleset = prepared.view, prepared.ruleset
+    facts = compute_facts(profile, view.day, ruleset.compiled.facts, view.values)
+    outcomes = ruleset.run(encode_facts(facts))
+    missing: dict[str, list[str]] = {}
+    done: dict[str, tuple[Truth, list[str]]] = {}
+    for rid in view.rule_ids:
+        done[rid] = decide(prepared.static.tree(rid), facts, done, view)
+        _check(rid, done[rid][0], outcomes)
+        missing[rid] = list(dict.fromkeys(done[rid][1]))
+    return profile.name, profile.uscc, outcomes, missing
+
+
+def assemble(
+    prepared: Prepared,
+    enterprise: str,
+    uscc: str | None,
+    outcomes: dict[str, bool],
+    missing: dict[str, list[str]],
+    explanations: dict[str, ConditionResult] | None = None,
+    flips: dict[str, tuple[date, Truth]] | None = None,
+) -> Report:
+    """The report from the engine's outcomes, the missing fields and, when explained,
+    the condition trees and time changes; the rest comes from the catalogue view."""
+    view, cat, static = prepared.view, prepared.view.catalogue, prepared.static
+    explanations = explanations or {}
+    flips = flips or {}
+    assumptions = Explainer(view, {}, static=static).assumptions
     supports: list[SupportResult] = []
     derived: list[SupportResult] = []
     for rid in view.rule_ids:
@@ -145,13 +178,13 @@ def evaluate(
             benefit=rule.benefit,
             materials=rule.materials,
             department=rule.department,
-            citations=prepared.static.rule_citations(rule),
+            citations=static.rule_citations(rule),
             missing_fields=missing[rid] if met is None else [],
-            assumptions=explainer.assumptions(rule),
+            assumptions=assumptions(rule),
             gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False and explanation else [],
             changes_on=flip[0] if flip else None,
             changes_to=_VERDICT[flip[1]] if flip else None,
-            explanation=explanation if explain else None,
+            explanation=explanation,
             note=rule.note,
         )
         (supports if rule.kind == "support" else derived).append(result)
@@ -159,9 +192,9 @@ def evaluate(
     supports.sort(key=lambda s: (_CATEGORY_ORDER[s.category], s.id))
     derived.sort(key=lambda s: s.id)
     return Report.build(
-        enterprise=profile.name,
-        uscc=profile.uscc,
-        as_of=day,
+        enterprise=enterprise,
+        uscc=uscc,
+        as_of=view.day,
         catalogue=cat.info.name.zh,
         catalogue_version=cat.info.version,
         supports=supports,

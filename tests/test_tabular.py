@@ -131,6 +131,13 @@ def test_evaluate_many_over_processes_equals_one_at_a_time():
     assert parallel == serial == [evaluate(p, as_of=AS_OF, explain=False) for p in profiles]
 
 
+def test_an_invalid_profile_keeps_its_problems_across_processes():
+    profiles = [make_profile(), {"name": "乙", "staff_total": -1}]
+    [ok, bad] = list(evaluate_many(profiles, as_of=AS_OF, processes=2, chunk_size=1))
+    assert not isinstance(ok, ProfileError)
+    assert isinstance(bad, ProfileError) and [p.location for p in bad.problems] == ["staff_total"]
+
+
 def test_an_interrupted_write_leaves_the_old_files_and_no_temporary_file(tmp_path):
     """If renaming fails, neither target changes and no temporary file remains."""
     a, b = tmp_path / "a.csv", tmp_path / "a.summary.csv"
