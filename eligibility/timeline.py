@@ -8,7 +8,7 @@ date of evaluation (a later change of policy is a new catalogue, not a flip).
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactValue, lookup, whole_years

@@ -49,7 +49,7 @@ from .explain import truth_of
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio, compute_facts
 from .profile import EnterpriseProfile
 from .realise import BP, DATES, Builder, Unrealisable, build, realise_fact, same, stage
-from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
+from .resolve import Every, Leaf, Negation, Ref, Resolved, Unavailable, resolve
 from .schema import Compare, ParameterValue, walk
 from .semantics import Truth, all_of, any_of, not_
 

@@ -94,8 +94,6 @@ def test_the_installed_command_finds_its_bundled_rules_from_any_directory(tmp_pa
     import subprocess
     import sys
 
-    import os
-
     import eligibility
 
     env = dict(os.environ)
