@@ -472,32 +472,29 @@ def _kxz_st_staff_points(ctx: FactContext) -> Any:
     return None if share is None else ctx.points("kxz.st_staff_points", share)
 
 
-def _kxz_rd_points(ctx: FactContext) -> Any:
-    by_revenue = _ratio_last_year("rd_expense", "operating_revenue")(ctx)
-    by_cost = _ratio_last_year("rd_expense", "total_cost_expense")(ctx)
-    a = None if by_revenue is None else ctx.points("kxz.rd_revenue_points", by_revenue)
-    b = None if by_cost is None else ctx.points("kxz.rd_cost_points", by_cost)
-    top = max((ctx.max_points("kxz.rd_revenue_points") or 0), (ctx.max_points("kxz.rd_cost_points") or 0))
-    known = [x for x in (a, b) if x is not None]
+def _best_of(ctx: FactContext, *scored: tuple[str, Any]) -> Any:
+    """The better score of several (points table, value) pairs. Unknown while a value is
+    unknown and the known ones are below the best any table gives (it could still win)."""
+    points = [None if value is None else ctx.points(table, value) for table, value in scored]
+    top = max(ctx.max_points(table) or 0 for table, _ in scored)
+    known = [x for x in points if x is not None]
     if not known:
         return None
-    if len(known) < 2 and max(known) < top:
+    if len(known) < len(points) and max(known) < top:
         return None
     return max(known)
+
+
+def _kxz_rd_points(ctx: FactContext) -> Any:
+    return _best_of(
+        ctx,
+        ("kxz.rd_revenue_points", _ratio_last_year("rd_expense", "operating_revenue")(ctx)),
+        ("kxz.rd_cost_points", _ratio_last_year("rd_expense", "total_cost_expense")(ctx)),
+    )
 
 
 def _kxz_ip_points(ctx: FactContext) -> Any:
-    class_i = ctx.get("ip.class_i")
-    class_ii = ctx.get("ip.class_ii")
-    a = None if class_i is None else ctx.points("kxz.ip_class_i_points", class_i)
-    b = None if class_ii is None else ctx.points("kxz.ip_class_ii_points", class_ii)
-    top = max((ctx.max_points("kxz.ip_class_i_points") or 0), (ctx.max_points("kxz.ip_class_ii_points") or 0))
-    known = [x for x in (a, b) if x is not None]
-    if not known:
-        return None
-    if len(known) < 2 and max(known) < top:
-        return None
-    return max(known)
+    return _best_of(ctx, ("kxz.ip_class_i_points", ctx.get("ip.class_i")), ("kxz.ip_class_ii_points", ctx.get("ip.class_ii")))
 
 
 def _kxz_score(ctx: FactContext) -> Any:
