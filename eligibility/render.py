@@ -68,7 +68,11 @@ def short_reason(s: SupportResult, lang: Lang) -> str:
     if s.verdict is Verdict.eligible:
         text = s.department(lang) if s.department else ""
     elif s.verdict is Verdict.needs_information:
-        text = t("需补充：", "provide: ", lang) + t("、", ", ", lang).join(field_label(f, lang) for f in s.missing_fields)
+        shown = t("、", ", ", lang).join(field_label(f, lang) for f in s.missing_fields[:4])
+        more = len(s.missing_fields) - 4
+        if more > 0:
+            shown += t(f" 等{len(s.missing_fields)}项", f" and {more} more", lang)
+        text = t("需补充：", "provide: ", lang) + shown
     else:
         steps = [g for g in flatten(s.gaps) if g.kind is not GapKind.obtain]
         if steps:
