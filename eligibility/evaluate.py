@@ -140,6 +140,10 @@ def evaluate_compact(
     missing: dict[str, list[str]] = {}
     done: dict[str, tuple[Truth, list[str]]] = {}
     for rid in view.rule_ids:
+        met = outcomes.get(rid)
+        if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)
+            done[rid] = (met, [])
+            continue
         done[rid] = decide(prepared.static.tree(rid), facts, done, view)
         _check(rid, done[rid][0], outcomes)
         missing[rid] = list(dict.fromkeys(done[rid][1]))
@@ -176,11 +180,11 @@ def assemble(
             verdict=_VERDICT[met],
             summary=rule.summary,
             benefit=rule.benefit,
-            materials=rule.materials,
+            materials=list(rule.materials),  # copies: a report's lists are its own
             department=rule.department,
-            citations=static.rule_citations(rule),
-            missing_fields=missing[rid] if met is None else [],
-            assumptions=assumptions(rule),
+            citations=list(static.rule_citations(rule)),
+            missing_fields=missing.get(rid, []) if met is None else [],
+            assumptions=list(assumptions(rule)),
             gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False and explanation else [],
             changes_on=flip[0] if flip else None,
             changes_to=_VERDICT[flip[1]] if flip else None,

@@ -355,6 +355,7 @@ class ViewStatic:
         self._leaves: dict[int, tuple[FactSpec, Text, Any, CitationOut | None]] = {}
         self._citations: dict[int, CitationOut | None] = {}
         self._assumptions: dict[str, list[Assumption]] = {}
+        self._rule_citations: dict[str, list[CitationOut]] = {}
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
 
@@ -388,8 +389,11 @@ class ViewStatic:
         return found
 
     def rule_citations(self, rule: Rule) -> list[CitationOut]:
-        """A rule's citations, resolved against the sources."""
-        return [c for c in (self.citation(x) for x in rule.citations) if c is not None]
+        """A rule's citations, resolved against the sources (the same list for every report)."""
+        found = self._rule_citations.get(rule.id)
+        if found is None:
+            found = self._rule_citations[rule.id] = [c for c in (self.citation(x) for x in rule.citations) if c is not None]
+        return found
 
     def assumptions(self, rule: Rule, collect: Any) -> list[Assumption]:
         found = self._assumptions.get(rule.id)
