@@ -358,6 +358,8 @@ class ViewStatic:
         self._rule_citations: dict[str, list[CitationOut]] = {}
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
+        self.moving_rules: list[str] | None = None
+        """The rules whose outcome can move with time, in catalogue order."""
 
     def tree(self, rule_id: str) -> Resolved:
         tree = self._trees.get(rule_id)

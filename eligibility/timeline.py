@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .catalogue import CatalogueView
+from .catalogue import CatalogueView, rule_refs
 from .facts import FACTS, FactValue, lookup, whole_years
 from .profile import EnterpriseProfile
 from .resolve import Leaf, leaves, resolve
@@ -73,18 +73,35 @@ def time_flips(
     from .explain import ViewStatic, decide
 
     static = static or ViewStatic(view)
+    moving = _moving_rules(view, static)
     flips: dict[str, tuple[date, Truth]] = {}
     for day in candidate_dates(view, profile, static):
         moved = dict(facts)
-        for name, fv in facts.items():
+        for name in facts:
             flip = FACTS[name].years_since
             base = lookup(profile, flip.path) if flip else None
             if base is not None:
                 moved[name] = FactValue(whole_years(base, day))
-        done: dict[str, tuple[Truth, list[str]]] = {}
-        for rid in view.rule_ids:
+        # Only rules that read a moving fact, or name such a rule, can change.
+        done: dict[str, tuple[Truth, list[str]]] = {rid: (now.get(rid), []) for rid in view.rule_ids}
+        for rid in moving:
             done[rid] = decide(static.tree(rid), moved, done, view)
             truth = done[rid][0]
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
     return flips
+
+
+def _moving_rules(view: CatalogueView, static: ViewStatic) -> list[str]:
+    """The rules (in catalogue order) whose outcome can move with time."""
+    if static.moving_rules is None:
+        time_facts = {leaf.fact for leaf in _time_leaves(view, static)}
+        moving: list[str] = []
+        for rid in view.rule_ids:
+            tree = static.tree(rid)
+            reads = {leaf.fact for leaf in leaves(tree)}
+            names = rule_refs(view.catalogue.rules[rid].conditions)
+            if reads & time_facts or names & set(moving):
+                moving.append(rid)
+        static.moving_rules = moving
+    return static.moving_rules
