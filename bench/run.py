@@ -300,6 +300,13 @@ def main() -> None:
     results["goals"] = verdicts
     out = HERE / "results"
     out.mkdir(exist_ok=True)
+    if args.steps and (out / "latest.json").exists():
+        # A partial run updates the steps it ran and keeps the others' latest figures.
+        previous = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+        previous.update({k: v for k, v in results.items() if k != "goals"})
+        previous.setdefault("partial_runs", []).append({"when": results["when"], "steps": args.steps})
+        previous["goals"] = {**previous.get("goals", {}), **verdicts}
+        results = previous
     text = json.dumps(results, ensure_ascii=False, indent=2)
     (out / "latest.json").write_text(text + "\n", encoding="utf-8")
     stamp = results["when"][:19].replace(":", "")
