@@ -35,6 +35,7 @@ from .catalogue import Catalogue
 from .errors import ProfileError
 from .evaluate import assemble, evaluate, evaluate_compact, prepare
 from .labels import field_label
+from .render import t
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .report import Report, Verdict
@@ -216,22 +217,18 @@ def _run(
 # --- Tables -------------------------------------------------------------------------
 
 
-def _t(zh: str, en: str, lang: Lang) -> str:
-    return en if lang == "en" else zh
-
-
 def result_header(result: BatchResult, lang: Lang = "zh") -> list[str]:
     """The results table's header: row, name, USCC, one column per support, counts, missing, errors."""
     return [
-        _t("行号", "row", lang),
-        _t("企业名称", "name", lang),
-        _t("统一社会信用代码", "uscc", lang),
+        t("行号", "row", lang),
+        t("企业名称", "name", lang),
+        t("统一社会信用代码", "uscc", lang),
         *(name(lang) for _, name in result.supports),
-        _t("可以申报数", "eligible", lang),
-        _t("需补充信息数", "needs information", lang),
-        _t("暂不符合数", "not eligible", lang),
-        _t("需补充的信息", "missing information", lang),
-        _t("错误", "errors", lang),
+        t("可以申报数", "eligible", lang),
+        t("需补充信息数", "needs information", lang),
+        t("暂不符合数", "not eligible", lang),
+        t("需补充的信息", "missing information", lang),
+        t("错误", "errors", lang),
     ]
 
 
@@ -260,11 +257,11 @@ def result_rows(result: BatchResult, lang: Lang = "zh") -> Iterator[list[Any]]:
 
 def summary_header(lang: Lang = "zh") -> list[str]:
     return [
-        _t("政策编号", "support id", lang),
-        _t("政策", "support", lang),
-        _t("可以申报", "eligible", lang),
-        _t("需补充信息", "needs information", lang),
-        _t("暂不符合", "not eligible", lang),
+        t("政策编号", "support id", lang),
+        t("政策", "support", lang),
+        t("可以申报", "eligible", lang),
+        t("需补充信息", "needs information", lang),
+        t("暂不符合", "not eligible", lang),
     ]
 
 
@@ -320,8 +317,8 @@ def _xlsx_bytes(result: BatchResult, lang: Lang) -> bytes:
 
     wb = Workbook()
     sheets = [
-        (wb.active, _t("结果", "Results", lang), result_header(result, lang), list(result_rows(result, lang))),
-        (wb.create_sheet(), _t("汇总", "Summary", lang), summary_header(lang), summary_rows(result, lang)),
+        (wb.active, t("结果", "Results", lang), result_header(result, lang), list(result_rows(result, lang))),
+        (wb.create_sheet(), t("汇总", "Summary", lang), summary_header(lang), summary_rows(result, lang)),
     ]
     for ws, title, header, rows in sheets:
         ws.title = title
@@ -336,9 +333,9 @@ def _xlsx_bytes(result: BatchResult, lang: Lang) -> bytes:
     summary = sheets[1][0]
     n = summary.max_row + 2
     for label, value in (
-        (_t("评估日期", "as of", lang), result.as_of.isoformat()),
-        (_t("企业总数", "enterprises", lang), len(result.rows)),
-        (_t("有错误的行", "rows with errors", lang), len(result.invalid)),
+        (t("评估日期", "as of", lang), result.as_of.isoformat()),
+        (t("企业总数", "enterprises", lang), len(result.rows)),
+        (t("有错误的行", "rows with errors", lang), len(result.invalid)),
     ):
         summary.cell(row=n, column=1, value=label)
         summary.cell(row=n, column=2, value=value)
