@@ -16,7 +16,7 @@ from .catalogue import Catalogue, CatalogueView, rule_refs
 from .compiler import compile_view, encode_facts
 from .engine import EngineRuleset
 from .errors import EngineError
-from .explain import Explainer, ViewStatic, decide, relevant_missing, truth_of_status
+from .explain import Decided, Explainer, ViewStatic, relevant_missing, truth_of_status
 from .gaps import gaps_of
 from .facts import compute_facts
 from .loader import load_catalogue
@@ -138,13 +138,14 @@ def evaluate_compact(
     facts = compute_facts(profile, view.day, ruleset.compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts))
     missing: dict[str, list[str]] = {}
-    done: dict[str, tuple[Truth, list[str]]] = {}
+    done: dict[str, Decided] = {}
+    decider = prepared.static.decider
     for rid in view.rule_ids:
         met = outcomes.get(rid)
         if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)
-            done[rid] = (met, [])
+            done[rid] = (met, ())
             continue
-        done[rid] = decide(prepared.static.tree(rid), facts, done, view)
+        done[rid] = decider(rid)(facts, done)
         _check(rid, done[rid][0], outcomes)
         missing[rid] = list(dict.fromkeys(done[rid][1]))
     return profile.name, profile.uscc, outcomes, missing

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio
@@ -18,7 +19,7 @@ from .profile import EnterpriseProfile
 from .report import Assumption, CitationOut, ConditionResult, Gap, Status
 from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
 from .schema import Citation, Compare, Condition, ParameterValue, Rule
-from .semantics import WORDS, Op, Truth, all_of, any_of, compare, compare_ratio, not_
+from .semantics import OPERATOR, SET_OPS, WORDS, Op, Truth, all_of, any_of, not_
 from .labels import value_label
 from .text import Text, bi
 
@@ -27,22 +28,36 @@ def truth_of(spec: FactSpec, op: Op, fact_value: Any, required: Any) -> Truth:
     """Whether ``fact op required`` holds for one known or unknown (None) value."""
     if fact_value is None:
         return None
+    return leaf_test(spec, op, required)(fact_value)
+
+
+def leaf_test(spec: FactSpec, op: Op, required: Any) -> Callable[[Any], bool]:
+    """The test ``fact op required`` on a known value of the fact, its constants
+    prepared once (evaluations call it for every comparison of every rule)."""
+    cmp = OPERATOR[op]
     if spec.kind is FactKind.ratio:
-        assert isinstance(fact_value, Ratio)
-        return compare_ratio(op, fact_value.num, fact_value.den, Decimal(required))
+        threshold = Decimal(required)
+
+        def ratio(r: Ratio) -> bool:
+            # Cross-multiplied, exact; a ratio over zero is undefined, so never met.
+            return r.den != 0 and cmp(r.num, r.den * threshold)
+
+        return ratio
     if spec.kind is FactKind.set:
-        hit = bool(fact_value & set(required))
-        return hit if op is Op.in_ else not hit
+        wanted = frozenset(required)
+        if op is Op.in_:
+            return lambda members: not wanted.isdisjoint(members)
+        return wanted.isdisjoint
+    if op in SET_OPS:
+        # Numbers compare exactly across int and Decimal, and hash alike when equal.
+        choices = frozenset(Decimal(r) for r in required) if spec.kind is FactKind.number else frozenset(required)
+        return choices.__contains__ if op is Op.in_ else lambda v: v not in choices
     if spec.kind is FactKind.ordinal:
-        rank = spec.choices.index
-        if op in (Op.in_, Op.not_in):
-            return compare(op, fact_value, required)
-        return compare(op, rank(fact_value), rank(required))
-    if spec.kind is FactKind.number:
-        if op in (Op.in_, Op.not_in):
-            return compare(op, Decimal(fact_value), [Decimal(r) for r in required])
-        return compare(op, Decimal(fact_value), Decimal(required))
-    return compare(op, fact_value, required)
+        rank = {choice: i for i, choice in enumerate(spec.choices)}
+        bound = rank[required]
+        return lambda v: cmp(rank[v], bound)
+    bound = Decimal(required) if spec.kind is FactKind.number else required
+    return lambda v: cmp(v, bound)
 
 
 def _status(t: Truth) -> Status:
@@ -170,7 +185,7 @@ class Explainer:
         assert self.static is not None
         spec, label, required, citation = self.static.leaf(leaf)
         fv = self.facts[leaf.fact]
-        truth = truth_of(spec, leaf.op, fv.value, leaf.value)
+        truth = None if fv.value is None else self.static.test(leaf)(fv.value)
         gaps = [] if truth is not False else self._gaps(spec, leaf, fv.value)
         return ConditionResult.build(
             kind="compare",
@@ -356,6 +371,8 @@ class ViewStatic:
         self._citations: dict[int, CitationOut | None] = {}
         self._assumptions: dict[str, list[Assumption]] = {}
         self._rule_citations: dict[str, list[CitationOut]] = {}
+        self._tests: dict[int, Callable[[Any], bool]] = {}
+        self._deciders: dict[str, Decider] = {}
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
         self.moving_rules: list[str] | None = None
@@ -366,6 +383,20 @@ class ViewStatic:
         if tree is None:
             tree = self._trees[rule_id] = resolve(self.view.catalogue.rules[rule_id].conditions, self.view)
         return tree
+
+    def test(self, leaf: Leaf) -> Callable[[Any], bool]:
+        """The prepared :func:`leaf_test` of a comparison in this view's trees."""
+        found = self._tests.get(id(leaf))
+        if found is None:
+            found = self._tests[id(leaf)] = leaf_test(FACTS[leaf.fact], leaf.op, leaf.value)
+        return found
+
+    def decider(self, rule_id: str) -> Decider:
+        """The compiled :func:`compile_decider` of a rule's condition."""
+        found = self._deciders.get(rule_id)
+        if found is None:
+            found = self._deciders[rule_id] = compile_decider(self.tree(rule_id), self.view, self.test)
+        return found
 
     def citation(self, cit: Citation | None) -> CitationOut | None:
         if cit is None:
@@ -406,39 +437,71 @@ class ViewStatic:
         return found
 
 
-def decide(
-    tree: Resolved,
-    facts: dict[str, FactValue],
-    done: dict[str, tuple[Truth, list[str]]],
-    view: CatalogueView,
-) -> tuple[Truth, list[str]]:
-    """A condition's truth and the unknown fields that decide it, without building an
-    explanation: what :class:`Explainer` and :func:`relevant_missing` give, in the same
-    order (before removing repeats), for batches that need verdicts and missing fields only.
+Decided = tuple[Truth, Sequence[str]]
+"""A condition's truth and, when unknown, the fields that decide it."""
+Decider = Callable[[Mapping[str, FactValue], Mapping[str, Decided]], Decided]
 
-    ``done`` holds the outcomes of the derived rules named by ``tree``.
+
+def compile_decider(tree: Resolved, view: CatalogueView, test: Callable[[Leaf], Callable[[Any], bool]]) -> Decider:
+    """A function giving a condition's truth and the unknown fields that decide it,
+    without building an explanation: what :class:`Explainer` and :func:`relevant_missing`
+    give, in the same order (before removing repeats), for batches that need verdicts
+    and missing fields only, and for time changes. ``test`` gives each comparison's
+    prepared :func:`leaf_test`.
+
+    The decider takes the facts and the outcomes of the derived rules ``tree`` names.
     """
     if isinstance(tree, Leaf):
-        fv = facts[tree.fact]
-        truth = truth_of(FACTS[tree.fact], tree.op, fv.value, tree.value)
-        return truth, (list(fv.missing) if truth is None else [])
+        name, check = tree.fact, test(tree)
+
+        def leaf(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+            value, missing = facts[name]
+            if value is None:
+                return None, missing
+            return check(value), ()
+
+        return leaf
     if isinstance(tree, Ref):
-        return done.get(tree.rule, (False, []))
+        rule, absent = tree.rule, (False, ())
+        return lambda facts, done: done.get(rule, absent)
     if isinstance(tree, Unavailable):
-        return False, []
+        return lambda facts, done: (False, ())
     if isinstance(tree, Negation):
-        truth, missing = decide(tree.item, facts, done, view)
-        return not_(truth), missing
-    parts = [decide(item, facts, done, view) for item in tree.items]
-    truth = all_of(p[0] for p in parts) if isinstance(tree, Every) else any_of(p[0] for p in parts)
-    if truth is not None:
-        return truth, []
+        inner = compile_decider(tree.item, view, test)
+
+        def negation(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+            truth, missing = inner(facts, done)
+            return not_(truth), missing
+
+        return negation
+    parts = [compile_decider(item, view, test) for item in tree.items]
+    decisive = isinstance(tree, Some)  # the value that decides the group at once: True for any, False for all
     if isinstance(tree, Some) and tree.node is None:  # a tiered comparison: its fact, then the band key
         first = next(leaf for leaf in _leaves(tree) if not leaf.band_key)
-        key = view.catalogue.parameters[first.param or ""].key or ""
-        return None, list(dict.fromkeys([*facts[first.fact].missing, *facts[key].missing]))
-    missing: list[str] = []
-    for part_truth, part_missing in parts:
-        if part_truth is None:
-            missing.extend(part_missing)
-    return None, missing
+        key_fact = view.catalogue.parameters[first.param or ""].key or ""
+
+        def unknown_fields(facts: Mapping[str, FactValue], decided: list[Decided]) -> Sequence[str]:
+            return list(dict.fromkeys([*facts[first.fact].missing, *facts[key_fact].missing]))
+
+    else:
+
+        def unknown_fields(facts: Mapping[str, FactValue], decided: list[Decided]) -> Sequence[str]:
+            return [field for truth, missing in decided if truth is None for field in missing]
+
+    def group(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+        decided = []
+        unknown = False
+        for part in parts:
+            result = part(facts, done)
+            truth = result[0]
+            if truth is decisive:  # Kleene: one decisive part settles the group
+                return decisive, ()
+            if truth is None:
+                unknown = True
+            decided.append(result)
+        if not unknown:
+            return not decisive, ()
+        return None, unknown_fields(facts, decided)
+
+    return group
+

@@ -10,8 +10,8 @@ Three-valued logic (Kleene): ``True`` met, ``False`` not met, ``None`` unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Decimal
+import operator
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -67,33 +67,17 @@ WORDS: dict[Op, dict[str, str]] = {
 """How each operator reads in a sentence (以上/不低于 include the bound; 超过/低于 exclude it)."""
 
 
-def compare(op: Op, left: Any, right: Any) -> bool:
-    """``left op right`` on known values (numbers exact: Decimal or int, never float)."""
-    if op is Op.ge:
-        return left >= right
-    if op is Op.gt:
-        return left > right
-    if op is Op.le:
-        return left <= right
-    if op is Op.lt:
-        return left < right
-    if op is Op.eq:
-        return left == right
-    if op is Op.ne:
-        return left != right
-    if op is Op.in_:
-        return left in right
-    return left not in right
-
-
-def compare_ratio(op: Op, numerator: Decimal, denominator: Decimal, threshold: Decimal) -> bool:
-    """Whether ``numerator / denominator op threshold``, exactly, by cross-multiplying.
-
-    A ratio over a zero denominator is undefined, so no comparison with it is met.
-    """
-    if denominator == 0:
-        return False
-    return compare(op, numerator, denominator * threshold)
+OPERATOR: dict[Op, Callable[[Any, Any], bool]] = {
+    Op.ge: operator.ge,
+    Op.gt: operator.gt,
+    Op.le: operator.le,
+    Op.lt: operator.lt,
+    Op.eq: operator.eq,
+    Op.ne: operator.ne,
+    Op.in_: lambda left, right: left in right,
+    Op.not_in: lambda left, right: left not in right,
+}
+"""``left op right`` on known values (numbers exact: Decimal or int, never float)."""
 
 
 def all_of(values: Iterable[Truth]) -> Truth:

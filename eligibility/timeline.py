@@ -70,26 +70,30 @@ def time_flips(
     static: ViewStatic | None = None,
 ) -> dict[str, tuple[date, Truth]]:
     """Rule id -> (the first day its outcome changes by time alone, the outcome then)."""
-    from .explain import ViewStatic, decide
+    from .explain import Decided, ViewStatic
 
     static = static or ViewStatic(view)
     moving = _moving_rules(view, static)
     flips: dict[str, tuple[date, Truth]] = {}
+    dated = [(name, base) for name in facts if (base := _flip_base(name, profile)) is not None]
     for day in candidate_dates(view, profile, static):
         moved = dict(facts)
-        for name in facts:
-            flip = FACTS[name].years_since
-            base = lookup(profile, flip.path) if flip else None
-            if base is not None:
-                moved[name] = FactValue(whole_years(base, day))
+        for name, base in dated:
+            moved[name] = FactValue(whole_years(base, day))
         # Only rules that read a moving fact, or name such a rule, can change.
-        done: dict[str, tuple[Truth, list[str]]] = {rid: (now.get(rid), []) for rid in view.rule_ids}
+        done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
         for rid in moving:
-            done[rid] = decide(static.tree(rid), moved, done, view)
+            done[rid] = static.decider(rid)(moved, done)
             truth = done[rid][0]
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
     return flips
+
+
+def _flip_base(fact: str, profile: EnterpriseProfile) -> date | None:
+    """The date a fact counts whole years from, when it moves with time and the profile gives it."""
+    flip = FACTS[fact].years_since
+    return lookup(profile, flip.path) if flip else None
 
 
 def _moving_rules(view: CatalogueView, static: ViewStatic) -> list[str]:
