@@ -35,6 +35,12 @@ class Prepared:
     view: CatalogueView
     ruleset: EngineRuleset
     static: ViewStatic
+    prototypes: dict[str, dict[str, Any]]
+    """Rule id -> the parts of its :class:`SupportResult` every report shares."""
+    supports: tuple[str, ...]
+    """The supports in report order (category, then id)."""
+    derived: tuple[str, ...]
+    """The derived rules in report order (id)."""
 
     def dependencies(self, rule_ids: list[str]) -> list[str]:
         """``rule_ids`` and the derived rules they name, in catalogue order."""
@@ -67,7 +73,7 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
     with _lock:
         same_rules = _by_key.get(view.key)
         ruleset = same_rules.ruleset if same_rules is not None else EngineRuleset(compile_view(view))
-        found = Prepared(view, ruleset, ViewStatic(view))
+        found = _prepared_view(view, ruleset)
         _by_key[view.key] = found
         _prepared[cache_key] = found
         while len(_prepared) > _MAX_PREPARED:
@@ -75,6 +81,39 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
         if len(_by_key) > _MAX_PREPARED:
             _by_key.clear()
         return found
+
+
+def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
+    static = ViewStatic(view)
+    rules = view.catalogue.rules
+    assumptions = Explainer(view, {}, static=static).assumptions
+    prototypes = {
+        rid: SupportResult.prototype(
+            id=rid,
+            kind=rule.kind,
+            category=rule.category,
+            name=rule.name,
+            verdict=Verdict.needs_information,
+            summary=rule.summary,
+            benefit=rule.benefit,
+            materials=list(rule.materials),
+            department=rule.department,
+            citations=list(static.rule_citations(rule)),
+            missing_fields=[],
+            assumptions=list(assumptions(rule)),
+            gaps=[],
+            changes_on=None,
+            changes_to=None,
+            explanation=None,
+            note=rule.note,
+        )
+        for rid in view.rule_ids
+        for rule in (rules[rid],)
+    }
+    ids = view.rule_ids
+    supports = sorted((r for r in ids if rules[r].kind == "support"), key=lambda r: (_CATEGORY_ORDER[rules[r].category], r))
+    derived = sorted(r for r in ids if rules[r].kind != "support")
+    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived))
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
@@ -162,48 +201,37 @@ def assemble(
 ) -> Report:
     """The report from the engine's outcomes, the missing fields and, when explained,
     the condition trees and time changes; the rest comes from the catalogue view."""
-    view, cat, static = prepared.view, prepared.view.catalogue, prepared.static
+    view, cat = prepared.view, prepared.view.catalogue
     explanations = explanations or {}
     flips = flips or {}
-    assumptions = Explainer(view, {}, static=static).assumptions
-    supports: list[SupportResult] = []
-    derived: list[SupportResult] = []
-    for rid in view.rule_ids:
-        rule = cat.rules[rid]
-        explanation = explanations.get(rid)
+    prototypes = prepared.prototypes
+
+    def result(rid: str) -> SupportResult:
         met = outcomes.get(rid)
+        if not explanations:  # verdicts and missing fields only
+            return SupportResult.from_prototype(
+                prototypes[rid], verdict=_VERDICT[met], missing_fields=list(missing.get(rid, ())) if met is None else []
+            )
+        explanation = explanations.get(rid)
         flip = flips.get(rid)
-        result = SupportResult.build(
-            id=rid,
-            kind=rule.kind,
-            category=rule.category,
-            name=rule.name,
+        return SupportResult.from_prototype(
+            prototypes[rid],
             verdict=_VERDICT[met],
-            summary=rule.summary,
-            benefit=rule.benefit,
-            materials=list(rule.materials),  # copies: a report's lists are its own
-            department=rule.department,
-            citations=list(static.rule_citations(rule)),
-            missing_fields=missing.get(rid, []) if met is None else [],
-            assumptions=list(assumptions(rule)),
+            missing_fields=list(missing.get(rid, ())) if met is None else [],
             gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False and explanation else [],
             changes_on=flip[0] if flip else None,
             changes_to=_VERDICT[flip[1]] if flip else None,
             explanation=explanation,
-            note=rule.note,
         )
-        (supports if rule.kind == "support" else derived).append(result)
 
-    supports.sort(key=lambda s: (_CATEGORY_ORDER[s.category], s.id))
-    derived.sort(key=lambda s: s.id)
     return Report.build(
         enterprise=enterprise,
         uscc=uscc,
         as_of=view.day,
         catalogue=cat.info.name.zh,
         catalogue_version=cat.info.version,
-        supports=supports,
-        derived=derived,
+        supports=[result(rid) for rid in prepared.supports],
+        derived=[result(rid) for rid in prepared.derived],
     )
 
 

@@ -27,6 +27,8 @@ class Status(StrEnum):
 
 
 _DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
+_LISTS: dict[type, tuple[str, ...]] = {}
+"""Per model, the fields that hold lists (an instance's lists are its own)."""
 
 
 class _Out(BaseModel):
@@ -37,6 +39,33 @@ class _Out(BaseModel):
         """Construct without validation, for values the evaluation already checked (it
         builds hundreds per report); fields not given take their defaults. About twice as
         fast as ``model_construct``, which also handles aliases and extra fields."""
+        defaults, factories = cls._defaults()
+        data = {**defaults, **values}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()  # type: ignore[call-arg]
+        return cls._make(data, set(values))
+
+    @classmethod
+    def prototype(cls, **values: Any) -> dict[str, Any]:
+        """Every field's value, ``values`` over the defaults: the parts that many
+        instances share, for :meth:`from_prototype`."""
+        cls._defaults()
+        return dict(cls.build(**values).__dict__)
+
+    @classmethod
+    def from_prototype(cls, prototype: dict[str, Any], **values: Any) -> Any:
+        """Like :meth:`build` with the prototype's values and then ``values``, but
+        faster; each instance gets its own copies of the prototype's lists."""
+        data = prototype.copy()
+        data.update(values)
+        for name in _LISTS[cls]:
+            if name not in values:
+                data[name] = data[name][:]
+        return cls._make(data, set(data))
+
+    @classmethod
+    def _defaults(cls) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
         found = _DEFAULTS.get(cls)
         if found is None:
             fields = cls.model_fields.items()
@@ -44,14 +73,14 @@ class _Out(BaseModel):
                 {n: i.default for n, i in fields if i.default_factory is None},
                 tuple((n, i.default_factory) for n, i in fields if i.default_factory is not None),
             )
-        defaults, factories = found
-        data = {**defaults, **values}
-        for name, factory in factories:
-            if name not in values:
-                data[name] = factory()  # type: ignore[call-arg]
+            _LISTS[cls] = tuple(n for n, i in fields if i.default_factory is list)
+        return found
+
+    @classmethod
+    def _make(cls, data: dict[str, Any], fields_set: set[str]) -> Any:
         obj = cls.__new__(cls)
         object.__setattr__(obj, "__dict__", data)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+        object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
         return obj
