@@ -70,6 +70,11 @@ def truth_of_status(status: Status) -> Truth:
 
 
 _truth = truth_of_status
+_STATUS: dict[Truth, Status] = {True: Status.met, False: Status.not_met, None: Status.unknown}
+_TRUTH: dict[Status, Truth] = {Status.met: True, Status.not_met: False, Status.unknown: None}
+_ALL_OF = bi("同时满足以下全部条件", "all of the following")
+_ANY_OF = bi("满足以下任一条件", "any of the following")
+_NOT = bi("以下条件不成立", "the following does not hold")
 
 
 def display(spec: FactSpec, value: Any) -> Any:
@@ -119,7 +124,7 @@ class Explainer:
     def explain_rule(self, rule: Rule) -> ConditionResult:
         """The evaluated condition tree of one rule (derived rules it names must come first)."""
         assert self.static is not None
-        result = self._node(self.static.tree(rule.id))
+        result = self.static.explainer(rule.id)(self)
         self.results[rule.id] = result
         return result
 
@@ -141,7 +146,7 @@ class Explainer:
             return ConditionResult.build(
                 kind="not",
                 status=_status(not_(_truth(child.status))),
-                label=tree.node.label or bi("以下条件不成立", "the following does not hold"),
+                label=tree.node.label or _NOT,
                 citation=self.citation(tree.node.cite),
                 children=[child],
             )
@@ -151,11 +156,11 @@ class Explainer:
         truths = [_truth(c.status) for c in children]
         if isinstance(tree, Every):
             status = _status(all_of(truths))
-            default = bi("同时满足以下全部条件", "all of the following")
+            default = _ALL_OF
             kind = "all"
         else:
             status = _status(any_of(truths))
-            default = bi("满足以下任一条件", "any of the following")
+            default = _ANY_OF
             kind = "any"
         node = tree.node
         return ConditionResult.build(
@@ -373,6 +378,7 @@ class ViewStatic:
         self._rule_citations: dict[str, list[CitationOut]] = {}
         self._tests: dict[int, Callable[[Any], bool]] = {}
         self._deciders: dict[str, Decider] = {}
+        self._explainers: dict[str, Explain] = {}
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
         self.moving_rules: list[str] | None = None
@@ -389,6 +395,13 @@ class ViewStatic:
         found = self._tests.get(id(leaf))
         if found is None:
             found = self._tests[id(leaf)] = leaf_test(FACTS[leaf.fact], leaf.op, leaf.value)
+        return found
+
+    def explainer(self, rule_id: str) -> Explain:
+        """The compiled :func:`compile_explanation` of a rule's condition."""
+        found = self._explainers.get(rule_id)
+        if found is None:
+            found = self._explainers[rule_id] = compile_explanation(self.tree(rule_id), self)
         return found
 
     def decider(self, rule_id: str) -> Decider:
@@ -505,3 +518,73 @@ def compile_decider(tree: Resolved, view: CatalogueView, test: Callable[[Leaf], 
 
     return group
 
+
+
+Explain = Callable[[Explainer], ConditionResult]
+
+
+def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
+    """A function building the evaluated condition tree for an :class:`Explainer`'s
+    facts: the same result as walking ``tree`` with it, with each node's labels,
+    citations and tests prepared once (an explanation has some three hundred nodes)."""
+    if isinstance(tree, Leaf):
+        return _compile_leaf(tree, static)
+    if isinstance(tree, (Every, Some)) and tree.node is not None or isinstance(tree, Every):
+        parts = [compile_explanation(item, static) for item in tree.items]
+        node = tree.node
+        every = isinstance(tree, Every)
+        proto = ConditionResult.prototype(
+            kind="all" if every else "any",
+            status=Status.unknown,
+            label=(node.label if node is not None else None) or (_ALL_OF if every else _ANY_OF),
+            citation=static.citation(node.cite) if node is not None else None,
+        )
+        combine = all_of if every else any_of
+
+        def group(ex: Explainer) -> ConditionResult:
+            children = [part(ex) for part in parts]
+            status = _STATUS[combine([_TRUTH[c.status] for c in children])]
+            return ConditionResult.from_prototype(proto, status=status, children=children)
+
+        return group
+    if isinstance(tree, Negation):
+        inner = compile_explanation(tree.item, static)
+        proto = ConditionResult.prototype(
+            kind="not", status=Status.unknown, label=tree.node.label or _NOT, citation=static.citation(tree.node.cite)
+        )
+
+        def negation(ex: Explainer) -> ConditionResult:
+            child = inner(ex)
+            return ConditionResult.from_prototype(proto, status=_STATUS[not_(_TRUTH[child.status])], children=[child])
+
+        return negation
+    # Rare nodes (rules named, tiers, parameters without a value) are walked as they come.
+    return lambda ex: ex._node(tree)
+
+
+def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
+    spec, label, required, citation = static.leaf(leaf)
+    check = static.test(leaf)
+    name = leaf.fact
+    proto = ConditionResult.prototype(
+        kind="compare",
+        status=Status.unknown,
+        label=label,
+        fact=name,
+        op=leaf.op.value,
+        required=required,
+        unit=spec.unit,
+        parameter=leaf.param,
+        citation=citation,
+    )
+    make = ConditionResult.from_prototype
+
+    def compare(ex: Explainer) -> ConditionResult:
+        value, missing = ex.facts[name]
+        if value is None:
+            return make(proto, missing_fields=list(missing))
+        if check(value):
+            return make(proto, status=Status.met, actual=display(spec, value))
+        return make(proto, status=Status.not_met, actual=display(spec, value), gaps=ex._gaps(spec, leaf, value))
+
+    return compare

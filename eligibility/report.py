@@ -28,6 +28,13 @@ class Status(StrEnum):
 
 _DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
 _LISTS: dict[type, tuple[str, ...]] = {}
+_ALL_FIELDS: dict[type, set[str]] = {}
+# The slots of a pydantic model, set directly: a frozen model refuses __setattr__, and
+# object.__setattr__ looks the slot up on every call.
+_set_dict = vars(BaseModel)["__dict__"].__set__
+_set_fields_set = BaseModel.__pydantic_fields_set__.__set__  # type: ignore[attr-defined]
+_set_extra = BaseModel.__pydantic_extra__.__set__  # type: ignore[attr-defined]
+_set_private = BaseModel.__pydantic_private__.__set__  # type: ignore[attr-defined]
 """Per model, the fields that hold lists (an instance's lists are its own)."""
 
 
@@ -62,7 +69,8 @@ class _Out(BaseModel):
         for name in _LISTS[cls]:
             if name not in values:
                 data[name] = data[name][:]
-        return cls._make(data, set(data))
+        # Every field is set; one set per model is shared (pydantic copies it before changing it).
+        return cls._make(data, _ALL_FIELDS[cls])
 
     @classmethod
     def _defaults(cls) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -74,15 +82,16 @@ class _Out(BaseModel):
                 tuple((n, i.default_factory) for n, i in fields if i.default_factory is not None),
             )
             _LISTS[cls] = tuple(n for n, i in fields if i.default_factory is list)
+            _ALL_FIELDS[cls] = set(cls.model_fields)
         return found
 
     @classmethod
     def _make(cls, data: dict[str, Any], fields_set: set[str]) -> Any:
         obj = cls.__new__(cls)
-        object.__setattr__(obj, "__dict__", data)
-        object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
-        object.__setattr__(obj, "__pydantic_extra__", None)
-        object.__setattr__(obj, "__pydantic_private__", None)
+        _set_dict(obj, data)
+        _set_fields_set(obj, fields_set)
+        _set_extra(obj, None)
+        _set_private(obj, None)
         return obj
 
 
