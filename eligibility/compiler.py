@@ -180,6 +180,9 @@ class Compiled:
     """Rule id -> stratum."""
     facts: list[str]
     """The facts the rules read."""
+    reads: tuple[frozenset[str], ...] = ()
+    """Per stratum, the engine attributes its rules read (each stratum's fact carries
+    only those: the engine's cost grows with the size of the facts it matches)."""
 
     @property
     def stratum_count(self) -> int:
@@ -191,6 +194,7 @@ def compile_view(view: CatalogueView) -> Compiled:
     cat = view.catalogue
     definition: dict[str, Any] = {}
     strata: dict[str, int] = {}
+    reads: dict[int, set[str]] = {}
     for rid in view.rule_ids:
         stratum = cat.stratum(rid)
         strata[rid] = stratum
@@ -203,4 +207,22 @@ def compile_view(view: CatalogueView) -> Compiled:
                     f"all/any groups on {view.day}, at most {MAX_GROUPS}); split it into derived rules"
                 )
             definition[f"{rid}|{suffix}"] = {"all": [{"m": m}]}
-    return Compiled(view.key, definition, strata, cat.facts_used())
+            reads.setdefault(stratum, set()).update(attributes(expr))
+    stratum_reads = tuple(frozenset(reads.get(s, ())) for s in range(1 + max(strata.values(), default=-1)))
+    return Compiled(view.key, definition, strata, cat.facts_used(), stratum_reads)
+
+
+def attributes(expr: Any) -> set[str]:
+    """The fact attributes a durable-rules expression reads."""
+    out: set[str] = set()
+    if isinstance(expr, dict):
+        for key, value in expr.items():
+            if key == "$m":
+                out.add(value)
+            elif not key.startswith("$"):
+                out.add(key)
+            out |= attributes(value)
+    elif isinstance(expr, list):
+        for value in expr:
+            out |= attributes(value)
+    return out

@@ -70,14 +70,16 @@ class EngineRuleset:
         """
         handle = self._handle()
         outcomes: dict[str, bool] = {}
-        # The facts are encoded once; each stratum appends its number and the outcomes
-        # of the derived rules so far (rule ids are [a-z0-9_]+, safe to write as is).
-        base = json.dumps({**facts, "sid": _SID}, ensure_ascii=False)[:-1]
+        # Each attribute is written as JSON once; each stratum's fact takes the ones its
+        # rules read, its number, and the outcomes of the derived rules so far (rule ids
+        # and attribute names are [a-z0-9_]+, safe to write as they are).
+        written = {key: f'"{key}":{_json(value)}' for key, value in facts.items()}
         derived = ""
         asserted: list[str] = []
         try:
-            for stratum in range(self.compiled.stratum_count):
-                text = f'{base},"stratum":{stratum}{derived}}}'
+            for stratum, reads in enumerate(self.compiled.reads):
+                parts = [text for key, text in written.items() if key in reads]
+                text = f'{{"sid":"{_SID}","stratum":{stratum}{"," if parts else ""}{",".join(parts)}{derived}}}'
                 asserted.append(text)
                 for rid, met in _fire(handle, text):
                     # durable-rules expands an `or` into alternatives, and each one that
@@ -89,6 +91,16 @@ class EngineRuleset:
             for text in reversed(asserted):
                 _dre.retract_fact(handle, text)
         return outcomes
+
+
+def _json(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _fire(handle: int, message: str) -> list[tuple[str, bool]]:

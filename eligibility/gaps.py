@@ -85,13 +85,13 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
     """The change that makes ``fact op required`` hold, given its current ``value``."""
     label = spec.label
     if spec.name in FIXED_FACTS:
-        return Gap(
+        return Gap.build(
             kind=GapKind.unreachable,
             field=spec.name,
             change=bi(f"{label.zh}不符合要求", f"{label.en} does not qualify"),
         )
     if op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio):
-        return Gap(
+        return Gap.build(
             kind=GapKind.unreachable,
             field=spec.name,
             change=bi(f"{label.zh}已超过上限", f"{label.en} is above the cap"),
@@ -104,7 +104,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
         return _number_gap(spec, op, Decimal(required), Decimal(value), as_of)
     if spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt) and value is not None:
         if spec.choices.index(value) > spec.choices.index(required):
-            return Gap(
+            return Gap.build(
                 kind=GapKind.unreachable,
                 field=spec.name,
                 change=bi(
@@ -121,8 +121,8 @@ def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProf
     if op in (Op.ge, Op.gt) and base is not None:
         years = int(required) + (1 if op is Op.gt else 0)
         on = add_years(base, years)
-        return Gap(kind=GapKind.wait, field=spec.years_since.path, on=on, change=bi(f"{on.isoformat()} 起满足（{spec.label.zh}）", f"met from {on.isoformat()} ({spec.label.en})"))
-    return Gap(
+        return Gap.build(kind=GapKind.wait, field=spec.years_since.path, on=on, change=bi(f"{on.isoformat()} 起满足（{spec.label.zh}）", f"met from {on.isoformat()} ({spec.label.en})"))
+    return Gap.build(
         kind=GapKind.unreachable,
         field=spec.years_since.path,
         change=bi(f"{spec.label.zh}已超出期限", f"{spec.label.en}: the window has passed"),
@@ -135,7 +135,7 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
         need = t * value.den - value.num
         delta = _ceil(need) + (ONE if op is Op.gt and _ceil(need) == need else 0)
         delta = max(delta, ONE)
-        return Gap(
+        return Gap.build(
             kind=GapKind.increase,
             field="st_staff",
             increase_by=str(delta),
@@ -145,12 +145,12 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
             ),
         )
     if lever is None or value.den == 0:
-        return Gap(kind=GapKind.other, field=spec.name, change=bi(f"{spec.label.zh}需达到 {_pct(t)}", f"{spec.label.en} must reach {_pct(t)}"))
+        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"{spec.label.zh}需达到 {_pct(t)}", f"{spec.label.en} must reach {_pct(t)}"))
     # (num + x) / (den + x*both) op t  ->  x >= (t*den - num) / (1 - t*both)
     need = t * value.den - value.num
     if lever.both:
         if t >= 1:
-            return Gap(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法达到", f"{spec.label.en} cannot be reached"))
+            return Gap.build(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法达到", f"{spec.label.en} cannot be reached"))
         need = need / (1 - t)
     delta = _ceil(need)
     if op is Op.gt and delta == need:
@@ -158,7 +158,7 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
     delta = max(delta, ONE)
     year = as_of.year - 1
     fields = [f"financials[{year}].{f}" for f in lever.fields]
-    return Gap(
+    return Gap.build(
         kind=GapKind.increase,
         field=fields[0],
         also=fields[1:],
@@ -180,12 +180,12 @@ def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Decimal, as_of
     if spec.name in LAST_YEAR_FIELDS:
         path = f"financials[{as_of.year - 1}].{LAST_YEAR_FIELDS[spec.name]}"
     elif spec.name not in _profile_paths():
-        return Gap(
+        return Gap.build(
             kind=GapKind.other,
             field=spec.name,
             change=bi(f"{spec.label.zh}需达到 {_amount_text(target, spec.unit, 'zh')}", f"{spec.label.en} must reach {_amount_text(target, spec.unit, 'en')}"),
         )
-    return Gap(
+    return Gap.build(
         kind=GapKind.increase,
         field=path,
         increase_by=str(delta),
@@ -199,26 +199,26 @@ def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Decimal, as_of
 def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
     if spec.name == "kxz_registration_age" and op is Op.eq:
         year = as_of.year - int(required)
-        return Gap(
+        return Gap.build(
             kind=GapKind.set,
             field="certifications.kxz_registration_year",
             set_to=year,
             change=bi(f"需取得{year}年度科技型中小企业入库登记编号", f"obtain the {year} tech-SME registration number"),
         )
     if spec.name not in _profile_paths():
-        return Gap(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
+        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
     target: Any
     if spec.kind is FactKind.bool:
         target = required if op is Op.eq else not required
     elif spec.kind is FactKind.ordinal and op in (Op.ge, Op.gt):
         idx = spec.choices.index(required) + (1 if op is Op.gt else 0)
         if idx >= len(spec.choices):
-            return Gap(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法更高", f"{spec.label.en} cannot be higher"))
+            return Gap.build(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法更高", f"{spec.label.en} cannot be higher"))
         target = spec.choices[idx]
     elif op is Op.eq:
         target = required
     elif op is Op.in_ and spec.kind is FactKind.set:
-        return Gap(
+        return Gap.build(
             kind=GapKind.set,
             field=spec.name,
             set_to=[required[0]],
@@ -227,14 +227,14 @@ def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
     elif op is Op.in_:
         target = required[0]
     else:
-        return Gap(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
+        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
     zh = value_label(target, "zh", spec.enum)
     en = value_label(target, "en", spec.enum)
     if spec.kind is FactKind.bool:
         change = bi(f"需满足：{spec.label.zh}" if target else f"需不再：{spec.label.zh}", f"needed: {spec.label.en} = {en}")
     else:
         change = bi(f"{spec.label.zh}需达到 {zh}", f"{spec.label.en} must be {en}")
-    return Gap(kind=GapKind.set, field=spec.name, set_to=target, change=change)
+    return Gap.build(kind=GapKind.set, field=spec.name, set_to=target, change=change)
 
 
 def _pct(t: Decimal) -> str:
@@ -278,7 +278,7 @@ def gaps_of(node: ConditionResult, rule_name: Callable[[str], Text]) -> list[Gap
         inner = gaps_of(node.children[0], rule_name) if node.children else []
         name = rule_name(node.rule or "")
         return [
-            Gap(
+            Gap.build(
                 kind=GapKind.obtain,
                 rule=node.rule,
                 gaps=inner,
@@ -292,8 +292,8 @@ def gaps_of(node: ConditionResult, rule_name: Callable[[str], Text]) -> list[Gap
         options = [o for o in options if o]
         return min(options, key=cost) if options else []
     if node.kind == "not":
-        return [Gap(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
-    return [Gap(kind=GapKind.unreachable, change=node.label)]
+        return [Gap.build(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
+    return [Gap.build(kind=GapKind.unreachable, change=node.label)]
 
 
 def flatten(gaps: list[Gap]) -> list[Gap]:
