@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from collections.abc import Callable
 
 from .catalogue import CatalogueView
 from .errors import EngineError
@@ -53,25 +54,53 @@ def encode_facts(values: dict[str, FactValue]) -> dict[str, Any]:
     """The known facts as engine attributes; unknown facts are left out."""
     out: dict[str, Any] = {}
     for name, fv in values.items():
-        if fv.value is None:
-            continue
-        spec = FACTS[name]
-        key = attr(name)
-        v = fv.value
-        if spec.kind is FactKind.number:
-            out[key] = int(Decimal(v).scaleb(spec.decimals))
-        elif spec.kind is FactKind.ratio:
+        if fv.value is not None:
+            encoder = _ENCODERS.get(name) or _encoder(name)
+            encoder(fv.value, out)
+    return out
+
+
+_ENCODERS: dict[str, Callable[[Any, dict[str, Any]], None]] = {}
+
+
+def _encoder(name: str) -> Callable[[Any, dict[str, Any]], None]:
+    """How one fact's known value is written as engine attributes (made once per fact)."""
+    spec = FACTS[name]
+    key = attr(name)
+    encode: Callable[[Any, dict[str, Any]], None]
+    if spec.kind is FactKind.number:
+        decimals = spec.decimals
+
+        def encode(v: Any, out: dict[str, Any]) -> None:
+            out[key] = v if decimals == 0 and type(v) is int else int(Decimal(v).scaleb(decimals))
+
+    elif spec.kind is FactKind.ratio:
+
+        def encode(v: Any, out: dict[str, Any]) -> None:
             n, d = ratio_terms(v)
             out[f"{key}__n"] = n * BP
             out[f"{key}__d"] = d
-        elif spec.kind is FactKind.ordinal:
-            out[key] = spec.choices.index(v)
-        elif spec.kind is FactKind.set:
-            for member in spec.choices:
-                out[f"{key}__{member}"] = member in v
-        else:
+
+    elif spec.kind is FactKind.ordinal:
+        rank = {choice: i for i, choice in enumerate(spec.choices)}
+
+        def encode(v: Any, out: dict[str, Any]) -> None:
+            out[key] = rank[v]
+
+    elif spec.kind is FactKind.set:
+        members = [(m, f"{key}__{m}") for m in spec.choices]
+
+        def encode(v: Any, out: dict[str, Any]) -> None:
+            for member, member_key in members:
+                out[member_key] = member in v
+
+    else:
+
+        def encode(v: Any, out: dict[str, Any]) -> None:
             out[key] = v
-    return out
+
+    _ENCODERS[name] = encode
+    return encode
 
 
 def ratio_terms(r: Ratio) -> tuple[int, int]:
