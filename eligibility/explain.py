@@ -543,8 +543,12 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
 
         def group(ex: Explainer) -> ConditionResult:
             children = [part(ex) for part in parts]
-            status = _STATUS[combine([_TRUTH[c.status] for c in children])]
-            return ConditionResult.from_prototype(proto, status=status, children=children)
+            data = proto.copy()
+            data["status"] = _STATUS[combine([_TRUTH[c.status] for c in children])]
+            data["children"] = children
+            data["missing_fields"] = []
+            data["gaps"] = []
+            return _make_condition(data)
 
         return group
     if isinstance(tree, Negation):
@@ -578,13 +582,40 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
         citation=citation,
     )
     make = ConditionResult.from_prototype
+    # A comparison of a yes/no, a choice or a set has few possible results; each is
+    # built once and copied (numbers, ratios and dates vary too much to be worth it).
+    seen: dict[Any, dict[str, Any]] | None = None
+    if spec.kind not in (FactKind.number, FactKind.ratio) and spec.years_since is None:
+        seen = {}
 
     def compare(ex: Explainer) -> ConditionResult:
         value, missing = ex.facts[name]
+        data = proto.copy()
+        data["children"] = []
         if value is None:
-            return make(proto, missing_fields=list(missing))
+            data["missing_fields"] = list(missing)
+            data["gaps"] = []
+            return _make_condition(data)
+        if seen is not None and ex.profile is not None:
+            found = seen.get(value)
+            if found is not None:
+                return make(found)
+        data["missing_fields"] = []
+        data["actual"] = display(spec, value)
         if check(value):
-            return make(proto, status=Status.met, actual=display(spec, value))
-        return make(proto, status=Status.not_met, actual=display(spec, value), gaps=ex._gaps(spec, leaf, value))
+            data["status"] = Status.met
+            data["gaps"] = []
+        else:
+            data["status"] = Status.not_met
+            data["gaps"] = ex._gaps(spec, leaf, value)
+        result = _make_condition(data)
+        if seen is not None and ex.profile is not None and len(seen) < _MAX_SEEN:
+            seen[value] = make(data).__dict__  # lists of its own, not the report's
+        return result
 
     return compare
+
+
+_make_condition = ConditionResult.maker()
+_MAX_SEEN = 64
+"""Results kept per comparison of a choice or set (enough for every choice, bounded for sets)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -71,6 +72,24 @@ class _Out(BaseModel):
                 data[name] = data[name][:]
         # Every field is set; one set per model is shared (pydantic copies it before changing it).
         return cls._make(data, _ALL_FIELDS[cls])
+
+    @classmethod
+    def maker(cls) -> Callable[[dict[str, Any]], Any]:
+        """The fastest constructor: from a dict of every field, which the instance takes
+        as its own (no copy, no validation; lists in it must not be shared)."""
+        cls._defaults()
+        fields_set = _ALL_FIELDS[cls]
+        new = cls.__new__
+
+        def make(data: dict[str, Any]) -> Any:
+            obj = new(cls)
+            _set_dict(obj, data)
+            _set_fields_set(obj, fields_set)
+            _set_extra(obj, None)
+            _set_private(obj, None)
+            return obj
+
+        return make
 
     @classmethod
     def _defaults(cls) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
