@@ -60,21 +60,17 @@ def leaf_test(spec: FactSpec, op: Op, required: Any) -> Callable[[Any], bool]:
     return lambda v: cmp(v, bound)
 
 
-def _status(t: Truth) -> Status:
-    return Status.unknown if t is None else Status.met if t else Status.not_met
-
-
 def truth_of_status(status: Status) -> Truth:
     """met -> True, not met -> False, unknown -> None."""
     return None if status is Status.unknown else status is Status.met
 
 
-_truth = truth_of_status
 _STATUS: dict[Truth, Status] = {True: Status.met, False: Status.not_met, None: Status.unknown}
 _TRUTH: dict[Status, Truth] = {Status.met: True, Status.not_met: False, Status.unknown: None}
 _ALL_OF = bi("同时满足以下全部条件", "all of the following")
 _ANY_OF = bi("满足以下任一条件", "any of the following")
 _NOT = bi("以下条件不成立", "the following does not hold")
+_NOT_IN_FORCE = bi("未生效", "not in force")
 
 
 def display(spec: FactSpec, value: Any) -> Any:
@@ -128,149 +124,10 @@ class Explainer:
         self.results[rule.id] = result
         return result
 
-    def _node(self, tree: Resolved) -> ConditionResult:
-        if isinstance(tree, Leaf):
-            return self._leaf(tree)
-        if isinstance(tree, Ref):
-            return self._ref(tree)
-        if isinstance(tree, Unavailable):
-            return ConditionResult.build(
-                kind="unavailable",
-                status=Status.not_met,
-                label=bi(f"参数 {tree.node.param} 在评估日无有效值", f"parameter {tree.node.param} has no value in force"),
-                fact=tree.node.fact,
-                parameter=tree.node.param,
-            )
-        if isinstance(tree, Negation):
-            child = self._node(tree.item)
-            return ConditionResult.build(
-                kind="not",
-                status=_status(not_(_truth(child.status))),
-                label=tree.node.label or _NOT,
-                citation=self.citation(tree.node.cite),
-                children=[child],
-            )
-        if isinstance(tree, Some) and tree.node is None:
-            return self._tiered(tree)
-        children = [self._node(item) for item in tree.items]
-        truths = [_truth(c.status) for c in children]
-        if isinstance(tree, Every):
-            status = _status(all_of(truths))
-            default = _ALL_OF
-            kind = "all"
-        else:
-            status = _status(any_of(truths))
-            default = _ANY_OF
-            kind = "any"
-        node = tree.node
-        return ConditionResult.build(
-            kind=kind,  # type: ignore[arg-type]
-            status=status,
-            label=(node.label if node is not None else None) or default,
-            citation=self.citation(node.cite) if node is not None else None,
-            children=children,
-        )
-
-    def _ref(self, tree: Ref) -> ConditionResult:
-        rule = self.view.catalogue.rules[tree.rule]
-        inner = self.results.get(tree.rule)
-        if inner is None:  # not in force on this date
-            inner = ConditionResult.build(kind="all", status=Status.not_met, label=bi("未生效", "not in force"))
-        return ConditionResult.build(
-            kind="rule",
-            status=inner.status,
-            label=tree.node.label or rule.name,
-            rule=tree.rule,
-            citation=self.citation(tree.node.cite),
-            missing_fields=inner.missing_fields,
-            children=[inner],
-        )
-
-    def _leaf(self, leaf: Leaf) -> ConditionResult:
-        assert self.static is not None
-        spec, label, required, citation = self.static.leaf(leaf)
-        fv = self.facts[leaf.fact]
-        truth = None if fv.value is None else self.static.test(leaf)(fv.value)
-        gaps = [] if truth is not False else self._gaps(spec, leaf, fv.value)
-        return ConditionResult.build(
-            kind="compare",
-            status=_status(truth),
-            label=label,
-            fact=leaf.fact,
-            op=leaf.op.value,
-            required=required,
-            actual=display(spec, fv.value),
-            unit=spec.unit,
-            missing_fields=list(fv.missing) if truth is None else [],
-            parameter=leaf.param,
-            band=None,
-            citation=citation,
-            rule=None,
-            children=[],
-            gaps=gaps,
-        )
-
     def _gaps(self, spec: FactSpec, leaf: Leaf, value: Any) -> list[Gap]:
         if self.profile is None or leaf.band_key:
             return []
         return [leaf_gap(spec, leaf.op, leaf.value, value, self.profile, self.view.day)]
-
-    def _leaf_label(self, spec: FactSpec, leaf: Leaf) -> Text:
-        return leaf_label(spec, leaf.op, leaf.value)
-
-    def _tiered(self, tree: Some) -> ConditionResult:
-        """A tiered parameter's bands, shown as one comparison with the band that applies."""
-        children = [self._node(item) for item in tree.items]
-        status = _status(any_of(_truth(c.status) for c in children))
-        first = next(leaf for leaf in _leaves(tree) if not leaf.band_key)
-        spec = FACTS[first.fact]
-        key = self.view.catalogue.parameters[first.param or ""].key or ""
-        key_spec = FACTS[key]
-        band_leaf: Leaf | None = None
-        for item in tree.items:
-            if isinstance(item, Every):
-                keys = [x for x in item.items if isinstance(x, Leaf) and x.band_key]
-                if all(truth_of(key_spec, x.op, self.facts[key].value, x.value) for x in keys):
-                    band_leaf = next(x for x in item.items if isinstance(x, Leaf) and not x.band_key)
-        fv = self.facts[first.fact]
-        required: Any
-        band: Text | None = None
-        if band_leaf is not None:
-            required = display_required(spec, band_leaf.value)
-            lo, hi = band_leaf.band or (None, None)
-            band = _band_text(key_spec, lo, hi)
-        else:
-            values = [x.value for x in _leaves(tree) if not x.band_key]
-            required = sorted({display_required(spec, v) for v in values})
-        truth = _truth(status)
-        missing: list[str] = []
-        if truth is None:
-            missing = list(fv.missing) + list(self.facts[key].missing)
-        node = first.node
-        shown = band_leaf or first
-        if truth is False:
-            strict = band_leaf or max(
-                (x for x in _leaves(tree) if not x.band_key),
-                key=lambda x: Decimal(x.value) if first.op in (Op.ge, Op.gt) else -Decimal(x.value),
-            )
-            gaps = self._gaps(spec, strict, fv.value)
-        else:
-            gaps = []
-        return ConditionResult.build(
-            kind="compare",
-            status=status,
-            label=node.label or self._leaf_label(spec, shown),
-            fact=first.fact,
-            op=first.op.value,
-            required=required,
-            actual=display(spec, fv.value),
-            unit=spec.unit,
-            missing_fields=list(dict.fromkeys(missing)),
-            parameter=first.param,
-            band=band,
-            citation=self.citation(node.cite or _first_citation(first.param_value)),
-            gaps=gaps,
-        )
 
     def assumptions(self, rule: Rule) -> list[Assumption]:
         """Parameter values the rule (and the derived rules it names) rests on that are not official."""
@@ -562,8 +419,99 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
             return ConditionResult.from_prototype(proto, status=_STATUS[not_(_TRUTH[child.status])], children=[child])
 
         return negation
-    # Rare nodes (rules named, tiers, parameters without a value) are walked as they come.
-    return lambda ex: ex._node(tree)
+    if isinstance(tree, Some):
+        return _compile_tiered(tree, static)
+    if isinstance(tree, Ref):
+        return _compile_ref(tree, static)
+    assert isinstance(tree, Unavailable)
+    unavailable = ConditionResult.prototype(
+        kind="unavailable",
+        status=Status.not_met,
+        label=bi(f"参数 {tree.node.param} 在评估日无有效值", f"parameter {tree.node.param} has no value in force"),
+        fact=tree.node.fact,
+        parameter=tree.node.param,
+    )
+    return lambda ex: ConditionResult.from_prototype(unavailable)
+
+
+def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
+    rule = tree.rule
+    proto = ConditionResult.prototype(
+        kind="rule",
+        status=Status.unknown,
+        label=tree.node.label or static.view.catalogue.rules[rule].name,
+        rule=rule,
+        citation=static.citation(tree.node.cite),
+    )
+    not_in_force = ConditionResult.prototype(kind="all", status=Status.not_met, label=_NOT_IN_FORCE)
+
+    def ref(ex: Explainer) -> ConditionResult:
+        inner = ex.results.get(rule)
+        if inner is None:  # not in force on this date
+            inner = ConditionResult.from_prototype(not_in_force)
+        data = proto.copy()
+        data["status"] = inner.status
+        data["missing_fields"] = list(inner.missing_fields)
+        data["children"] = [inner]
+        data["gaps"] = []
+        return _make_condition(data)
+
+    return ref
+
+
+def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
+    """A tiered parameter's bands, shown as one comparison with the band that applies."""
+    decider = compile_decider(tree, static.view, static.test)
+    values = [x for x in _leaves(tree) if not x.band_key]
+    first = values[0]
+    spec = FACTS[first.fact]
+    key = static.view.catalogue.parameters[first.param or ""].key or ""
+    node = first.node
+    proto = ConditionResult.prototype(
+        kind="compare",
+        status=Status.unknown,
+        label=node.label or leaf_label(spec, first.op, first.value),
+        fact=first.fact,
+        op=first.op.value,
+        required=sorted({display_required(spec, x.value) for x in values}),
+        unit=spec.unit,
+        parameter=first.param,
+        citation=static.citation(node.cite or _first_citation(first.param_value)),
+    )
+    # The comparison a value must pass when no band applies: the strictest.
+    strictest = max(values, key=lambda x: Decimal(x.value) if first.op in (Op.ge, Op.gt) else -Decimal(x.value))
+    bands: list[tuple[list[Callable[[Any], bool]], Leaf, dict[str, Any]]] = []
+    for item in tree.items:
+        if isinstance(item, Every):
+            tests = [static.test(x) for x in item.items if isinstance(x, Leaf) and x.band_key]
+            band_leaf = next(x for x in item.items if isinstance(x, Leaf) and not x.band_key)
+            lo, hi = band_leaf.band or (None, None)
+            shown = {
+                "required": display_required(spec, band_leaf.value),
+                "band": _band_text(FACTS[key], lo, hi),
+                "label": node.label or leaf_label(spec, band_leaf.op, band_leaf.value),
+            }
+            bands.append((tests, band_leaf, shown))
+
+    def tiered(ex: Explainer) -> ConditionResult:
+        truth, missing = decider(ex.facts, {})
+        key_value = ex.facts[key].value
+        band: tuple[Leaf, dict[str, Any]] | None = None
+        for tests, band_leaf, shown in bands:
+            if not tests or (key_value is not None and all(test(key_value) for test in tests)):
+                band = (band_leaf, shown)
+        value = ex.facts[first.fact].value
+        data = proto.copy()
+        if band is not None:
+            data.update(band[1])
+        data["status"] = _STATUS[truth]
+        data["actual"] = display(spec, value)
+        data["missing_fields"] = list(missing)
+        data["children"] = []
+        data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value) if truth is False else []
+        return _make_condition(data)
+
+    return tiered
 
 
 def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
