@@ -177,3 +177,36 @@ def _all(gaps):
         out.append(g)
         out.extend(_all(g.gaps))
     return out
+
+
+def _rules_with(tmp_path, name: str, old: str, new: str):
+    import shutil
+
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    f = target / name
+    text = f.read_text(encoding="utf-8")
+    assert old in text
+    f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return target
+
+
+def nodes(node):
+    return [node, *(x for c in node.children for x in nodes(c))]
+
+
+def test_a_parameter_without_a_value_on_the_date_shows_as_unavailable_and_not_met(tmp_path):
+    rules = _rules_with(tmp_path, "parameters/talent.yaml", "      - from: 2021-01-01\n        value: 5", "      - from: 2027-01-01\n        value: 5")
+    result = evaluate(make_profile(), as_of=AS_OF, catalogue=rules).support(RETURNEE)
+    unavailable = [n for n in nodes(result.explanation) if n.kind == "unavailable"]
+    assert [n.parameter for n in unavailable] == ["returnee.window_years"]
+    assert unavailable[0].status is Status.not_met
+    assert "returnee.window_years" in unavailable[0].label.zh
+
+
+def test_a_named_rule_not_in_force_shows_as_not_in_force_and_not_met(tmp_path):
+    rules = _rules_with(tmp_path, "derived/hnte_valid.yaml", "effective: {from: 2016-01-01}", "effective: {from: 2016-01-01, to: 2025-12-31}")
+    result = evaluate(make_profile(), as_of=AS_OF, catalogue=rules).support(BOARD)
+    named = [n for n in nodes(result.explanation) if n.kind == "rule" and n.rule == "hnte_valid"]
+    assert len(named) == 1 and named[0].status is Status.not_met
+    assert [c.label.en for c in named[0].children] == ["not in force"]
