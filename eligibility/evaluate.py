@@ -21,7 +21,8 @@ from .gaps import gaps_of
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
-from .report import ConditionResult, Report, SupportResult, Verdict
+from .report import ConditionResult, Gap, Report, SupportResult, Verdict
+from .text import Text
 from .timeline import time_flips
 from .schema import Category
 from .semantics import Truth
@@ -205,6 +206,10 @@ def assemble(
     explanations = explanations or {}
     flips = flips or {}
     prototypes = prepared.prototypes
+    seen: dict[int, list[Gap]] = {}  # gaps of the subtrees shared by several rules
+
+    def rule_name(rule_id: str) -> Text:
+        return cat.rules[rule_id].name
 
     def result(rid: str) -> SupportResult:
         met = outcomes.get(rid)
@@ -218,7 +223,7 @@ def assemble(
             prototypes[rid],
             verdict=_VERDICT[met],
             missing_fields=list(missing.get(rid, ())) if met is None else [],
-            gaps=gaps_of(explanation, lambda r: cat.rules[r].name) if met is False and explanation else [],
+            gaps=gaps_of(explanation, rule_name, seen) if met is False and explanation else [],
             changes_on=flip[0] if flip else None,
             changes_to=_VERDICT[flip[1]] if flip else None,
             explanation=explanation,

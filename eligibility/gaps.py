@@ -268,16 +268,27 @@ def cost(gaps: list[Gap]) -> float:
     return total
 
 
-def gaps_of(node: ConditionResult, rule_name: Callable[[str], Text]) -> list[Gap]:
-    """The gaps that would make a not-met condition met (none if met or unknown)."""
+def gaps_of(
+    node: ConditionResult, rule_name: Callable[[str], Text], seen: dict[int, list[Gap]] | None = None
+) -> list[Gap]:
+    """The gaps that would make a not-met condition met (none if met or unknown).
+
+    ``seen`` keeps the gaps of the nodes already visited, for callers that ask about
+    several trees sharing subtrees (a derived rule's tree appears in every rule naming it).
+    """
     if node.status is not Status.not_met:
         return []
     if node.kind == "compare":
         return list(node.gaps)
+    if seen is None:
+        seen = {}
+    found = seen.get(id(node))
+    if found is not None:
+        return list(found)
     if node.kind == "rule":
-        inner = gaps_of(node.children[0], rule_name) if node.children else []
+        inner = gaps_of(node.children[0], rule_name, seen) if node.children else []
         name = rule_name(node.rule or "")
-        return [
+        out = [
             Gap.build(
                 kind=GapKind.obtain,
                 rule=node.rule,
@@ -285,15 +296,18 @@ def gaps_of(node: ConditionResult, rule_name: Callable[[str], Text]) -> list[Gap
                 change=bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'"),
             )
         ]
-    if node.kind == "all":
-        return [g for c in node.children for g in gaps_of(c, rule_name)]
-    if node.kind == "any":
-        options = [gaps_of(c, rule_name) for c in node.children]
+    elif node.kind == "all":
+        out = [g for c in node.children for g in gaps_of(c, rule_name, seen)]
+    elif node.kind == "any":
+        options = [gaps_of(c, rule_name, seen) for c in node.children]
         options = [o for o in options if o]
-        return min(options, key=cost) if options else []
-    if node.kind == "not":
-        return [Gap.build(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
-    return [Gap.build(kind=GapKind.unreachable, change=node.label)]
+        out = min(options, key=cost) if options else []
+    elif node.kind == "not":
+        out = [Gap.build(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
+    else:
+        out = [Gap.build(kind=GapKind.unreachable, change=node.label)]
+    seen[id(node)] = out
+    return list(out)
 
 
 def flatten(gaps: list[Gap]) -> list[Gap]:
