@@ -192,39 +192,74 @@ def naive_durable_rules(n: int) -> dict[str, Any]:
 
 
 def plain_python(n: int) -> dict[str, Any]:
-    """The limit: the same resolved conditions interpreted directly in Python, no engine."""
-    from eligibility.explain import truth_of
-    from eligibility.facts import FACTS, compute_facts
-    from eligibility.resolve import Every, Leaf, Negation, Ref, Some
-    from eligibility.semantics import all_of, any_of, not_
+    """The limit: the same conditions decided in Python (the compiled deciders the
+    explanations use), no engine; with and without computing the facts."""
+    from eligibility.facts import compute_facts
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
-    trees = {rid: prepared.static.tree(rid) for rid in prepared.view.rule_ids}
+    deciders = [(rid, prepared.static.decider(rid)) for rid in prepared.view.rule_ids]
     names = prepared.ruleset.compiled.facts
-
-    def truth(tree, facts, done):
-        if isinstance(tree, Leaf):
-            return truth_of(FACTS[tree.fact], tree.op, facts[tree.fact].value, tree.value)
-        if isinstance(tree, Ref):
-            return done.get(tree.rule)
-        if isinstance(tree, Negation):
-            return not_(truth(tree.item, facts, done))
-        if isinstance(tree, Every):
-            return all_of(truth(x, facts, done) for x in tree.items)
-        if isinstance(tree, Some):
-            return any_of(truth(x, facts, done) for x in tree.items)
-        return False
-
     profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=4)]
-    t = time.perf_counter()
-    for p in profiles:
-        facts = compute_facts(p, AS_OF, names, prepared.view.values)
-        done: dict[str, Any] = {}
-        for rid, tree in trees.items():
-            done[rid] = truth(tree, facts, done)
-    rate = n / (time.perf_counter() - t)
-    return {"profiles": n, "per_s": round(rate)}
+    gc.collect()
+    gc.disable()  # as in batches
+    try:
+        t = time.perf_counter()
+        all_facts = [compute_facts(p, AS_OF, names, prepared.view.values) for p in profiles]
+        facts_s = time.perf_counter() - t
+        t = time.perf_counter()
+        for facts in all_facts:
+            done: dict[str, Any] = {}
+            for rid, decide in deciders:
+                done[rid] = decide(facts, done)
+        conditions_s = time.perf_counter() - t
+    finally:
+        gc.enable()
+    return {
+        "profiles": n,
+        "per_s": round(n / (facts_s + conditions_s)),
+        "conditions_only_us": round(conditions_s / n * 1e6, 1),
+        "facts_us": round(facts_s / n * 1e6, 1),
+    }
+
+
+def stages(n: int) -> dict[str, Any]:
+    """Where one profile's time goes on the batch path, in µs per profile, each stage
+    timed over all profiles in turn; ``engine`` is durable-rules alone (the facts already
+    encoded), so ``engine_ceiling_per_s`` is what no work around it could exceed."""
+    from eligibility.compiler import encode_facts
+    from eligibility.evaluate import assemble, evaluate_compact
+    from eligibility.facts import compute_facts
+
+    cat = load_catalogue()
+    prepared = prepare(cat, AS_OF)
+    ruleset, values = prepared.ruleset, prepared.view.values
+    data = generate(n, seed=5)
+    out: dict[str, Any] = {"profiles": n}
+
+    def timed(name: str, work: Any, items: list[Any]) -> list[Any]:
+        t = time.perf_counter()
+        results = [work(x) for x in items]
+        out[f"{name}_us"] = round((time.perf_counter() - t) / len(items) * 1e6, 1)
+        return results
+
+    gc.collect()
+    gc.disable()  # as in batches: the collector is paused while profiles stream through
+    try:
+        profiles = timed("validate", EnterpriseProfile.model_validate, data)
+        facts = timed("facts", lambda p: compute_facts(p, AS_OF, ruleset.compiled.facts, values), profiles)
+        encoded = timed("encode", encode_facts, facts)
+        timed("engine", ruleset.run, encoded)
+        compact = timed("facts_engine_decide", lambda p: evaluate_compact(p, prepared), profiles)
+        timed("assemble", lambda c: assemble(prepared, *c), compact)
+    finally:
+        gc.enable()
+    out["decide_us"] = round(out["facts_engine_decide_us"] - out["facts_us"] - out["encode_us"] - out["engine_us"], 1)
+    out["engine_ceiling_per_s"] = round(1e6 / out["engine_us"])
+    out["rules_in_force"] = len(prepared.view.rule_ids)
+    out["engine_rules"] = len(ruleset.compiled.definition)
+    out["strata"] = ruleset.compiled.stratum_count
+    return out
 
 
 def machine() -> dict[str, Any]:
@@ -276,6 +311,7 @@ def main() -> None:
     steps = [
         ("latency", lambda: latency(1000 if q else 5000)),
         ("throughput", lambda: throughput(10_000 if q else 100_000)),
+        ("stages", lambda: stages(2000 if q else 10_000)),
         ("memory", lambda: in_child("memory", 50_000 if q else 1_000_000)),
         ("cold_start", lambda: cold_start(3 if q else 10)),
         ("baseline_naive_durable_rules", lambda: in_child("naive", 2000 if q else 10_000)),

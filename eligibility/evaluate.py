@@ -159,7 +159,8 @@ def evaluate(
     for rid in view.rule_ids:  # in catalogue order: derived rules before the rules naming them
         explanations[rid] = explainer.explain_rule(cat.rules[rid])
         _check(rid, truth_of_status(explanations[rid].status), outcomes)
-        missing[rid] = relevant_missing(explanations[rid])
+        if rid not in outcomes:  # a decided rule names no missing fields
+            missing[rid] = relevant_missing(explanations[rid])
     flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
     return assemble(prepared, profile.name, profile.uscc, outcomes, missing, explanations, flips)
 
