@@ -74,6 +74,35 @@ def test_sixteen_threads_give_the_serial_verdicts(catalogue):
     assert parallel == serial * 16
 
 
+def test_sixteen_threads_on_a_cold_catalogue_give_the_serial_reports(catalogue, tmp_path):
+    """Sixteen threads start together on a catalogue nothing has evaluated yet, so they
+    race to prepare its rulesets and compiled explanations; the reports equal serial ones."""
+    import shutil
+    import threading
+
+    from eligibility import load_catalogue
+
+
+    shutil.copytree(RULES, tmp_path / "rules")
+    cold = load_catalogue(tmp_path / "rules")
+    profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [
+        make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": f"20{y}-03-01"})
+        for y in range(18, 26)
+    ]
+    serial = [evaluate(p, as_of=AS_OF, catalogue=catalogue) for p in profiles]
+    start = threading.Barrier(16)
+
+    def run(offset: int) -> list:
+        start.wait()
+        order = profiles[offset % len(profiles) :] + profiles[: offset % len(profiles)]
+        reports = {id(p): evaluate(p, as_of=AS_OF, catalogue=cold) for p in order}
+        return [reports[id(p)] for p in profiles]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(run, range(16)))
+    assert results == [serial] * 16
+
+
 def test_the_fast_verdicts_equal_the_full_reports_verdicts(catalogue):
     from eligibility.evaluate import evaluate_verdicts
 
