@@ -1,16 +1,18 @@
 """Explanations: each condition of a rule evaluated in Python, with values and reasons.
 
-This walks the same resolved tree the engine was compiled from, with the same
-operator semantics (:mod:`eligibility.semantics`), so the verdict shown here is the
-verdict the engine reached; the tests check that on random profiles.
+Explanations are compiled from the same resolved trees as the engine's ruleset, with
+the same operator semantics (:mod:`eligibility.semantics`), so the verdict shown here
+is the verdict the engine reached: every evaluation checks it, and the tests check it
+on random profiles. Compiled once per catalogue view into closures (comparisons with
+their constants prepared, nodes built from prototypes), they walk no tree per profile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from collections.abc import Callable, Mapping, Sequence
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio
@@ -376,17 +378,17 @@ def compile_decider(tree: Resolved, view: CatalogueView, test: Callable[[Leaf], 
     return group
 
 
-
 Explain = Callable[[Explainer], ConditionResult]
 
 
 def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
-    """A function building the evaluated condition tree for an :class:`Explainer`'s
-    facts: the same result as walking ``tree`` with it, with each node's labels,
-    citations and tests prepared once (an explanation has some three hundred nodes)."""
+    """A function building the evaluated condition tree of ``tree`` for an
+    :class:`Explainer`'s facts. Each node's labels, citations and tests are prepared
+    here, once per catalogue view: an explanation has some three hundred nodes, and
+    the portal asks for one on every change of a form."""
     if isinstance(tree, Leaf):
         return _compile_leaf(tree, static)
-    if isinstance(tree, (Every, Some)) and tree.node is not None or isinstance(tree, Every):
+    if isinstance(tree, Every) or (isinstance(tree, Some) and tree.node is not None):
         parts = [compile_explanation(item, static) for item in tree.items]
         node = tree.node
         every = isinstance(tree, Every)

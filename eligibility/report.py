@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
-from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -29,6 +29,7 @@ class Status(StrEnum):
 
 _DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
 _LISTS: dict[type, tuple[str, ...]] = {}
+"""Per model, the fields that hold lists (an instance's lists are its own)."""
 _ALL_FIELDS: dict[type, set[str]] = {}
 # The slots of a pydantic model, set directly: a frozen model refuses __setattr__, and
 # object.__setattr__ looks the slot up on every call.
@@ -36,7 +37,6 @@ _set_dict = vars(BaseModel)["__dict__"].__set__
 _set_fields_set = BaseModel.__pydantic_fields_set__.__set__  # type: ignore[attr-defined]
 _set_extra = BaseModel.__pydantic_extra__.__set__  # type: ignore[attr-defined]
 _set_private = BaseModel.__pydantic_private__.__set__  # type: ignore[attr-defined]
-"""Per model, the fields that hold lists (an instance's lists are its own)."""
 
 
 class _Out(BaseModel):
