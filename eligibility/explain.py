@@ -181,16 +181,16 @@ def leaf_label(spec: FactSpec, op: Op, value: Any) -> Text:
 def relevant_missing(result: ConditionResult) -> list[str]:
     """The unknown fields that still decide an undecided condition, in order, once each."""
     out: list[str] = []
-
-    def visit(node: ConditionResult) -> None:
+    # Depth first, children in order; a loop, not a recursive closure (which would
+    # leave a reference cycle for the collector after every call).
+    stack = [result]
+    while stack:
+        node = stack.pop()
         if node.status is not Status.unknown:
-            return
+            continue
         if node.kind == "compare":
             out.extend(node.missing_fields)
-        for child in node.children:
-            visit(child)
-
-    visit(result)
+        stack.extend(reversed(node.children))
     return list(dict.fromkeys(out))
 
 

@@ -81,6 +81,9 @@ class FactSpec:
     """The points-table parameters the fact reads (a score's tables)."""
 
 
+_UNSEEN = object()
+
+
 @dataclass
 class FactContext:
     """The profile and date a fact is computed for; records unknown inputs."""
@@ -95,9 +98,8 @@ class FactContext:
 
     def get(self, path: str) -> Any:
         """The profile value at a dotted path; records the path when it is unknown."""
-        try:
-            value = self._values[path]
-        except KeyError:
+        value = self._values.get(path, _UNSEEN)
+        if value is _UNSEEN:  # (not try/except: most paths are read once, and raising is slow)
             value = self._values[path] = lookup(self.profile, path)
         if value is None:
             self.missing.append(path)
