@@ -109,3 +109,26 @@ def test_the_fast_verdicts_equal_the_full_reports_verdicts(catalogue):
     for f in sorted(EXAMPLES.glob("*.json")):
         p = load_profile(f)
         assert evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue) == evaluate(p, as_of=AS_OF, catalogue=catalogue).verdicts()
+
+
+def test_evaluations_leave_no_reference_cycles_for_the_collector(catalogue):
+    """Everything an evaluation allocates is freed by reference counting, so a portal
+    evaluating on every form change does not feed the cyclic garbage collector."""
+    import gc
+
+    from eligibility.evaluate import evaluate_verdicts
+
+    profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [make_profile()]
+    for p in profiles:  # warm: what is prepared once per catalogue view stays
+        evaluate(p, as_of=AS_OF, catalogue=catalogue)
+    gc.collect()
+    gc.disable()
+    try:
+        for p in profiles:
+            evaluate(p, as_of=AS_OF, catalogue=catalogue)
+            evaluate(p, as_of=AS_OF, catalogue=catalogue, explain=False)
+            evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable == 0
