@@ -16,7 +16,7 @@ from typing import Any
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio
-from .gaps import leaf_gap
+from .gaps import depends_on_value, leaf_gap
 from .profile import EnterpriseProfile
 from .report import Assumption, CitationOut, ConditionResult, Gap, Status
 from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
@@ -129,6 +129,10 @@ class Explainer:
     def _gaps(self, spec: FactSpec, leaf: Leaf, value: Any) -> list[Gap]:
         if self.profile is None or leaf.band_key:
             return []
+        assert self.static is not None
+        fixed = self.static.fixed_gap(leaf)
+        if fixed is not None:
+            return [Gap.from_prototype(fixed)]
         return [leaf_gap(spec, leaf.op, leaf.value, value, self.profile, self.view.day)]
 
     def assumptions(self, rule: Rule) -> list[Assumption]:
@@ -238,6 +242,7 @@ class ViewStatic:
         self._tests: dict[int, Callable[[Any], bool]] = {}
         self._deciders: dict[str, Decider] = {}
         self._explainers: dict[str, Explain] = {}
+        self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
         self.moving_rules: list[str] | None = None
@@ -255,6 +260,19 @@ class ViewStatic:
         if found is None:
             found = self._tests[id(leaf)] = leaf_test(FACTS[leaf.fact], leaf.op, leaf.value)
         return found
+
+    def fixed_gap(self, leaf: Leaf) -> dict[str, Any] | None:
+        """For a comparison whose gap does not depend on the enterprise's value, the
+        gap (as a prototype), worked out once; None for the others."""
+        key = id(leaf)
+        if key not in self._fixed_gaps:
+            spec = FACTS[leaf.fact]
+            self._fixed_gaps[key] = (
+                None
+                if depends_on_value(spec, leaf.op)
+                else Gap.prototype(**leaf_gap(spec, leaf.op, leaf.value, None, None, self.view.day).__dict__)
+            )
+        return self._fixed_gaps[key]
 
     def explainer(self, rule_id: str) -> Explain:
         """The compiled :func:`compile_explanation` of a rule's condition."""

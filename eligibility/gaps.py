@@ -81,8 +81,9 @@ def _amount_text(amount: Decimal, unit: str | None, lang: str) -> str:
     return f"{shown}{unit or ''}" if lang == "zh" else f"{shown} {unit or ''}".rstrip()
 
 
-def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: EnterpriseProfile, as_of: date) -> Gap:
-    """The change that makes ``fact op required`` hold, given its current ``value``."""
+def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: EnterpriseProfile | None, as_of: date) -> Gap:
+    """The change that makes ``fact op required`` hold, given its current ``value``
+    (``value`` and ``profile`` may be None where :func:`depends_on_value` says so)."""
     label = spec.label
     if spec.name in FIXED_FACTS:
         return Gap.build(
@@ -115,8 +116,20 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
     return _set_gap(spec, op, required, as_of)
 
 
-def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProfile) -> Gap:
-    assert spec.years_since is not None
+def depends_on_value(spec: FactSpec, op: Op) -> bool:
+    """Whether :func:`leaf_gap` for ``fact op ...`` depends on the enterprise's value (or
+    its other data); when not, one gap per comparison and date serves every profile."""
+    if spec.name in FIXED_FACTS or (op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio)):
+        return False
+    if spec.years_since is not None or spec.kind is FactKind.ratio:
+        return True
+    if spec.kind is FactKind.number:
+        return op not in (Op.eq, Op.ne, Op.in_, Op.not_in)
+    return spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt)
+
+
+def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProfile | None) -> Gap:
+    assert spec.years_since is not None and profile is not None
     base = lookup(profile, spec.years_since.path)
     if op in (Op.ge, Op.gt) and base is not None:
         years = int(required) + (1 if op is Op.gt else 0)

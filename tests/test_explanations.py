@@ -210,3 +210,40 @@ def test_a_named_rule_not_in_force_shows_as_not_in_force_and_not_met(tmp_path):
     named = [n for n in nodes(result.explanation) if n.kind == "rule" and n.rule == "hnte_valid"]
     assert len(named) == 1 and named[0].status is Status.not_met
     assert [c.label.en for c in named[0].children] == ["not in force"]
+
+
+def test_gaps_said_not_to_depend_on_the_value_are_the_same_for_any_value():
+    """Explanations reuse one gap per comparison where `depends_on_value` says the value
+    does not matter; for every such comparison in the catalogue, check that it does not."""
+    from eligibility import load_catalogue
+    from eligibility.evaluate import prepare
+    from decimal import Decimal
+
+    from eligibility.facts import FACTS, FactKind, Ratio
+    from eligibility.gaps import depends_on_value, leaf_gap
+    from eligibility.resolve import leaves as comparisons
+
+    def extremes(spec):
+        if spec.kind is FactKind.bool:
+            return True, False
+        if spec.kind is FactKind.number:
+            return Decimal(0), Decimal(10**12)
+        if spec.kind is FactKind.ratio:
+            return Ratio(Decimal(0), Decimal(1)), Ratio(Decimal(5), Decimal(1))
+        if spec.kind is FactKind.set:
+            return frozenset(), frozenset(spec.choices)
+        return spec.choices[0], spec.choices[-1]
+
+    prepared = prepare(load_catalogue(RULES), AS_OF)
+    checked = 0
+    for rid in prepared.view.rule_ids:
+        for leaf in comparisons(prepared.static.tree(rid)):
+            spec = FACTS[leaf.fact]
+            if depends_on_value(spec, leaf.op):
+                continue
+            low, high = extremes(spec)
+            a = leaf_gap(spec, leaf.op, leaf.value, low, make_profile(), AS_OF)
+            b = leaf_gap(spec, leaf.op, leaf.value, high, None, AS_OF)
+            assert a == b, (rid, leaf.fact)
+            checked += 1
+    assert checked > 20
