@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from . import construct
+
 from .schema import Category, Certainty
 from .text import Text
 
@@ -31,12 +33,6 @@ _DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
 _LISTS: dict[type, tuple[str, ...]] = {}
 """Per model, the fields that hold lists (an instance's lists are its own)."""
 _ALL_FIELDS: dict[type, set[str]] = {}
-# The slots of a pydantic model, set directly: a frozen model refuses __setattr__, and
-# object.__setattr__ looks the slot up on every call.
-_set_dict = vars(BaseModel)["__dict__"].__set__
-_set_fields_set = BaseModel.__pydantic_fields_set__.__set__  # type: ignore[attr-defined]
-_set_extra = BaseModel.__pydantic_extra__.__set__  # type: ignore[attr-defined]
-_set_private = BaseModel.__pydantic_private__.__set__  # type: ignore[attr-defined]
 
 
 class _Out(BaseModel):
@@ -77,19 +73,7 @@ class _Out(BaseModel):
     def maker(cls) -> Callable[[dict[str, Any]], Any]:
         """The fastest constructor: from a dict of every field, which the instance takes
         as its own (no copy, no validation; lists in it must not be shared)."""
-        cls._defaults()
-        fields_set = _ALL_FIELDS[cls]
-        new = cls.__new__
-
-        def make(data: dict[str, Any]) -> Any:
-            obj = new(cls)
-            _set_dict(obj, data)
-            _set_fields_set(obj, fields_set)
-            _set_extra(obj, None)
-            _set_private(obj, None)
-            return obj
-
-        return make
+        return construct.maker(cls)
 
     @classmethod
     def _defaults(cls) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -106,12 +90,7 @@ class _Out(BaseModel):
 
     @classmethod
     def _make(cls, data: dict[str, Any], fields_set: set[str]) -> Any:
-        obj = cls.__new__(cls)
-        _set_dict(obj, data)
-        _set_fields_set(obj, fields_set)
-        _set_extra(obj, None)
-        _set_private(obj, None)
-        return obj
+        return construct.instance(cls, data, fields_set)
 
 
 class CitationOut(_Out):

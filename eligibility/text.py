@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .construct import maker
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -28,5 +30,8 @@ class Text(BaseModel):
 def bi(zh: str, en: str) -> Text:
     """Shorthand for a :class:`Text`."""
     if type(zh) is str and type(en) is str:  # explanations make hundreds: skip validation
-        return Text.model_construct(zh=zh, en=en)
+        return _make_text({"zh": zh, "en": en})
     return Text(zh=zh, en=en)
+
+
+_make_text = maker(Text)
