@@ -10,6 +10,7 @@ failing part of an ``all``; the cheapest branch of an ``any``; for a derived rul
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -184,29 +185,40 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
 
 
 def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Decimal, as_of: date) -> Gap:
-    step = Decimal(1).scaleb(-spec.decimals)
-    target = required + (step if op is Op.gt else 0)
     if op in (Op.eq, Op.ne, Op.in_, Op.not_in):
         return _set_gap(spec, op, required, as_of)
-    delta = target - value
-    path = spec.name
-    if spec.name in LAST_YEAR_FIELDS:
-        path = f"financials[{as_of.year - 1}].{LAST_YEAR_FIELDS[spec.name]}"
-    elif spec.name not in _profile_paths():
+    target, path, target_zh, target_en = _number_target(spec.name, op, required, as_of.year)
+    if path is None:
         return Gap.build(
             kind=GapKind.other,
             field=spec.name,
-            change=bi(f"{spec.label.zh}需达到 {_amount_text(target, spec.unit, 'zh')}", f"{spec.label.en} must reach {_amount_text(target, spec.unit, 'en')}"),
+            change=bi(f"{spec.label.zh}需达到 {target_zh}", f"{spec.label.en} must reach {target_en}"),
         )
+    delta = target - value
     return Gap.build(
         kind=GapKind.increase,
         field=path,
         increase_by=str(delta),
         change=bi(
-            f"{spec.label.zh}需增加 {_amount_text(delta, spec.unit, 'zh')}（达到 {_amount_text(target, spec.unit, 'zh')}）",
-            f"{spec.label.en} must grow by {_amount_text(delta, spec.unit, 'en')} (to {_amount_text(target, spec.unit, 'en')})",
+            f"{spec.label.zh}需增加 {_amount_text(delta, spec.unit, 'zh')}（达到 {target_zh}）",
+            f"{spec.label.en} must grow by {_amount_text(delta, spec.unit, 'en')} (to {target_en})",
         ),
     )
+
+
+@lru_cache(maxsize=1024)
+def _number_target(fact: str, op: Op, required: Decimal, year: int) -> tuple[Decimal, str | None, str, str]:
+    """For ``fact op required`` (an order comparison) evaluated in ``year``: the smallest
+    value meeting it, the profile field to raise (None if none can be named), and the
+    target in words. The same for every enterprise, so worked out once."""
+    spec = FACTS[fact]
+    target = required + (Decimal(1).scaleb(-spec.decimals) if op is Op.gt else 0)
+    path: str | None = fact
+    if fact in LAST_YEAR_FIELDS:
+        path = f"financials[{year - 1}].{LAST_YEAR_FIELDS[fact]}"
+    elif fact not in _profile_paths():
+        path = None
+    return target, path, _amount_text(target, spec.unit, "zh"), _amount_text(target, spec.unit, "en")
 
 
 def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
