@@ -245,8 +245,9 @@ class ViewStatic:
         self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
-        self.moving_rules: list[str] | None = None
-        """The rules whose outcome can move with time, in catalogue order."""
+        self.moving_rules: list[tuple[str, frozenset[str], frozenset[str]]] | None = None
+        """The rules whose outcome can move with time, in catalogue order, with the moving
+        facts each reads and the moving rules each names."""
 
     def tree(self, rule_id: str) -> Resolved:
         tree = self._trees.get(rule_id)

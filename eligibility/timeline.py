@@ -78,11 +78,19 @@ def time_flips(
     dated = [(name, base) for name in facts if (base := _flip_base(name, profile)) is not None]
     for day in candidate_dates(view, profile, static):
         moved = dict(facts)
+        changed: set[str] = set()
         for name, base in dated:
-            moved[name] = FactValue(whole_years(base, day))
-        # Only rules that read a moving fact, or name such a rule, can change.
+            value = whole_years(base, day)
+            if value != facts[name].value:
+                moved[name] = FactValue(value)
+                changed.add(name)
+        # Only rules that read a fact that moved by that day, or name such a rule, can change.
         done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
-        for rid in moving:
+        redone: set[str] = set()
+        for rid, reads, names in moving:
+            if reads.isdisjoint(changed) and names.isdisjoint(redone):
+                continue
+            redone.add(rid)
             done[rid] = static.decider(rid)(moved, done)
             truth = done[rid][0]
             if rid not in flips and truth != now.get(rid):
@@ -96,16 +104,16 @@ def _flip_base(fact: str, profile: EnterpriseProfile) -> date | None:
     return lookup(profile, flip.path) if flip else None
 
 
-def _moving_rules(view: CatalogueView, static: ViewStatic) -> list[str]:
-    """The rules (in catalogue order) whose outcome can move with time."""
+def _moving_rules(view: CatalogueView, static: ViewStatic) -> list[tuple[str, frozenset[str], frozenset[str]]]:
+    """The rules (in catalogue order) whose outcome can move with time, each with the
+    moving facts it reads and the moving rules it names."""
     if static.moving_rules is None:
         time_facts = {leaf.fact for leaf in _time_leaves(view, static)}
-        moving: list[str] = []
+        moving: list[tuple[str, frozenset[str], frozenset[str]]] = []
         for rid in view.rule_ids:
-            tree = static.tree(rid)
-            reads = {leaf.fact for leaf in leaves(tree)}
-            names = rule_refs(view.catalogue.rules[rid].conditions)
-            if reads & time_facts or names & set(moving):
-                moving.append(rid)
+            reads = frozenset(leaf.fact for leaf in leaves(static.tree(rid))) & time_facts
+            names = frozenset(rule_refs(view.catalogue.rules[rid].conditions) & {m[0] for m in moving})
+            if reads or names:
+                moving.append((rid, reads, names))
         static.moving_rules = moving
     return static.moving_rules
