@@ -106,35 +106,13 @@ def in_child(step: str, n: int) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def memory(total: int) -> dict[str, Any]:
-    """RSS after 1,000 and after ``total`` evaluations."""
-    cat = load_catalogue()
-    data = generate(1000, seed=3)
-    profiles = [EnterpriseProfile.model_validate(p) for p in data]
+def _rss_growth(total: int, chunk: Any) -> dict[str, Any]:
+    """RSS after the first 1,000 and after ``total`` evaluations, ``chunk(done)``
+    evaluating 1,000 more each time."""
     done = 0
     after_1k = None
     while done < total:
-        for p in profiles:
-            evaluate_verdicts(p, as_of=AS_OF, catalogue=cat)
-        done += len(profiles)
-        if after_1k is None:
-            gc.collect()
-            after_1k = rss_mb()
-    gc.collect()
-    end = rss_mb()
-    return {"evaluations": total, "rss_after_1k_mb": round(after_1k, 1), "rss_after_all_mb": round(end, 1), "growth_mb": round(end - after_1k, 1)}
-
-
-def memory_explained(total: int) -> dict[str, Any]:
-    """RSS after 1,000 and after ``total`` evaluations with explanations, each chunk of
-    1,000 profiles freshly generated, so that nothing the evaluation keeps per value
-    (prepared comparisons, explanation parts) can grow unbounded unnoticed."""
-    cat = load_catalogue()
-    done = 0
-    after_1k = None
-    while done < total:
-        for p in generate(1000, seed=1000 + done):
-            evaluate(p, as_of=AS_OF, catalogue=cat)
+        chunk(done)
         done += 1000
         if after_1k is None:
             gc.collect()
@@ -142,6 +120,31 @@ def memory_explained(total: int) -> dict[str, Any]:
     gc.collect()
     end = rss_mb()
     return {"evaluations": total, "rss_after_1k_mb": round(after_1k, 1), "rss_after_all_mb": round(end, 1), "growth_mb": round(end - after_1k, 1)}
+
+
+def memory(total: int) -> dict[str, Any]:
+    """RSS after 1,000 and after ``total`` evaluations of verdicts, the same 1,000 profiles over and over."""
+    cat = load_catalogue()
+    profiles = [EnterpriseProfile.model_validate(p) for p in generate(1000, seed=3)]
+
+    def chunk(done: int) -> None:
+        for p in profiles:
+            evaluate_verdicts(p, as_of=AS_OF, catalogue=cat)
+
+    return _rss_growth(total, chunk)
+
+
+def memory_explained(total: int) -> dict[str, Any]:
+    """RSS after 1,000 and after ``total`` evaluations with explanations, each chunk of
+    1,000 profiles freshly generated, so that nothing the evaluation keeps per value
+    (prepared comparisons, explanation parts) can grow unbounded unnoticed."""
+    cat = load_catalogue()
+
+    def chunk(done: int) -> None:
+        for p in generate(1000, seed=1000 + done):
+            evaluate(p, as_of=AS_OF, catalogue=cat)
+
+    return _rss_growth(total, chunk)
 
 
 def _median_run(cmd: list[str], runs: int) -> float:
