@@ -247,3 +247,31 @@ def test_gaps_said_not_to_depend_on_the_value_are_the_same_for_any_value():
             assert a == b, (rid, leaf.fact)
             checked += 1
     assert checked > 20
+
+
+def test_json_reports_list_each_objects_fields_in_the_models_order():
+    """Reports are built without validation; their JSON still follows the models' field
+    order everywhere, so reports diff cleanly from run to run."""
+    import json
+
+    from eligibility.report import ConditionResult, Gap, Report, SupportResult
+
+    p = make_profile(sector="industry", in_stats_register=False, rd_institution={"level": "none"})
+    data = json.loads(evaluate(p, as_of=AS_OF, catalogue=RULES).model_dump_json())
+
+    def check(obj, model):
+        assert list(obj) == list(model.model_fields)
+
+    def walk(node):
+        check(node, ConditionResult)
+        for gap in node["gaps"]:
+            check(gap, Gap)
+        for child in node["children"]:
+            walk(child)
+
+    check(data, Report)
+    for result in data["supports"] + data["derived"]:
+        check(result, SupportResult)
+        for gap in result["gaps"]:
+            check(gap, Gap)
+        walk(result["explanation"])
