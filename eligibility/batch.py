@@ -29,11 +29,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .catalogue import Catalogue
 from .errors import ProfileError
-from .evaluate import assemble, evaluate, evaluate_compact, prepare
+from .evaluate import VERDICT, Compact, Prepared, assemble, evaluate, evaluate_compact, prepare
 from .labels import field_label
 from .render import t
 from .loader import load_catalogue
@@ -70,50 +70,91 @@ def evaluate_many(
     """
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    return _evaluate_all(profiles, day, cat, "explain" if explain else "report", processes, chunk_size)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a batch keeps of one enterprise's report: its verdict on each support and the
+    information it still needs (a whole report, some 40 KB, would not let a province's
+    enterprises fit in memory)."""
+
+    enterprise: str
+    uscc: str | None
+    verdicts: dict[str, Verdict]
+    """Support id -> verdict, in report order."""
+    missing_fields: list[str]
+    """The fields the "needs information" verdicts name, each once, in report order."""
+
+    @classmethod
+    def of(cls, report: Report) -> Outcome:
+        """The outcome of a full report."""
+        missing: dict[str, None] = {}
+        for s in report.supports:
+            missing.update(dict.fromkeys(s.missing_fields))
+        return cls(report.enterprise, report.uscc, {s.id: s.verdict for s in report.supports}, list(missing))
+
+    @classmethod
+    def of_compact(cls, prepared: Prepared, compact: Compact) -> Outcome:
+        """The same as ``Outcome.of(assemble(prepared, *compact))``, without building the report."""
+        enterprise, uscc, outcomes, missing = compact
+        verdicts = {rid: VERDICT[outcomes.get(rid)] for rid in prepared.supports}
+        fields = dict.fromkeys(f for rid in prepared.supports if rid not in outcomes for f in missing.get(rid, ()))
+        return cls(enterprise, uscc, verdicts, list(fields))
+
+
+Mode = Literal["explain", "report", "outcome"]
+_job: tuple[date, Catalogue, Mode] | None = None
+
+
+def _evaluate_all(
+    profiles: Iterable[EnterpriseProfile | dict[str, Any]],
+    day: date,
+    cat: Catalogue,
+    mode: Mode,
+    processes: int | None,
+    chunk_size: int = 256,
+) -> Iterator[Any]:
+    """Each profile's explained report, report or :class:`Outcome` (by ``mode``), or its
+    :class:`ProfileError`, in input order, in this process or spread over processes."""
+    global _job
     workers = os.cpu_count() or 1 if processes is None else processes
+    prepared = prepare(cat, day)
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
         for profile in profiles:
-            yield _evaluate_one(profile, day, cat, explain)
+            yield _finish(prepared, mode, _evaluate_one(profile, prepared, mode))
         return
-    global _job
-    _job = (day, cat, explain)  # inherited by the forked workers
-    prepared = prepare(cat, day)
+    _job = (day, cat, mode)  # inherited by the forked workers
     with mp.get_context("fork").Pool(workers) as pool:
         for chunk in pool.imap(_evaluate_chunk, _chunks(profiles, chunk_size)):
             for item in chunk:
-                # Workers send compact results (a full report pickles to ~100 KB); the
-                # report is assembled here from the same catalogue view.
-                if isinstance(item, ProfileError):
-                    yield item
-                elif explain:
-                    yield item
-                else:
-                    yield assemble(prepared, *item)
+                yield _finish(prepared, mode, item)
 
 
-_job: tuple[date, Catalogue, bool] | None = None
-
-
-def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], day: date, cat: Catalogue, explain: bool) -> Report | ProfileError:
+def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], prepared: Prepared, mode: Mode) -> Any:
+    """What a worker sends back for one profile: small enough to pickle (a full report
+    pickles to ~100 KB, so reports without explanations travel compact)."""
     try:
-        return evaluate(profile, as_of=day, catalogue=cat, explain=explain)
+        if mode == "explain":
+            return evaluate(profile, as_of=prepared.view.day, catalogue=prepared.view.catalogue)
+        compact = evaluate_compact(profile, prepared)
     except ProfileError as exc:
         return exc
+    return Outcome.of_compact(prepared, compact) if mode == "outcome" else compact
+
+
+def _finish(prepared: Prepared, mode: Mode, item: Any) -> Any:
+    """The result to hand out, from what :func:`_evaluate_one` gave (in this process)."""
+    if mode == "report" and not isinstance(item, ProfileError):
+        return assemble(prepared, *item)
+    return item
 
 
 def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Any]:
     assert _job is not None
-    day, cat, explain = _job
-    if explain:
-        return [_evaluate_one(p, day, cat, explain) for p in chunk]
+    day, cat, mode = _job
     prepared = prepare(cat, day)
-    out: list[Any] = []
-    for p in chunk:
-        try:
-            out.append(evaluate_compact(p, prepared))
-        except ProfileError as exc:
-            out.append(exc)
-    return out
+    return [_evaluate_one(p, prepared, mode) for p in chunk]
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -137,25 +178,25 @@ def support_columns(catalogue: Catalogue, day: date) -> list[tuple[str, Text]]:
 
 @dataclass
 class BatchResult:
-    """A batch run: every input row with its report (None for a row that could not be read)."""
+    """A batch run: every input row with its outcome (None for a row that could not be read)."""
 
     as_of: date
     supports: list[tuple[str, Text]]
     rows: list[Row]
-    reports: list[Report | None]
+    outcomes: list[Outcome | None]
 
     @property
     def invalid(self) -> list[Row]:
         """The rows that were not evaluated, with their problems."""
-        return [r for r, rep in zip(self.rows, self.reports) if rep is None]
+        return [r for r, out in zip(self.rows, self.outcomes) if out is None]
 
     def counts(self) -> dict[str, dict[Verdict, int]]:
         """Support id -> verdict -> number of enterprises."""
         out = {sid: {v: 0 for v in _VERDICTS} for sid, _ in self.supports}
-        for report in self.reports:
-            if report is not None:
-                for s in report.supports:
-                    out.setdefault(s.id, {v: 0 for v in _VERDICTS})[s.verdict] += 1
+        for outcome in self.outcomes:
+            if outcome is not None:
+                for sid, verdict in outcome.verdicts.items():
+                    out.setdefault(sid, {v: 0 for v in _VERDICTS})[verdict] += 1
         return out
 
 
@@ -164,10 +205,12 @@ def run_batch(
     *,
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
-    on_result: Callable[[Row, Report | None], None] | None = None,
+    on_result: Callable[[Row, Outcome | None], None] | None = None,
     processes: int | None = 1,
 ) -> BatchResult:
-    """Evaluate every readable row (via :func:`evaluate_many`); ``on_result`` is called after each row."""
+    """Evaluate every readable row; ``on_result`` is called after each row. The outcomes
+    equal what :func:`evaluate_many` reports. Each row gives up its profile once
+    evaluated, so that memory holds rows' outcomes, not their inputs."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     good = [r for r in rows if r.profile is not None]
@@ -194,24 +237,25 @@ def _run(
     good: list[Row],
     day: date,
     cat: Catalogue,
-    on_result: Callable[[Row, Report | None], None] | None,
+    on_result: Callable[[Row, Outcome | None], None] | None,
     processes: int | None,
 ) -> BatchResult:
-    results = evaluate_many((r.profile for r in good), as_of=day, catalogue=cat, processes=processes)  # type: ignore[misc]
-    reports: list[Report | None] = []
+    results = _evaluate_all((r.profile for r in good), day, cat, "outcome", processes)
+    outcomes: list[Outcome | None] = []
     done = iter(results)
     for row in rows:
-        report: Report | None = None
+        outcome: Outcome | None = None
         if row.profile is not None:
             result = next(done)
             if isinstance(result, ProfileError):  # not expected: the row was validated already
                 row.problems = list(result.problems)
             else:
-                report = result
-        reports.append(report)
+                outcome = result
+            row.profile = None
+        outcomes.append(outcome)
         if on_result is not None:
-            on_result(row, report)
-    return BatchResult(day, support_columns(cat, day), rows, reports)
+            on_result(row, outcome)
+    return BatchResult(day, support_columns(cat, day), rows, outcomes)
 
 
 # --- Tables -------------------------------------------------------------------------
@@ -235,22 +279,19 @@ def result_header(result: BatchResult, lang: Lang = "zh") -> list[str]:
 def result_rows(result: BatchResult, lang: Lang = "zh") -> Iterator[list[Any]]:
     """One list of cells per input row, in input order (see :func:`result_header`)."""
     sep = "、" if lang == "zh" else ", "
-    for row, report in zip(result.rows, result.reports):
-        if report is None:
+    for row, outcome in zip(result.rows, result.outcomes):
+        if outcome is None:
             errors = "; ".join(str(p) for p in row.problems)
             yield [row.number, row.name or "", row.uscc or "", *([""] * len(result.supports)), "", "", "", "", errors]
             continue
-        verdicts = {s.id: s.verdict for s in report.supports}
-        missing: list[str] = []
-        for s in report.supports:
-            missing += [f for f in s.missing_fields if f not in missing]
+        verdicts = outcome.verdicts
         yield [
             row.number,
-            report.enterprise,
-            report.uscc or "",
+            outcome.enterprise,
+            outcome.uscc or "",
             *(VERDICT_CELL[verdicts[sid]](lang) if sid in verdicts else "" for sid, _ in result.supports),
             *(sum(1 for v in verdicts.values() if v is verdict) for verdict in _VERDICTS),
-            sep.join(field_label(f, lang) for f in missing),
+            sep.join(field_label(f, lang) for f in outcome.missing_fields),
             "",
         ]
 
@@ -271,20 +312,18 @@ def summary_rows(result: BatchResult, lang: Lang = "zh") -> list[list[Any]]:
     return [[sid, name(lang), *(counts[sid][v] for v in _VERDICTS)] for sid, name in result.supports]
 
 
-def json_line(row: Row, report: Report | None) -> dict[str, Any]:
+def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
     """One enterprise's result as a JSON object (verdicts as codes)."""
-    if report is None:
+    if outcome is None:
         return {"row": row.number, "name": row.name, "uscc": row.uscc, "errors": [str(p) for p in row.problems]}
-    missing: list[str] = []
-    for s in report.supports:
-        missing += [f for f in s.missing_fields if f not in missing]
+    verdicts = outcome.verdicts
     return {
         "row": row.number,
-        "name": report.enterprise,
-        "uscc": report.uscc,
-        "verdicts": {s.id: s.verdict.value for s in report.supports},
-        "counts": {v.value: sum(1 for s in report.supports if s.verdict is v) for v in _VERDICTS},
-        "missing_fields": missing,
+        "name": outcome.enterprise,
+        "uscc": outcome.uscc,
+        "verdicts": {sid: v.value for sid, v in verdicts.items()},
+        "counts": {v.value: sum(1 for x in verdicts.values() if x is v) for v in _VERDICTS},
+        "missing_fields": list(outcome.missing_fields),
         "errors": [],
     }
 
@@ -370,7 +409,7 @@ def render_outputs(path: str | Path, result: BatchResult, lang: Lang = "zh") -> 
     if fmt == "xlsx":
         return {paths[0]: _xlsx_bytes(result, lang)}
     if fmt == "jsonl":
-        lines = (json.dumps(json_line(r, rep), ensure_ascii=False) + "\n" for r, rep in zip(result.rows, result.reports))
+        lines = (json.dumps(json_line(r, out), ensure_ascii=False) + "\n" for r, out in zip(result.rows, result.outcomes))
         return {paths[0]: "".join(lines).encode("utf-8"), paths[1]: _summary_json(result, lang)}
     raise ValueError(f"unsupported output type: {paths[0].suffix}")
 

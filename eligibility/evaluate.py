@@ -165,9 +165,11 @@ def evaluate(
     return assemble(prepared, profile.name, profile.uscc, outcomes, missing, explanations, flips)
 
 
-def evaluate_compact(
-    profile: EnterpriseProfile | dict[str, Any], prepared: Prepared
-) -> tuple[str, str | None, dict[str, bool], dict[str, list[str]]]:
+Compact = tuple[str, str | None, dict[str, bool], dict[str, list[str]]]
+"""A report without explanations, as :func:`evaluate_compact` gives it."""
+
+
+def evaluate_compact(profile: EnterpriseProfile | dict[str, Any], prepared: Prepared) -> Compact:
     """What a report without explanations is made of, small enough to send between
     processes: (name, USCC, engine outcomes, missing fields). :func:`assemble` turns
     it into the same report as ``evaluate(..., explain=False)``."""
@@ -216,17 +218,17 @@ def assemble(
         met = outcomes.get(rid)
         if not explanations:  # verdicts and missing fields only
             return SupportResult.from_prototype(
-                prototypes[rid], verdict=_VERDICT[met], missing_fields=list(missing.get(rid, ())) if met is None else []
+                prototypes[rid], verdict=VERDICT[met], missing_fields=list(missing.get(rid, ())) if met is None else []
             )
         explanation = explanations.get(rid)
         flip = flips.get(rid)
         return SupportResult.from_prototype(
             prototypes[rid],
-            verdict=_VERDICT[met],
+            verdict=VERDICT[met],
             missing_fields=list(missing.get(rid, ())) if met is None else [],
             gaps=gaps_of(explanation, rule_name, seen) if met is False and explanation else [],
             changes_on=flip[0] if flip else None,
-            changes_to=_VERDICT[flip[1]] if flip else None,
+            changes_to=VERDICT[flip[1]] if flip else None,
             explanation=explanation,
         )
 
@@ -269,7 +271,8 @@ def evaluate_verdicts(
     prepared = prepare(cat, day)
     ruleset = prepared.ruleset
     outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts, prepared.view.values)))
-    return {rid: _VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
+    return {rid: VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
 
 
-_VERDICT = {True: Verdict.eligible, False: Verdict.not_eligible, None: Verdict.needs_information}
+VERDICT: dict[Truth, Verdict] = {True: Verdict.eligible, False: Verdict.not_eligible, None: Verdict.needs_information}
+"""The verdict for a rule the engine found met, not met, or left undecided."""

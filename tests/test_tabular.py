@@ -16,6 +16,7 @@ from eligibility.questions import field_spec
 from eligibility.tabular import CellError, Columns, parse_value, read_csv, resolve_header
 
 from conftest import AS_OF, make_profile
+from strategies import CATALOGUE, valid_data
 
 
 @pytest.mark.parametrize(
@@ -148,3 +149,32 @@ def test_an_interrupted_write_leaves_the_old_files_and_no_temporary_file(tmp_pat
     assert sorted(os.listdir(tmp_path)) == ["a.csv"]
     write_atomically({a: b"new", b: b"new"})
     assert a.read_bytes() == b.read_bytes() == b"new"
+
+
+@given(data=valid_data)
+def test_a_batch_keeps_of_each_report_exactly_its_supports_verdicts_and_missing_fields(data):
+    """What `eligibility batch` writes comes from outcomes built without the report;
+    they equal the outcome of the full report, missing fields and their order included."""
+    from eligibility.batch import Outcome
+    from eligibility.evaluate import evaluate_compact, prepare
+
+    prepared = prepare(CATALOGUE, AS_OF)
+    report = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
+    expected = Outcome.of(report)
+    assert Outcome.of_compact(prepared, evaluate_compact(data, prepared)) == expected
+    assert list(expected.verdicts) == [s.id for s in report.supports]
+
+
+def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_and_frees_their_profiles():
+    from eligibility.batch import Outcome, run_batch
+    from eligibility.tabular import Row
+
+    profiles = [make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": f"20{y}-05-01"}) for y in range(10, 26)]
+    profiles += [make_profile(sector="industry", financials=[{"year": 2025, "main_business_revenue": r}]) for r in range(0, 40_000_000, 4_000_000)]
+    expected = [Outcome.of(evaluate(p, as_of=AS_OF, catalogue=CATALOGUE)) for p in profiles]
+    for processes in (1, 2):
+        rows = [Row(number=i + 2, profile=p) for i, p in enumerate(profiles)] + [Row(number=99)]
+        result = run_batch(rows, as_of=AS_OF, catalogue=CATALOGUE, processes=processes)
+        assert result.outcomes == [*expected, None]
+        assert all(r.profile is None for r in rows)
+        assert result.invalid == [rows[-1]]
