@@ -86,13 +86,25 @@ def throughput(n: int) -> dict[str, Any]:
     for p in data[: n // 4]:
         evaluate_verdicts(p, as_of=AS_OF, catalogue=cat)
     verdicts_only = (n // 4) / (time.perf_counter() - t)
+    # What `eligibility batch` runs: each row's outcome (verdicts, missing fields), no report.
+    from eligibility.batch import Outcome, _evaluate_all
+
+    t = time.perf_counter()
+    rows = list(_evaluate_all(data, AS_OF, cat, "outcome", 1))
+    rows_one = n / (time.perf_counter() - t)
+    t = time.perf_counter()
+    rows_all = list(_evaluate_all(data, AS_OF, cat, "outcome", cores, 1000))
+    rows_all_rate = n / (time.perf_counter() - t)
+    same_rows = rows == rows_all and rows[:200] == [Outcome.of(r) for r in evaluate_many(data[:200], as_of=AS_OF, catalogue=cat)]
     return {
         "profiles": n,
         "one_core_per_s": round(one_core),
         "all_cores_per_s": round(all_cores),
         "cores": cores,
         "verdicts_only_one_core_per_s": round(verdicts_only),
-        "parallel_equals_serial": parallel == serial,
+        "batch_rows_one_core_per_s": round(rows_one),
+        "batch_rows_all_cores_per_s": round(rows_all_rate),
+        "parallel_equals_serial": parallel == serial and same_rows,
     }
 
 
