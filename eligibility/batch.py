@@ -1,8 +1,9 @@
 """Many enterprises at once: evaluate, tabulate and write the results (``eligibility batch``).
 
-:func:`evaluate_many` is the one place a batch is evaluated, so that it can later be
-spread over processes; each report is the same as :func:`~eligibility.evaluate` gives
-for that enterprise alone, on the same date with the same catalogue.
+:func:`evaluate_many` (reports, for programs) and :func:`run_batch` (each row's
+:class:`Outcome`, for the command) share one runner, in this process or spread over
+worker processes; each result is the same as :func:`~eligibility.evaluate` gives for
+that enterprise alone, on the same date with the same catalogue.
 
 Output files (:func:`write_results`), one row per enterprise:
 
