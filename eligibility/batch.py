@@ -25,12 +25,14 @@ import json
 import multiprocessing as mp
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from .catalogue import Catalogue
 from .errors import ProfileError
@@ -126,10 +128,27 @@ def _evaluate_all(
             yield _finish(prepared, mode, _evaluate_one(profile, prepared, mode))
         return
     _job = (day, cat, mode)  # inherited by the forked workers
+    # The pool reads its input in a thread of its own, as fast as it can: without a limit
+    # it would hold a whole province's profiles in its queue. At most `window` profiles
+    # are out at a time; each result handed out lets one more in.
+    window = threading.Semaphore(chunk_size * (2 * workers + 1))
+    stop = threading.Event()
+
+    def metered() -> Iterator[EnterpriseProfile | dict[str, Any]]:
+        for profile in profiles:
+            while not window.acquire(timeout=0.1):
+                if stop.is_set():  # the caller stopped early; the pool is closing
+                    return
+            yield profile
+
     with mp.get_context("fork").Pool(workers) as pool:
-        for chunk in pool.imap(_evaluate_chunk, _chunks(profiles, chunk_size)):
-            for item in chunk:
-                yield _finish(prepared, mode, item)
+        try:
+            for chunk in pool.imap(_evaluate_chunk, _chunks(metered(), chunk_size)):
+                for item in chunk:
+                    window.release()
+                    yield _finish(prepared, mode, item)
+        finally:
+            stop.set()
 
 
 def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], prepared: Prepared, mode: Mode) -> Any:
@@ -202,21 +221,22 @@ class BatchResult:
 
 
 def run_batch(
-    rows: list[Row],
+    rows: Iterable[Row],
     *,
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
     on_result: Callable[[Row, Outcome | None], None] | None = None,
     processes: int | None = 1,
 ) -> BatchResult:
-    """Evaluate every readable row; ``on_result`` is called after each row. The outcomes
-    equal what :func:`evaluate_many` reports. Each row gives up its profile once
-    evaluated, so that memory holds rows' outcomes, not their inputs."""
+    """Evaluate every readable row, taking the rows one at a time (pass
+    :func:`~eligibility.tabular.iter_rows` to never hold the input parsed whole); each row
+    gives up its profile once evaluated, so memory holds rows' outcomes, not their inputs.
+    The outcomes equal what :func:`evaluate_many` reports. ``on_result`` is called once
+    per row (from the pool's feeding thread for an unreadable row, when spread over processes)."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    good = [r for r in rows if r.profile is not None]
     with _gc_paused():
-        return _run(rows, good, day, cat, on_result, processes)
+        return _run(rows, day, cat, on_result, processes)
 
 
 @contextmanager
@@ -234,29 +254,39 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _run(
-    rows: list[Row],
-    good: list[Row],
+    rows: Iterable[Row],
     day: date,
     cat: Catalogue,
     on_result: Callable[[Row, Outcome | None], None] | None,
     processes: int | None,
 ) -> BatchResult:
-    results = _evaluate_all((r.profile for r in good), day, cat, "outcome", processes)
+    kept: list[Row] = []
     outcomes: list[Outcome | None] = []
-    done = iter(results)
-    for row in rows:
-        outcome: Outcome | None = None
-        if row.profile is not None:
-            result = next(done)
-            if isinstance(result, ProfileError):  # not expected: the row was validated already
-                row.problems = list(result.problems)
-            else:
-                outcome = result
-            row.profile = None
-        outcomes.append(outcome)
+    waiting: deque[int] = deque()  # the rows whose profiles are out, in input order
+
+    def profiles() -> Iterator[EnterpriseProfile]:
+        # Over processes this runs in the pool's feeding thread: it only appends.
+        for row in rows:
+            kept.append(row)
+            outcomes.append(None)
+            if row.profile is None:
+                if on_result is not None:
+                    on_result(row, None)
+                continue
+            waiting.append(len(kept) - 1)
+            yield row.profile
+
+    for result in _evaluate_all(profiles(), day, cat, "outcome", processes):
+        i = waiting.popleft()
+        row = kept[i]
+        if isinstance(result, ProfileError):  # not expected: the row was validated already
+            row.problems = list(result.problems)
+        else:
+            outcomes[i] = result
+        row.profile = None
         if on_result is not None:
-            on_result(row, outcome)
-    return BatchResult(day, support_columns(cat, day), rows, outcomes)
+            on_result(row, outcomes[i])
+    return BatchResult(day, support_columns(cat, day), kept, outcomes)
 
 
 # --- Tables -------------------------------------------------------------------------
@@ -343,12 +373,29 @@ def output_paths(path: str | Path) -> list[Path]:
     return [p]
 
 
-def _csv_bytes(header: list[str], rows: Iterable[list[Any]]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")
+Content = bytes | Callable[[BinaryIO], None]
+"""A file's content: its bytes, or a function writing them to the open file (so that a
+large result is written as it is produced, never held whole in memory)."""
+
+
+def _csv_content(header: list[str], rows: Iterable[list[Any]]) -> Content:
+    def write(fh: BinaryIO) -> None:
+        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")  # the BOM, then UTF-8
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        text.flush()
+        text.detach()
+
+    return write
+
+
+def _jsonl_content(lines: Iterable[dict[str, Any]]) -> Content:
+    def write(fh: BinaryIO) -> None:
+        for line in lines:
+            fh.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+
+    return write
 
 
 def _xlsx_bytes(result: BatchResult, lang: Lang) -> bytes:
@@ -398,24 +445,24 @@ def _summary_json(result: BatchResult, lang: Lang) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def render_outputs(path: str | Path, result: BatchResult, lang: Lang = "zh") -> dict[Path, bytes]:
+def render_outputs(path: str | Path, result: BatchResult, lang: Lang = "zh") -> dict[Path, Content]:
     """The content of each output file for ``path`` (format by suffix), without writing anything."""
     paths = output_paths(path)
     fmt = table_format(paths[0])
     if fmt == "csv":
         return {
-            paths[0]: _csv_bytes(result_header(result, lang), result_rows(result, lang)),
-            paths[1]: _csv_bytes(summary_header(lang), summary_rows(result, lang)),
+            paths[0]: _csv_content(result_header(result, lang), result_rows(result, lang)),
+            paths[1]: _csv_content(summary_header(lang), summary_rows(result, lang)),
         }
     if fmt == "xlsx":
         return {paths[0]: _xlsx_bytes(result, lang)}
     if fmt == "jsonl":
-        lines = (json.dumps(json_line(r, out), ensure_ascii=False) + "\n" for r, out in zip(result.rows, result.outcomes))
-        return {paths[0]: "".join(lines).encode("utf-8"), paths[1]: _summary_json(result, lang)}
+        lines = (json_line(r, out) for r, out in zip(result.rows, result.outcomes))
+        return {paths[0]: _jsonl_content(lines), paths[1]: _summary_json(result, lang)}
     raise ValueError(f"unsupported output type: {paths[0].suffix}")
 
 
-def write_atomically(files: dict[Path, bytes]) -> None:
+def write_atomically(files: Mapping[Path, Content]) -> None:
     """Write each file to a temporary file beside it, then rename all into place.
 
     A failure before the renames leaves every target untouched and no temporary file.
@@ -428,7 +475,10 @@ def write_atomically(files: dict[Path, bytes]) -> None:
             fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
             temps.append((tmp, target))
             with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
+                if isinstance(content, bytes):
+                    fh.write(content)
+                else:
+                    content(fh)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600

@@ -399,9 +399,6 @@ def interview(
 
 # --- batch --------------------------------------------------------------------------
 
-PROGRESS_FROM = 20
-"""Show a progress bar from this many enterprises on (on a terminal)."""
-
 
 @app.command()
 def batch(
@@ -422,7 +419,7 @@ def batch(
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
     from .batch import output_paths, run_batch, summary_rows, write_results
-    from .tabular import INPUT_FORMATS, read_rows, table_format
+    from .tabular import INPUT_FORMATS, iter_rows, table_format
 
     language = _lang(lang)
     day = _as_of(as_of) or date.today()
@@ -440,25 +437,24 @@ def batch(
     if existing and not force:
         names = ", ".join(str(t) for t in existing)
         raise typer.BadParameter(f"文件已存在，未覆盖；加 --force 覆盖 (exists; use --force to overwrite): {names}", param_hint="--output")
+    err = _c.err
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     try:
         catalogue = load_catalogue(rules)
-        rows = read_rows(input)
-    except EligibilityError as exc:
+        rows = iter_rows(input)  # the header is checked now; rows are read as they are checked
+        # The number of rows is not known before the end: a counter, not a bar.
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description} {task.completed}"), TimeElapsedColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("检查中 checking", total=None)
+            result = run_batch(
+                rows, as_of=day, catalogue=catalogue, on_result=lambda row, outcome: progress.advance(task),
+                processes=jobs or None,
+            )
+    except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None
-
-    err = _c.err
-    good = sum(1 for r in rows if r.ok)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=err, transient=True, disable=good < PROGRESS_FROM or not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("检查中 checking", total=len(rows))
-        result = run_batch(
-            rows, as_of=day, catalogue=catalogue, on_result=lambda row, report: progress.advance(task),
-            processes=jobs or None,
-        )
 
     zh = language == "zh"
     for row in result.invalid:
@@ -478,9 +474,9 @@ def batch(
     bad = len(result.invalid)
     files = ", ".join(str(w) for w in written)
     _c.out.print(
-        f"已写入 {escape(files)}：{len(rows)} 家企业，{bad} 行有错误"
+        f"已写入 {escape(files)}：{len(result.rows)} 家企业，{bad} 行有错误"
         if zh
-        else f"Wrote {escape(files)}: {len(rows)} enterprises, {bad} row(s) with errors"
+        else f"Wrote {escape(files)}: {len(result.rows)} enterprises, {bad} row(s) with errors"
     )
     if bad:
         raise typer.Exit(EXIT_INVALID)

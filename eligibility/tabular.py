@@ -23,18 +23,19 @@ still usable. Problems with the file itself raise :class:`ProfileError`.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from pydantic import BaseModel
 
@@ -390,39 +391,66 @@ def _blank(cells: list[Any]) -> bool:
 
 def decode_text(data: bytes, source: str = "") -> str:
     """Text of a file from Chinese software: UTF-8 (BOM or not), else GB18030 (a superset of GBK)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise ProfileError(f"无法识别文件编码，应为 UTF-8 或 GBK (not UTF-8 or GBK/GB18030 text): {source}") from None
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ProfileError(f"无法识别文件编码，应为 UTF-8 或 GBK (not UTF-8 or GBK/GB18030 text): {source}")
 
 
-def rows_from_cells(table: Iterable[list[Any]], source: str = "") -> list[Row]:
-    """Rows from a table of cells whose first row is the header; blank rows are skipped."""
+ENCODINGS = ("utf-8-sig", "gb18030")
+"""The encodings tried, in order: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+
+
+def rows_from_cells(table: Iterable[list[Any]], source: str = "") -> Iterator[Row]:
+    """Rows from a table of cells whose first row is the header; blank rows are skipped.
+
+    The header is read and checked now (:class:`ProfileError`); the rows are parsed as
+    they are taken, so a large table need not be held parsed all at once."""
     it = iter(table)
     header = next(it, None)
     if header is None or _blank(list(header)):
         raise ProfileError(f"表格为空或第一行不是表头 (empty table, or no header in row 1): {source}")
     columns = Columns.from_headers(header, source)
-    return [columns.row(n, cells) for n, cells in enumerate(it, start=2) if not _blank(list(cells))]
+    return (columns.row(n, cells) for n, cells in enumerate(it, start=2) if not _blank(list(cells)))
 
 
 def read_csv(data: bytes | str, source: str = "") -> list[Row]:
     """Rows of a CSV file (UTF-8 or GBK/GB18030; comma-separated, or tab-separated if the header has tabs)."""
     text = decode_text(data, source) if isinstance(data, bytes) else data
-    first = text.split("\n", 1)[0]
+    return list(_csv_rows(io.StringIO(text, newline=""), source))
+
+
+def _csv_rows(lines: TextIO, source: str) -> Iterator[Row]:
+    """The rows of CSV text read from ``lines`` (a text stream opened with ``newline=""``)."""
+    first = lines.readline()
+    lines.seek(0)
     dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
+
+    def invalid(exc: csv.Error) -> ProfileError:
+        return ProfileError(f"CSV 格式错误 (invalid CSV) in {source}: {exc}")
+
     try:
-        return rows_from_cells(csv.reader(io.StringIO(text, newline=""), dialect), source)
+        rows = rows_from_cells(csv.reader(lines, dialect), source)
     except csv.Error as exc:
-        raise ProfileError(f"CSV 格式错误 (invalid CSV) in {source}: {exc}") from None
+        raise invalid(exc) from None
+
+    def checked() -> Iterator[Row]:
+        try:
+            yield from rows
+        except csv.Error as exc:
+            raise invalid(exc) from None
+
+    return checked()
 
 
 def read_xlsx(path: str | Path) -> list[Row]:
     """Rows of the first worksheet of an XLSX workbook (cached formula values are read)."""
+    return list(_xlsx_rows(path))
+
+
+def _xlsx_rows(path: str | Path) -> Iterator[Row]:
     from openpyxl import load_workbook
 
     try:
@@ -433,34 +461,46 @@ def read_xlsx(path: str | Path) -> list[Row]:
         raise ProfileError(f"无法读取 XLSX 文件 (not a readable XLSX workbook): {path}: {exc}") from None
     try:
         sheet = wb.worksheets[0]
-        return rows_from_cells((list(r) for r in sheet.iter_rows(values_only=True)), str(path))
-    finally:
+        rows = rows_from_cells((list(r) for r in sheet.iter_rows(values_only=True)), str(path))
+    except BaseException:
         wb.close()
+        raise
+
+    def closing() -> Iterator[Row]:
+        try:
+            yield from rows
+        finally:
+            wb.close()
+
+    return closing()
 
 
 def read_jsonl(data: bytes | str, source: str = "") -> list[Row]:
     """Rows of a JSON Lines file: one profile object (as ``eligibility check`` reads) per line."""
     text = decode_text(data, source) if isinstance(data, bytes) else data
-    rows: list[Row] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = Row(number, unit="line")
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            row.problems.append(Problem(f"JSON 格式错误 (invalid JSON), column {exc.colno}: {exc.msg}"))
-            rows.append(row)
-            continue
-        if isinstance(obj, dict):
-            row.name = obj.get("name") if isinstance(obj.get("name"), str) else None
-            row.uscc = obj.get("uscc") if isinstance(obj.get("uscc"), str) else None
-        try:
-            row.profile = parse_profile(obj)
-        except ProfileError as exc:
-            row.problems = list(exc.problems) or [Problem(exc.summary)]
-        rows.append(row)
-    return rows
+    return list(_jsonl_rows(io.StringIO(text, newline="")))
+
+
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[Row]:
+    # Lines end at \n, \r or \r\n only: a U+2028 inside a JSON string is not a line break.
+    return (_jsonl_row(number, line) for number, line in enumerate(lines, start=1) if line.strip())
+
+
+def _jsonl_row(number: int, line: str) -> Row:
+    row = Row(number, unit="line")
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        row.problems.append(Problem(f"JSON 格式错误 (invalid JSON), column {exc.colno}: {exc.msg}"))
+        return row
+    if isinstance(obj, dict):
+        row.name = obj.get("name") if isinstance(obj.get("name"), str) else None
+        row.uscc = obj.get("uscc") if isinstance(obj.get("uscc"), str) else None
+    try:
+        row.profile = parse_profile(obj)
+    except ProfileError as exc:
+        row.problems = list(exc.problems) or [Problem(exc.summary)]
+    return row
 
 
 def table_format(path: str | Path) -> str | None:
@@ -473,6 +513,13 @@ def read_rows(path: str | Path) -> list[Row]:
 
     :class:`ProfileError` if the file cannot be read at all (missing, unknown columns ...).
     """
+    return list(iter_rows(path))
+
+
+def iter_rows(path: str | Path) -> Iterator[Row]:
+    """:func:`read_rows` one row at a time: the file is opened and its header checked
+    now (:class:`ProfileError`), each row parsed when it is taken (a malformed CSV
+    line deep in the file raises :class:`ProfileError` then)."""
     p = Path(path)
     fmt = table_format(p)
     if fmt is None:
@@ -482,10 +529,38 @@ def read_rows(path: str | Path) -> list[Row]:
     if p.is_dir():
         raise ProfileError(f"这是一个目录，不是文件 (is a directory): {p}")
     if fmt == "xlsx":
-        return read_xlsx(p)
+        return _xlsx_rows(p)
+    encoding = file_encoding(p)
     try:
-        data = p.read_bytes()
+        stream = p.open(encoding=encoding, newline="")
     except OSError as exc:
         raise ProfileError(f"无法读取文件 (cannot read): {p}: {exc.strerror}") from None
-    return read_csv(data, str(p)) if fmt == "csv" else read_jsonl(data, str(p))
+    try:
+        rows = _csv_rows(stream, str(p)) if fmt == "csv" else _jsonl_rows(stream)
+    except BaseException:
+        stream.close()
+        raise
 
+    def closing() -> Iterator[Row]:
+        with stream:
+            yield from rows
+
+    return closing()
+
+
+def file_encoding(path: Path) -> str:
+    """The encoding :func:`decode_text` would find for the file, found by decoding it in
+    pieces and keeping nothing (a province's file need not fit in memory twice)."""
+    for encoding in ENCODINGS:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+        except OSError as exc:
+            raise ProfileError(f"无法读取文件 (cannot read): {path}: {exc.strerror}") from None
+    raise ProfileError(f"无法识别文件编码，应为 UTF-8 或 GBK (not UTF-8 or GBK/GB18030 text): {path}")

@@ -191,3 +191,16 @@ def test_a_batch_over_two_processes_writes_the_same_results(tmp_path):
     b = runner.invoke(app, ["batch", src, "-o", str(two), "--as-of", "2026-11-25", "--jobs", "2"])
     assert a.exit_code == b.exit_code
     assert one.read_text(encoding="utf-8") == two.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_broken_csv_line_deep_in_the_file_is_one_clear_error_and_nothing_is_written(tmp_path, jobs):
+    """Rows are read as they are checked; a line the CSV reader cannot parse, after good
+    rows, still stops the run with one message and no output (over processes too)."""
+    src = tmp_path / "in.csv"
+    lines = [",".join(HEADER), ",".join(GOOD), ",".join(GOOD), "竹山县乙公司," + "x" * 200_000]
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    result = batch(src, "-o", out, "--jobs", jobs)
+    assert result.exit_code == 1 and "invalid CSV" in result.output and "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "r.summary.csv").exists()

@@ -178,3 +178,48 @@ def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_and_frees_their_pr
         assert result.outcomes == [*expected, None]
         assert all(r.profile is None for r in rows)
         assert result.invalid == [rows[-1]]
+
+
+def test_a_batch_over_processes_reads_its_input_only_a_window_ahead():
+    """The pool reads profiles in a thread of its own; it takes at most a window of them
+    ahead of the results handed out, so a province streamed in does not pile up in memory,
+    and stopping early closes the pool without waiting for the rest."""
+    pulled = 0
+
+    def province():
+        nonlocal pulled
+        for i in range(100_000):
+            pulled += 1
+            yield {"name": f"企业{i}"}
+
+    results = evaluate_many(province(), as_of=AS_OF, catalogue=CATALOGUE, processes=2, chunk_size=4)
+    first = next(results)
+    assert first.enterprise == "企业0"
+    assert pulled <= 4 * (2 * 2 + 1) + 4  # the window, and one chunk being filled
+    results.close()
+
+
+def test_rows_are_taken_one_at_a_time():
+    from eligibility.batch import run_batch
+    from eligibility.tabular import Row
+
+    taken: list[int] = []
+    seen: list[tuple[int, int]] = []
+
+    def rows():
+        for i in range(5):
+            taken.append(i)
+            yield Row(number=i + 2, profile=make_profile())
+
+    result = run_batch(rows(), as_of=AS_OF, catalogue=CATALOGUE, on_result=lambda row, out: seen.append((row.number, len(taken))))
+    assert [n for n, _ in seen] == [2, 3, 4, 5, 6]
+    assert [t for _, t in seen] == [1, 2, 3, 4, 5]  # each row evaluated before the next is read
+    assert len(result.outcomes) == 5 and all(result.outcomes)
+
+
+def test_a_json_lines_name_holding_a_unicode_line_separator_stays_one_line():
+    """JSON allows U+2028 inside a string; only \\n, \\r and \\r\\n end a line."""
+    from eligibility.tabular import read_jsonl
+
+    rows = read_jsonl('{"name": "竹山\u2028甲公司"}\r\n{"name": "乙"}\n')
+    assert [(r.number, r.name, r.problems) for r in rows] == [(1, "竹山\u2028甲公司", []), (2, "乙", [])]
