@@ -159,6 +159,32 @@ def memory_explained(total: int) -> dict[str, Any]:
     return _rss_growth(total, chunk)
 
 
+def batch_command(n: int) -> dict[str, Any]:
+    """`eligibility batch` on ``n`` generated enterprises (JSON Lines in, CSV out), in a
+    process of its own: wall time and peak resident memory, which must not grow with ``n``."""
+    import resource
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.csv"
+        with src.open("w", encoding="utf-8") as f:
+            for p in generate(n, seed=6):
+                f.write(json.dumps(p, ensure_ascii=False) + "\n")
+        cmd = [*_command(), "batch", str(src), "-o", str(out), "--as-of", AS_OF.isoformat()]
+        t = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, check=False)
+        wall = time.perf_counter() - t
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if done.returncode != 0:
+        return {"failed": f"exit code {done.returncode}", "stderr": done.stderr.decode()[-500:]}
+    return {
+        "rows": n,
+        "seconds": round(wall, 1),
+        "rows_per_s": round(n / wall),
+        "peak_rss_mb": round(peak_kb / 1000, 1),  # this step runs in a fresh process: its only child
+    }
+
+
 def _median_run(cmd: list[str], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -168,10 +194,14 @@ def _median_run(cmd: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def cold_start(runs: int) -> dict[str, Any]:
+def _command() -> list[str]:
+    """The installed `eligibility` command beside this Python, else `python -m eligibility`."""
     exe = shutil.which("eligibility", path=str(Path(sys.executable).parent))
-    cmd = [exe] if exe else [sys.executable, "-m", "eligibility"]
-    check = _median_run([*cmd, "check", "examples/battery_materials.json", "--as-of", "2026-11-25"], runs)
+    return [exe] if exe else [sys.executable, "-m", "eligibility"]
+
+
+def cold_start(runs: int) -> dict[str, Any]:
+    check = _median_run([*_command(), "check", "examples/battery_materials.json", "--as-of", "2026-11-25"], runs)
     bare = _median_run([sys.executable, "-c", "pass"], runs)
     return {"runs": runs, "check_s": round(check, 3), "python_pass_s": round(bare, 3), "overhead_s": round(check - bare, 3)}
 
@@ -335,7 +365,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         step, n = args.child[0], int(args.child[1])
-        print(json.dumps({"memory": memory, "memory_explained": memory_explained, "naive": naive_durable_rules}[step](n)))
+        print(json.dumps({"memory": memory, "memory_explained": memory_explained, "batch_command": batch_command, "naive": naive_durable_rules}[step](n)))
         return
     q = args.quick
     results: dict[str, Any] = {
@@ -349,6 +379,7 @@ def main() -> None:
         ("stages", lambda: stages(2000 if q else 10_000)),
         ("memory", lambda: in_child("memory", 50_000 if q else 1_000_000)),
         ("memory_explained", lambda: in_child("memory_explained", 10_000 if q else 100_000)),
+        ("batch_command", lambda: in_child("batch_command", 2_000 if q else 50_000)),
         ("cold_start", lambda: cold_start(3 if q else 10)),
         ("baseline_naive_durable_rules", lambda: in_child("naive", 2000 if q else 10_000)),
         ("limit_plain_python", lambda: plain_python(5000 if q else 20_000)),
