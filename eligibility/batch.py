@@ -80,14 +80,21 @@ def evaluate_many(
 class Outcome:
     """What a batch keeps of one enterprise's report: its verdict on each support and the
     information it still needs (a whole report, some 40 KB, would not let a province's
-    enterprises fit in memory)."""
+    enterprises fit in memory; an outcome is well under 1 KB)."""
 
     enterprise: str
     uscc: str | None
-    verdicts: dict[str, Verdict]
-    """Support id -> verdict, in report order."""
-    missing_fields: list[str]
+    supports: tuple[str, ...]
+    """The support ids, in report order (one tuple shared by every outcome of a run)."""
+    verdict_of: tuple[Verdict, ...]
+    """The verdict on each of ``supports``."""
+    missing_fields: tuple[str, ...]
     """The fields the "needs information" verdicts name, each once, in report order."""
+
+    @property
+    def verdicts(self) -> dict[str, Verdict]:
+        """Support id -> verdict, in report order."""
+        return dict(zip(self.supports, self.verdict_of))
 
     @classmethod
     def of(cls, report: Report) -> Outcome:
@@ -95,15 +102,16 @@ class Outcome:
         missing: dict[str, None] = {}
         for s in report.supports:
             missing.update(dict.fromkeys(s.missing_fields))
-        return cls(report.enterprise, report.uscc, {s.id: s.verdict for s in report.supports}, list(missing))
+        ids = tuple(s.id for s in report.supports)
+        return cls(report.enterprise, report.uscc, ids, tuple(s.verdict for s in report.supports), tuple(missing))
 
     @classmethod
     def of_compact(cls, prepared: Prepared, compact: Compact) -> Outcome:
         """The same as ``Outcome.of(assemble(prepared, *compact))``, without building the report."""
         enterprise, uscc, outcomes, missing = compact
-        verdicts = {rid: VERDICT[outcomes.get(rid)] for rid in prepared.supports}
-        fields = dict.fromkeys(f for rid in prepared.supports if rid not in outcomes for f in missing.get(rid, ()))
-        return cls(enterprise, uscc, verdicts, list(fields))
+        ids = prepared.supports
+        fields = dict.fromkeys(f for rid in ids if rid not in outcomes for f in missing.get(rid, ()))
+        return cls(enterprise, uscc, ids, tuple(VERDICT[outcomes.get(rid)] for rid in ids), tuple(fields))
 
 
 Mode = Literal["explain", "report", "outcome"]
@@ -215,7 +223,7 @@ class BatchResult:
         out = {sid: {v: 0 for v in _VERDICTS} for sid, _ in self.supports}
         for outcome in self.outcomes:
             if outcome is not None:
-                for sid, verdict in outcome.verdicts.items():
+                for sid, verdict in zip(outcome.supports, outcome.verdict_of):
                     out.setdefault(sid, {v: 0 for v in _VERDICTS})[verdict] += 1
         return out
 
