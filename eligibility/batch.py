@@ -96,6 +96,10 @@ class Outcome:
         """Support id -> verdict, in report order."""
         return dict(zip(self.supports, self.verdict_of))
 
+    def count(self, verdict: Verdict) -> int:
+        """How many supports have ``verdict``."""
+        return self.verdict_of.count(verdict)
+
     @classmethod
     def of(cls, report: Report) -> Outcome:
         """The outcome of a full report."""
@@ -330,7 +334,7 @@ def result_rows(result: BatchResult, lang: Lang = "zh") -> Iterator[list[Any]]:
             outcome.enterprise,
             outcome.uscc or "",
             *(VERDICT_CELL[verdicts[sid]](lang) if sid in verdicts else "" for sid, _ in result.supports),
-            *(sum(1 for v in verdicts.values() if v is verdict) for verdict in _VERDICTS),
+            *(outcome.count(verdict) for verdict in _VERDICTS),
             sep.join(field_label(f, lang) for f in outcome.missing_fields),
             "",
         ]
@@ -356,13 +360,12 @@ def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
     """One enterprise's result as a JSON object (verdicts as codes)."""
     if outcome is None:
         return {"row": row.number, "name": row.name, "uscc": row.uscc, "errors": [str(p) for p in row.problems]}
-    verdicts = outcome.verdicts
     return {
         "row": row.number,
         "name": outcome.enterprise,
         "uscc": outcome.uscc,
-        "verdicts": {sid: v.value for sid, v in verdicts.items()},
-        "counts": {v.value: sum(1 for x in verdicts.values() if x is v) for v in _VERDICTS},
+        "verdicts": {sid: v.value for sid, v in zip(outcome.supports, outcome.verdict_of)},
+        "counts": {v.value: outcome.count(v) for v in _VERDICTS},
         "missing_fields": list(outcome.missing_fields),
         "errors": [],
     }

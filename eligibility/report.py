@@ -55,7 +55,6 @@ class _Out(BaseModel):
     def prototype(cls, **values: Any) -> dict[str, Any]:
         """Every field's value, ``values`` over the defaults: the parts that many
         instances share, for :meth:`from_prototype`."""
-        cls._defaults()
         return dict(cls.build(**values).__dict__)
 
     @classmethod
