@@ -70,23 +70,24 @@ class EngineRuleset:
         """
         handle = self._handle()
         outcomes: dict[str, bool] = {}
-        # Each attribute is written as JSON once; each stratum's fact takes the ones its
-        # rules read, its number, and the outcomes of the derived rules so far (rule ids
-        # and attribute names are [a-z0-9_]+, safe to write as they are).
+        # Each attribute is written as JSON once; each stratum's fact takes its number and
+        # the attributes its rules read, among them the outcomes of derived rules decided
+        # in the strata below (rule ids and attribute names are [a-z0-9_]+, safe to write
+        # as they are).
         written = {key: f'"{key}":{_json(value)}' for key, value in facts.items()}
-        derived = ""
         asserted: list[str] = []
         try:
             for stratum, reads in enumerate(self.compiled.reads):
-                parts = [text for key, text in written.items() if key in reads]
-                text = f'{{"sid":"{_SID}","stratum":{stratum}{"," if parts else ""}{",".join(parts)}{derived}}}'
+                parts = ",".join([text for key, text in written.items() if key in reads])
+                text = f'{{"sid":"{_SID}","stratum":{stratum}{"," if parts else ""}{parts}}}'
                 asserted.append(text)
                 for rid, met in _fire(handle, text):
                     # durable-rules expands an `or` into alternatives, and each one that
                     # matches fires: a rule can report its (same) outcome several times.
                     if rid not in outcomes:
                         outcomes[rid] = met
-                        derived += f',"{rule_attr(rid)}":{"true" if met else "false"}'
+                        key = rule_attr(rid)
+                        written[key] = f'"{key}":{"true" if met else "false"}'
         finally:
             for text in reversed(asserted):
                 _dre.retract_fact(handle, text)
