@@ -1,26 +1,26 @@
 """Many enterprises at once: evaluate, tabulate and write the results (``eligibility batch``).
 
-:func:`evaluate_many` (reports, for programs) and :func:`run_batch` (each row's
-:class:`Outcome`, for the command) share one runner, in this process or spread over
-worker processes; each result is the same as :func:`~eligibility.evaluate` gives for
-that enterprise alone, on the same date with the same catalogue.
+:func:`evaluate_many` (reports, for programs) and :func:`iter_outcomes` (each row's
+:class:`Outcome`, for tables) share one runner, in this process or spread over worker
+processes; each result is the same as :func:`~eligibility.evaluate` gives for that
+enterprise alone, on the same date with the same catalogue.
 
-Output files (:func:`write_results`), one row per enterprise:
+:func:`run_batch` writes each row's result as it comes (memory stays flat however long
+the input), one row per enterprise:
 
 * **CSV** (UTF-8 with BOM, which spreadsheet software opens as Chinese text), and the
   summary beside it in ``OUTPUT`` with the suffix ``.summary.csv``;
 * **XLSX**, the summary on a second sheet;
 * **JSON Lines**, verdicts as codes, and the summary in ``OUTPUT`` with ``.summary.json``.
 
-Every file is written to a temporary file in the same directory and then renamed into
-place, so an interrupted run leaves no half-written file.
+Every file is written to a temporary file in the same directory and renamed into place
+when the run completes, so a failed run leaves no half-written file.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import gc
-import io
 import json
 import multiprocessing as mp
 import os
@@ -29,7 +29,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -42,7 +42,6 @@ from .render import t
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .report import Report, Verdict
-from .schema import Category
 from .tabular import Row, table_format
 from .text import Lang, Text, bi
 
@@ -202,116 +201,127 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def support_columns(catalogue: Catalogue, day: date) -> list[tuple[str, Text]]:
     """The supports in force on ``day`` as (id, name), in the order reports list them."""
-    order = {c: i for i, c in enumerate(Category)}
-    view = catalogue.at(day)
-    rules = [catalogue.rules[rid] for rid in view.rule_ids if catalogue.rules[rid].kind == "support"]
-    return [(r.id, r.name) for r in sorted(rules, key=lambda r: (order[r.category], r.id))]
+    return [(rid, catalogue.rules[rid].name) for rid in prepare(catalogue, day).supports]
+
+
+# --- Runs ---------------------------------------------------------------------------
 
 
 @dataclass
-class BatchResult:
-    """A batch run: every input row with its outcome (None for a row that could not be read)."""
+class BatchSummary:
+    """What a batch run counts as its rows go by: the rows, those that could not be read,
+    and per support how many enterprises got each verdict. (The rows' results are written
+    out as they come, not kept: a province's worth would not fit in memory.)"""
 
     as_of: date
     supports: list[tuple[str, Text]]
-    rows: list[Row]
-    outcomes: list[Outcome | None]
+    rows: int = 0
+    invalid: list[Row] = field(default_factory=list)
+    """The rows that were not evaluated, with their problems."""
+    counts: dict[str, dict[Verdict, int]] = field(default_factory=dict)
+    """Support id -> verdict -> number of enterprises."""
 
-    @property
-    def invalid(self) -> list[Row]:
-        """The rows that were not evaluated, with their problems."""
-        return [r for r, out in zip(self.rows, self.outcomes) if out is None]
+    def __post_init__(self) -> None:
+        for sid, _ in self.supports:
+            self.counts.setdefault(sid, dict.fromkeys(_VERDICTS, 0))
 
-    def counts(self) -> dict[str, dict[Verdict, int]]:
-        """Support id -> verdict -> number of enterprises."""
-        out = {sid: {v: 0 for v in _VERDICTS} for sid, _ in self.supports}
-        for outcome in self.outcomes:
-            if outcome is not None:
-                for sid, verdict in zip(outcome.supports, outcome.verdict_of):
-                    out.setdefault(sid, {v: 0 for v in _VERDICTS})[verdict] += 1
-        return out
+    def add(self, row: Row, outcome: Outcome | None) -> None:
+        """Count one row and its outcome (None: the row could not be read)."""
+        self.rows += 1
+        if outcome is None:
+            self.invalid.append(row)
+            return
+        for sid, verdict in zip(outcome.supports, outcome.verdict_of):
+            self.counts[sid][verdict] += 1
 
 
-def run_batch(
+def iter_outcomes(
     rows: Iterable[Row],
     *,
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
-    on_result: Callable[[Row, Outcome | None], None] | None = None,
     processes: int | None = 1,
-) -> BatchResult:
-    """Evaluate every readable row, taking the rows one at a time (pass
-    :func:`~eligibility.tabular.iter_rows` to never hold the input parsed whole); each row
-    gives up its profile once evaluated, so memory holds rows' outcomes, not their inputs.
-    The outcomes equal what :func:`evaluate_many` reports. ``on_result`` is called once
-    per row (from the pool's feeding thread for an unreadable row, when spread over processes)."""
+) -> Iterator[tuple[Row, Outcome | None]]:
+    """Each row with its :class:`Outcome` (None for a row that could not be read, its
+    problems in ``row.problems``), in input order. The rows are taken one at a time (pass
+    :func:`~eligibility.tabular.iter_rows` to never hold the input parsed whole), and each
+    row gives up its profile once evaluated. The outcomes equal what :func:`evaluate_many`
+    reports."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    with _gc_paused():
-        return _run(rows, day, cat, on_result, processes)
+    return _outcomes(rows, day, cat, processes)
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch runs: it keeps thousands of rows
-    and outcomes, which hold no reference cycles (reference counting frees what is
-    dropped), and the collector would otherwise walk them again and again (a third of
-    the time of a 20,000-row batch when whole reports were kept)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _run(
-    rows: Iterable[Row],
-    day: date,
-    cat: Catalogue,
-    on_result: Callable[[Row, Outcome | None], None] | None,
-    processes: int | None,
-) -> BatchResult:
-    kept: list[Row] = []
-    outcomes: list[Outcome | None] = []
-    waiting: deque[int] = deque()  # the rows whose profiles are out, in input order
+def _outcomes(rows: Iterable[Row], day: date, cat: Catalogue, processes: int | None) -> Iterator[tuple[Row, Outcome | None]]:
+    pending: deque[Row] = deque()  # the rows read and not handed out yet, in input order
 
     def profiles() -> Iterator[EnterpriseProfile]:
         # Over processes this runs in the pool's feeding thread: it only appends.
         for row in rows:
-            kept.append(row)
-            outcomes.append(None)
-            if row.profile is None:
-                if on_result is not None:
-                    on_result(row, None)
-                continue
-            waiting.append(len(kept) - 1)
-            yield row.profile
+            pending.append(row)
+            if row.profile is not None:
+                yield row.profile
 
+    # Results come in input order, each for the first row still holding its profile.
     for result in _evaluate_all(profiles(), day, cat, "outcome", processes):
-        i = waiting.popleft()
-        row = kept[i]
+        while pending[0].profile is None:  # unreadable rows before it
+            yield pending.popleft(), None
+        row = pending.popleft()
+        row.profile = None
         if isinstance(result, ProfileError):  # not expected: the row was validated already
             row.problems = list(result.problems)
+            yield row, None
         else:
-            outcomes[i] = result
-        row.profile = None
-        if on_result is not None:
-            on_result(row, outcomes[i])
-    return BatchResult(day, support_columns(cat, day), kept, outcomes)
+            yield row, result
+    while pending:
+        yield pending.popleft(), None
+
+
+def run_batch(
+    rows: Iterable[Row],
+    output: str | Path,
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+    lang: Lang = "zh",
+    processes: int | None = 1,
+    on_row: Callable[[Row, Outcome | None], None] | None = None,
+) -> BatchSummary:
+    """Evaluate every row (as :func:`iter_outcomes`) and write each result to ``output``
+    (CSV, XLSX or JSON Lines, by suffix; see :func:`output_paths`) as it comes, the
+    summary at the end; memory stays flat however many rows there are.
+
+    The files are written beside their targets and renamed into place when the run
+    completes: if it fails (a broken line deep in the input, a full disk), existing files
+    are left as they were. ``on_row`` is called once per row, in input order."""
+    day = as_of or date.today()
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    summary = BatchSummary(day, support_columns(cat, day))
+    with atomic_files(output_paths(output)) as files:
+        writer = _WRITERS[table_format(output) or ""](list(files.values()), summary, lang)
+        try:
+            for row, outcome in _outcomes(rows, day, cat, processes):
+                summary.add(row, outcome)
+                writer.row(row, outcome)
+                if on_row is not None:
+                    on_row(row, outcome)
+            writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+    return summary
 
 
 # --- Tables -------------------------------------------------------------------------
 
 
-def result_header(result: BatchResult, lang: Lang = "zh") -> list[str]:
+def result_header(supports: list[tuple[str, Text]], lang: Lang = "zh") -> list[str]:
     """The results table's header: row, name, USCC, one column per support, counts, missing, errors."""
     return [
         t("行号", "row", lang),
         t("企业名称", "name", lang),
         t("统一社会信用代码", "uscc", lang),
-        *(name(lang) for _, name in result.supports),
+        *(name(lang) for _, name in supports),
         t("可以申报数", "eligible", lang),
         t("需补充信息数", "needs information", lang),
         t("暂不符合数", "not eligible", lang),
@@ -320,24 +330,22 @@ def result_header(result: BatchResult, lang: Lang = "zh") -> list[str]:
     ]
 
 
-def result_rows(result: BatchResult, lang: Lang = "zh") -> Iterator[list[Any]]:
-    """One list of cells per input row, in input order (see :func:`result_header`)."""
+def result_row(supports: list[tuple[str, Text]], row: Row, outcome: Outcome | None, lang: Lang = "zh") -> list[Any]:
+    """One input row's cells (see :func:`result_header`)."""
+    if outcome is None:
+        errors = "; ".join(str(p) for p in row.problems)
+        return [row.number, row.name or "", row.uscc or "", *([""] * len(supports)), "", "", "", "", errors]
+    verdicts = outcome.verdicts
     sep = "、" if lang == "zh" else ", "
-    for row, outcome in zip(result.rows, result.outcomes):
-        if outcome is None:
-            errors = "; ".join(str(p) for p in row.problems)
-            yield [row.number, row.name or "", row.uscc or "", *([""] * len(result.supports)), "", "", "", "", errors]
-            continue
-        verdicts = outcome.verdicts
-        yield [
-            row.number,
-            outcome.enterprise,
-            outcome.uscc or "",
-            *(VERDICT_CELL[verdicts[sid]](lang) if sid in verdicts else "" for sid, _ in result.supports),
-            *(outcome.count(verdict) for verdict in _VERDICTS),
-            sep.join(field_label(f, lang) for f in outcome.missing_fields),
-            "",
-        ]
+    return [
+        row.number,
+        outcome.enterprise,
+        outcome.uscc or "",
+        *(VERDICT_CELL[verdicts[sid]](lang) if sid in verdicts else "" for sid, _ in supports),
+        *(outcome.count(verdict) for verdict in _VERDICTS),
+        sep.join(field_label(f, lang) for f in outcome.missing_fields),
+        "",
+    ]
 
 
 def summary_header(lang: Lang = "zh") -> list[str]:
@@ -350,10 +358,9 @@ def summary_header(lang: Lang = "zh") -> list[str]:
     ]
 
 
-def summary_rows(result: BatchResult, lang: Lang = "zh") -> list[list[Any]]:
+def summary_rows(summary: BatchSummary, lang: Lang = "zh") -> list[list[Any]]:
     """Per support: id, name and the number of enterprises with each verdict."""
-    counts = result.counts()
-    return [[sid, name(lang), *(counts[sid][v] for v in _VERDICTS)] for sid, name in result.supports]
+    return [[sid, name(lang), *(summary.counts[sid][v] for v in _VERDICTS)] for sid, name in summary.supports]
 
 
 def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
@@ -375,135 +382,169 @@ def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
 
 
 def output_paths(path: str | Path) -> list[Path]:
-    """The files :func:`write_results` writes for ``path``: the results, and a summary file for CSV and JSON Lines."""
+    """The files :func:`run_batch` writes for ``path``: the results, and a summary file for CSV and JSON Lines."""
     p = Path(path)
     fmt = table_format(p)
     if fmt == "csv":
         return [p, p.with_suffix(".summary.csv")]
     if fmt == "jsonl":
         return [p, p.with_suffix(".summary.json")]
-    return [p]
-
-
-Content = bytes | Callable[[BinaryIO], None]
-"""A file's content: its bytes, or a function writing them to the open file (so that a
-large result is written as it is produced, never held whole in memory)."""
-
-
-def _csv_content(header: list[str], rows: Iterable[list[Any]]) -> Content:
-    def write(fh: BinaryIO) -> None:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")  # the BOM, then UTF-8
-        writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        text.flush()
-        text.detach()
-
-    return write
-
-
-def _jsonl_content(lines: Iterable[dict[str, Any]]) -> Content:
-    def write(fh: BinaryIO) -> None:
-        for line in lines:
-            fh.write((json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
-
-    return write
-
-
-def _xlsx_bytes(result: BatchResult, lang: Lang) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    sheets = [
-        (wb.active, t("结果", "Results", lang), result_header(result, lang), list(result_rows(result, lang))),
-        (wb.create_sheet(), t("汇总", "Summary", lang), summary_header(lang), summary_rows(result, lang)),
-    ]
-    for ws, title, header, rows in sheets:
-        ws.title = title
-        for r, values in enumerate([header, *rows], start=1):
-            for c, value in enumerate(values, start=1):
-                cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
-                if r == 1:
-                    cell.font = Font(bold=True)
-        ws.freeze_panes = "A2"
-    summary = sheets[1][0]
-    n = summary.max_row + 2
-    for label, value in (
-        (t("评估日期", "as of", lang), result.as_of.isoformat()),
-        (t("企业总数", "enterprises", lang), len(result.rows)),
-        (t("有错误的行", "rows with errors", lang), len(result.invalid)),
-    ):
-        summary.cell(row=n, column=1, value=label)
-        summary.cell(row=n, column=2, value=value)
-        n += 1
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _summary_json(result: BatchResult, lang: Lang) -> bytes:
-    counts = result.counts()
-    data = {
-        "as_of": result.as_of.isoformat(),
-        "enterprises": len(result.rows),
-        "invalid_rows": [r.number for r in result.invalid],
-        "supports": [
-            {"id": sid, "name": name(lang), **{v.value: counts[sid][v] for v in _VERDICTS}} for sid, name in result.supports
-        ],
-    }
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def render_outputs(path: str | Path, result: BatchResult, lang: Lang = "zh") -> dict[Path, Content]:
-    """The content of each output file for ``path`` (format by suffix), without writing anything."""
-    paths = output_paths(path)
-    fmt = table_format(paths[0])
-    if fmt == "csv":
-        return {
-            paths[0]: _csv_content(result_header(result, lang), result_rows(result, lang)),
-            paths[1]: _csv_content(summary_header(lang), summary_rows(result, lang)),
-        }
     if fmt == "xlsx":
-        return {paths[0]: _xlsx_bytes(result, lang)}
-    if fmt == "jsonl":
-        lines = (json_line(r, out) for r, out in zip(result.rows, result.outcomes))
-        return {paths[0]: _jsonl_content(lines), paths[1]: _summary_json(result, lang)}
-    raise ValueError(f"unsupported output type: {paths[0].suffix}")
+        return [p]
+    raise ValueError(f"unsupported output type: {p.suffix}")
 
 
-def write_atomically(files: Mapping[Path, Content]) -> None:
-    """Write each file to a temporary file beside it, then rename all into place.
+class _Writer:
+    """Writes a run's results into its open output files: a row at a time, then the summary."""
 
-    A failure before the renames leaves every target untouched and no temporary file.
-    """
-    temps: list[tuple[str, Path]] = []
+    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
+        self.files, self.summary, self.lang = files, summary, lang
+
+    def row(self, row: Row, outcome: Outcome | None) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Let go of what the writer holds beyond the output files (the run failed)."""
+
+
+class _Utf8:
+    """A text stream over a binary file, for :mod:`csv` (which writes str)."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+
+    def write(self, text: str) -> int:
+        return self.fh.write(text.encode("utf-8"))
+
+
+def _csv_writer(fh: BinaryIO) -> Any:
+    fh.write(codecs.BOM_UTF8)  # spreadsheet software then opens the file as UTF-8, Chinese intact
+    return csv.writer(_Utf8(fh), lineterminator="\r\n")
+
+
+class _CsvWriter(_Writer):
+    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
+        super().__init__(files, summary, lang)
+        self.results = _csv_writer(files[0])
+        self.results.writerow(result_header(summary.supports, lang))
+
+    def row(self, row: Row, outcome: Outcome | None) -> None:
+        self.results.writerow(result_row(self.summary.supports, row, outcome, self.lang))
+
+    def finish(self) -> None:
+        writer = _csv_writer(self.files[1])
+        writer.writerow(summary_header(self.lang))
+        writer.writerows(summary_rows(self.summary, self.lang))
+
+
+class _JsonlWriter(_Writer):
+    def row(self, row: Row, outcome: Outcome | None) -> None:
+        self.files[0].write((json.dumps(json_line(row, outcome), ensure_ascii=False) + "\n").encode("utf-8"))
+
+    def finish(self) -> None:
+        s, lang = self.summary, self.lang
+        data = {
+            "as_of": s.as_of.isoformat(),
+            "enterprises": s.rows,
+            "invalid_rows": [r.number for r in s.invalid],
+            "supports": [
+                {"id": sid, "name": name(lang), **{v.value: s.counts[sid][v] for v in _VERDICTS}} for sid, name in s.supports
+            ],
+        }
+        self.files[1].write((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+class _XlsxWriter(_Writer):
+    """Results on the first sheet, summary on the second. openpyxl's write-only mode keeps
+    the rows in a temporary file of its own, not in memory."""
+
+    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
+        from openpyxl import Workbook
+
+        super().__init__(files, summary, lang)
+        self.book = Workbook(write_only=True)
+        self.results = self.book.create_sheet(t("结果", "Results", lang))
+        self.summary_sheet = self.book.create_sheet(t("汇总", "Summary", lang))
+        for ws in (self.results, self.summary_sheet):
+            ws.freeze_panes = "A2"
+        self.results.append(self._cells(self.results, result_header(summary.supports, lang), bold=True))
+
+    @staticmethod
+    def _cells(ws: Any, values: list[Any], bold: bool = False) -> list[Any]:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        cells: list[Any] = []
+        for value in values:
+            if bold or (isinstance(value, str) and value.startswith("=")):
+                cell = WriteOnlyCell(ws, value)
+                if bold:
+                    cell.font = Font(bold=True)
+                if isinstance(value, str):
+                    cell.data_type = "s"  # text, never a formula
+                cells.append(cell)
+            else:
+                cells.append(value)
+        return cells
+
+    def row(self, row: Row, outcome: Outcome | None) -> None:
+        self.results.append(self._cells(self.results, result_row(self.summary.supports, row, outcome, self.lang)))
+
+    def finish(self) -> None:
+        s, lang, ws = self.summary, self.lang, self.summary_sheet
+        ws.append(self._cells(ws, summary_header(lang), bold=True))
+        for values in summary_rows(s, lang):
+            ws.append(self._cells(ws, values))
+        ws.append([])
+        ws.append([t("评估日期", "as of", lang), s.as_of.isoformat()])
+        ws.append([t("企业总数", "enterprises", lang), s.rows])
+        ws.append([t("有错误的行", "rows with errors", lang), len(s.invalid)])
+        self.book.save(self.files[0])
+
+    def abort(self) -> None:
+        # An unsaved write-only sheet holds an open stream into a temporary file of
+        # openpyxl's own, which it would otherwise remove only when Python exits.
+        for ws in self.book.worksheets:
+            if not ws.closed:
+                ws.close()
+            ws._writer.cleanup()
+
+
+_WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "jsonl": _JsonlWriter, "xlsx": _XlsxWriter}
+
+
+@contextmanager
+def atomic_files(targets: list[Path]) -> Iterator[dict[Path, BinaryIO]]:
+    """A temporary file, open for writing, beside each target; when the block completes,
+    each is renamed into place. If the block (or a rename) fails, the targets are left
+    as they were and no temporary file remains."""
     umask = os.umask(0)
     os.umask(umask)
+    temps: list[tuple[str, Path, BinaryIO]] = []
     try:
-        for target, content in files.items():
+        for target in targets:
             fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-            temps.append((tmp, target))
-            with os.fdopen(fd, "wb") as fh:
-                if isinstance(content, bytes):
-                    fh.write(content)
-                else:
-                    content(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
+            temps.append((tmp, target, os.fdopen(fd, "wb")))
+        yield {target: fh for _, target, fh in temps}
+        for tmp, _, fh in temps:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
             os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        for tmp, target in temps:
+        for tmp, target, _ in temps:
             os.replace(tmp, target)
     finally:
-        for tmp, _ in temps:
+        for tmp, _, fh in temps:
+            fh.close()
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
 
-def write_results(path: str | Path, result: BatchResult, lang: Lang = "zh") -> list[Path]:
-    """Write the results (and summary) for ``path``, atomically; returns the files written."""
-    files = render_outputs(path, result, lang)
-    write_atomically(files)
-    return list(files)
+def write_atomically(files: Mapping[Path, bytes]) -> None:
+    """Write each file's bytes through :func:`atomic_files`: all of them, or none."""
+    with atomic_files(list(files)) as handles:
+        for target, content in files.items():
+            handles[target].write(content)

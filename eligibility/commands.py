@@ -418,7 +418,7 @@ def batch(
 
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
-    from .batch import output_paths, run_batch, summary_rows, write_results
+    from .batch import output_paths, run_batch, summary_rows
     from .tabular import INPUT_FORMATS, iter_rows, table_format
 
     language = _lang(lang)
@@ -449,34 +449,32 @@ def batch(
             console=err, transient=True, disable=not err.is_terminal,
         ) as progress:
             task = progress.add_task("检查中 checking", total=None)
-            result = run_batch(
-                rows, as_of=day, catalogue=catalogue, on_result=lambda row, outcome: progress.advance(task),
-                processes=jobs or None,
+            summary = run_batch(
+                rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None,
+                on_row=lambda row, outcome: progress.advance(task),
             )
     except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None
+    except OSError as exc:  # the input's read errors are EligibilityErrors: this is the output
+        err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(EXIT_INVALID) from None
 
     zh = language == "zh"
-    for row in result.invalid:
+    for row in summary.invalid:
         for line in row.messages():
             err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
     table = Table(title=(f"汇总（评估日期 {day}）" if zh else f"Summary (as of {day})"))
     for col in (("政策", "Support"), ("可以申报", "Eligible"), ("需补充信息", "Needs information"), ("暂不符合", "Not eligible")):
         table.add_column(col[0] if zh else col[1], justify="left" if col[0] == "政策" else "right")
-    for sid, name, *counts in summary_rows(result, language):
+    for sid, name, *counts in summary_rows(summary, language):
         table.add_row(escape(name), *(str(n) for n in counts))
     _c.out.print(table)
-    try:
-        written = write_results(output, result, language)
-    except OSError as exc:
-        err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
-        raise typer.Exit(EXIT_INVALID) from None
-    bad = len(result.invalid)
-    files = ", ".join(str(w) for w in written)
+    bad = len(summary.invalid)
+    files = ", ".join(str(t) for t in targets)
     _c.out.print(
-        f"已写入 {escape(files)}：{len(result.rows)} 家企业，{bad} 行有错误"
+        f"已写入 {escape(files)}：{summary.rows} 家企业，{bad} 行有错误"
         if zh
-        else f"Wrote {escape(files)}: {len(result.rows)} enterprises, {bad} row(s) with errors"
+        else f"Wrote {escape(files)}: {summary.rows} enterprises, {bad} row(s) with errors"
     )
     if bad:
         raise typer.Exit(EXIT_INVALID)

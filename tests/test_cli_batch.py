@@ -204,3 +204,17 @@ def test_a_broken_csv_line_deep_in_the_file_is_one_clear_error_and_nothing_is_wr
     result = batch(src, "-o", out, "--jobs", jobs)
     assert result.exit_code == 1 and "invalid CSV" in result.output and "Traceback" not in result.output
     assert not out.exists() and not (tmp_path / "r.summary.csv").exists()
+
+
+def test_a_full_disk_is_one_clear_error_and_the_old_results_stay(tmp_path):
+    from unittest import mock
+
+    out = tmp_path / "r.csv"
+    out.write_text("old", encoding="utf-8")
+    full = OSError(28, "No space left on device")
+    with mock.patch("eligibility.batch._CsvWriter.row", side_effect=full):
+        result = batch(EXAMPLE_CSV, "-o", out, "--force")
+    assert result.exit_code == 1 and "无法写入" in result.output and "No space left" in result.output
+    assert "Traceback" not in result.output
+    assert out.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]

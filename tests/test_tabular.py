@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from unittest import mock
 
 import pytest
@@ -165,19 +166,23 @@ def test_a_batch_keeps_of_each_report_exactly_its_supports_verdicts_and_missing_
     assert list(expected.verdicts) == [s.id for s in report.supports]
 
 
-def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_and_frees_their_profiles():
-    from eligibility.batch import Outcome, run_batch
+def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_in_input_order_and_frees_their_profiles():
+    from eligibility.batch import Outcome, iter_outcomes
     from eligibility.tabular import Row
 
     profiles = [make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": f"20{y}-05-01"}) for y in range(10, 26)]
     profiles += [make_profile(sector="industry", financials=[{"year": 2025, "main_business_revenue": r}]) for r in range(0, 40_000_000, 4_000_000)]
     expected = [Outcome.of(evaluate(p, as_of=AS_OF, catalogue=CATALOGUE)) for p in profiles]
     for processes in (1, 2):
-        rows = [Row(number=i + 2, profile=p) for i, p in enumerate(profiles)] + [Row(number=99)]
-        result = run_batch(rows, as_of=AS_OF, catalogue=CATALOGUE, processes=processes)
-        assert result.outcomes == [*expected, None]
+        rows = [Row(number=i + 2, profile=p) for i, p in enumerate(profiles)]
+        # unreadable rows first, in between and last keep their places
+        rows[5:5] = [Row(number=90), Row(number=91)]
+        rows = [Row(number=1), *rows, Row(number=99)]
+        got = list(iter_outcomes(rows, as_of=AS_OF, catalogue=CATALOGUE, processes=processes))
+        assert [row.number for row, _ in got] == [row.number for row in rows]
+        assert [out for _, out in got if out is not None] == expected
+        assert [row.number for row, out in got if out is None] == [1, 90, 91, 99]
         assert all(r.profile is None for r in rows)
-        assert result.invalid == [rows[-1]]
 
 
 def test_a_batch_over_processes_reads_its_input_only_a_window_ahead():
@@ -200,7 +205,7 @@ def test_a_batch_over_processes_reads_its_input_only_a_window_ahead():
 
 
 def test_rows_are_taken_one_at_a_time():
-    from eligibility.batch import run_batch
+    from eligibility.batch import iter_outcomes
     from eligibility.tabular import Row
 
     taken: list[int] = []
@@ -211,10 +216,53 @@ def test_rows_are_taken_one_at_a_time():
             taken.append(i)
             yield Row(number=i + 2, profile=make_profile())
 
-    result = run_batch(rows(), as_of=AS_OF, catalogue=CATALOGUE, on_result=lambda row, out: seen.append((row.number, len(taken))))
+    for row, outcome in iter_outcomes(rows(), as_of=AS_OF, catalogue=CATALOGUE):
+        assert outcome is not None
+        seen.append((row.number, len(taken)))
     assert [n for n, _ in seen] == [2, 3, 4, 5, 6]
     assert [t for _, t in seen] == [1, 2, 3, 4, 5]  # each row evaluated before the next is read
-    assert len(result.outcomes) == 5 and all(result.outcomes)
+
+
+def test_a_batch_writes_its_rows_as_they_come_and_renames_the_files_in_place_at_the_end(tmp_path):
+    """Rows reach the temporary file during the run (nothing holds them all); the target
+    appears only when the run completes."""
+    from eligibility.batch import run_batch
+    from eligibility.tabular import Row
+
+    out = tmp_path / "r.jsonl"
+    sizes: list[int] = []
+
+    def on_row(row, outcome):
+        (temp,) = [p for p in tmp_path.iterdir() if p.name.startswith(".r.jsonl.")]
+        sizes.append(temp.stat().st_size)
+        assert not out.exists()
+
+    rows = [Row(number=i + 1, profile=make_profile()) for i in range(600)]
+    summary = run_batch(rows, out, as_of=AS_OF, catalogue=CATALOGUE, on_row=on_row)
+    assert sizes == sorted(sizes) and len(set(sizes)) > 3  # written in pieces while the run went on
+    assert summary.rows == 600 and not summary.invalid
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.jsonl", "r.summary.json"]
+
+
+def test_a_batch_that_fails_midway_leaves_no_file(tmp_path):
+    from eligibility.batch import run_batch
+    from eligibility.errors import ProfileError
+    from eligibility.tabular import Row
+
+    def rows():
+        yield Row(number=1, profile=make_profile())
+        raise ProfileError("第 3 行无法读取 (row 3 is broken)")
+
+    def openpyxl_temporaries():
+        return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("openpyxl.")}
+
+    before = openpyxl_temporaries()
+    out = tmp_path / "r.xlsx"
+    with pytest.raises(ProfileError):
+        run_batch(rows(), out, as_of=AS_OF, catalogue=CATALOGUE)
+    assert list(tmp_path.iterdir()) == []
+    assert openpyxl_temporaries() <= before  # the sheets' own temporary files are gone too
 
 
 def test_a_json_lines_name_holding_a_unicode_line_separator_stays_one_line():
