@@ -216,8 +216,9 @@ class BatchSummary:
     as_of: date
     supports: list[tuple[str, Text]]
     rows: int = 0
-    invalid: list[Row] = field(default_factory=list)
-    """The rows that were not evaluated, with their problems."""
+    invalid: list[int] = field(default_factory=list)
+    """The numbers of the rows that could not be evaluated (their problems are in their
+    result rows, and ``on_row`` sees them)."""
     counts: dict[str, dict[Verdict, int]] = field(default_factory=dict)
     """Support id -> verdict -> number of enterprises."""
 
@@ -229,7 +230,7 @@ class BatchSummary:
         """Count one row and its outcome (None: the row could not be read)."""
         self.rows += 1
         if outcome is None:
-            self.invalid.append(row)
+            self.invalid.append(row.number)
             return
         for sid, verdict in zip(outcome.supports, outcome.verdict_of):
             self.counts[sid][verdict] += 1
@@ -449,7 +450,7 @@ class _JsonlWriter(_Writer):
         data = {
             "as_of": s.as_of.isoformat(),
             "enterprises": s.rows,
-            "invalid_rows": [r.number for r in s.invalid],
+            "invalid_rows": s.invalid,
             "supports": [
                 {"id": sid, "name": name(lang), **{v.value: s.counts[sid][v] for v in _VERDICTS}} for sid, name in s.supports
             ],

@@ -418,10 +418,11 @@ def batch(
 
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
-    from .batch import output_paths, run_batch, summary_rows
-    from .tabular import INPUT_FORMATS, iter_rows, table_format
+    from .batch import Outcome, output_paths, run_batch, summary_rows
+    from .tabular import INPUT_FORMATS, Row, iter_rows, table_format
 
     language = _lang(lang)
+    zh = language == "zh"
     day = _as_of(as_of) or date.today()
     kinds = "、".join(INPUT_FORMATS)
     if table_format(input) is None:
@@ -449,9 +450,14 @@ def batch(
             console=err, transient=True, disable=not err.is_terminal,
         ) as progress:
             task = progress.add_task("检查中 checking", total=None)
+
+            def on_row(row: Row, outcome: Outcome | None) -> None:
+                progress.advance(task)
+                for line in row.messages() if outcome is None else ():  # as they come: none is kept
+                    err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
+
             summary = run_batch(
-                rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None,
-                on_row=lambda row, outcome: progress.advance(task),
+                rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None, on_row=on_row
             )
     except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None
@@ -459,10 +465,6 @@ def batch(
         err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
         raise typer.Exit(EXIT_INVALID) from None
 
-    zh = language == "zh"
-    for row in summary.invalid:
-        for line in row.messages():
-            err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
     table = Table(title=(f"汇总（评估日期 {day}）" if zh else f"Summary (as of {day})"))
     for col in (("政策", "Support"), ("可以申报", "Eligible"), ("需补充信息", "Needs information"), ("暂不符合", "Not eligible")):
         table.add_column(col[0] if zh else col[1], justify="left" if col[0] == "政策" else "right")
