@@ -21,6 +21,7 @@ import sys
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -318,7 +319,7 @@ def stages(n: int) -> dict[str, Any]:
         return results
 
     gc.collect()
-    gc.disable()  # as in batches: the collector is paused while profiles stream through
+    gc.disable()  # so that no collection lands in one stage's time
     try:
         profiles = timed("validate", EnterpriseProfile.model_validate, data)
         facts = timed("facts", lambda p: compute_facts(p, AS_OF, ruleset.compiled.facts, values), profiles)
@@ -333,6 +334,97 @@ def stages(n: int) -> dict[str, Any]:
     out["rules_in_force"] = len(prepared.view.rule_ids)
     out["engine_rules"] = len(ruleset.compiled.definition)
     out["strata"] = ruleset.compiled.stratum_count
+    return out
+
+
+def engine_variants(n: int) -> dict[str, Any]:
+    """durable-rules fed other ways, on the same encoded facts, in µs per profile: as the
+    library feeds it (``EngineRuleset.run``: per stratum one fact, its actions, and its
+    retraction); with 100 profiles' facts posted in one ``assert_facts`` call per stratum;
+    and with only the "met" half of the rules (the "not met" half would then have to be
+    inferred outside the engine; the derived outcomes it needs are taken from the library's
+    run). Each variant's outcomes are checked against the library's."""
+    import durable_rules_engine as dre
+
+    from eligibility.compiler import encode_facts, rule_attr
+    from eligibility.engine import _json
+    from eligibility.facts import compute_facts
+
+    cat = load_catalogue()
+    prepared = prepare(cat, AS_OF)
+    ruleset = prepared.ruleset
+    compiled = ruleset.compiled
+    profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=7)]
+    encoded = [encode_facts(compute_facts(p, AS_OF, compiled.facts, prepared.view.values)) for p in profiles]
+    expected = [ruleset.run(e) for e in encoded]
+
+    def fact(stratum: int, written: dict[str, str], reads: frozenset[str], extra: str = "") -> str:
+        parts = ",".join([text for key, text in written.items() if key in reads])
+        return f'{{"sid":"0"{extra},"stratum":{stratum}{"," if parts else ""}{parts}}}'
+
+    def actions(handle: int, state: str) -> Iterator[str]:
+        result = dre.start_action_for_state(handle, state)
+        payload = result[1] if result else None
+        while payload:
+            yield payload
+            payload = dre.complete_and_start_action(handle, state)
+
+    def batched(handle: int, batch: list[dict[str, Any]]) -> list[dict[str, bool]]:
+        outcomes: list[dict[str, bool]] = [{} for _ in batch]
+        written = [{k: f'"{k}":{_json(v)}' for k, v in facts.items()} for facts in batch]
+        posted = []
+        for stratum, reads in enumerate(compiled.reads):
+            message = "[" + ",".join(fact(stratum, w, reads, f',"p":{i}') for i, w in enumerate(written)) + "]"
+            posted.append(message)
+            _, state = dre.assert_facts(handle, message)
+            for payload in actions(handle, state):
+                name = payload[2 : payload.index('"', 2)]
+                at = payload.index('"p":') + 4
+                i = int(payload[at : payload.index(",", at)])
+                rid, met = name[:-2], name[-1] == "T"
+                if rid not in outcomes[i]:
+                    outcomes[i][rid] = met
+                    written[i][rule_attr(rid)] = f'"{rule_attr(rid)}":{"true" if met else "false"}'
+        for message in reversed(posted):
+            dre.retract_facts(handle, message)
+        return outcomes
+
+    def met_only(handle: int, facts: dict[str, Any], known: dict[str, bool]) -> set[str]:
+        written = {k: f'"{k}":{_json(v)}' for k, v in facts.items()}
+        written.update({rule_attr(r): f'"{rule_attr(r)}":{"true" if v else "false"}' for r, v in known.items()})
+        fired, posted = set(), []
+        for stratum, reads in enumerate(compiled.reads):
+            message = fact(stratum, written, reads)
+            posted.append(message)
+            code, state = dre.assert_fact(handle, message)
+            if code == 0:
+                fired.update(p[2 : p.index("|", 2)] for p in actions(handle, state))
+        for message in reversed(posted):
+            dre.retract_fact(handle, message)
+        return fired
+
+    out: dict[str, Any] = {"profiles": n}
+    gc.collect()
+    gc.disable()
+    try:
+        t = time.perf_counter()
+        for e in encoded:
+            ruleset.run(e)
+        out["as_used_us"] = round((time.perf_counter() - t) / n * 1e6, 1)
+        handle = dre.create_ruleset("bench_batched", json.dumps(compiled.definition))
+        t = time.perf_counter()
+        got = [o for i in range(0, n, 100) for o in batched(handle, encoded[i : i + 100])]
+        out["hundred_per_call_us"] = round((time.perf_counter() - t) / n * 1e6, 1)
+        out["hundred_per_call_same_outcomes"] = got == expected
+        half = {k: v for k, v in compiled.definition.items() if k.endswith("|T")}
+        handle = dre.create_ruleset("bench_met_only", json.dumps(half))
+        t = time.perf_counter()
+        fired = [met_only(handle, e, x) for e, x in zip(encoded, expected)]
+        out["met_rules_only_us"] = round((time.perf_counter() - t) / n * 1e6, 1)
+        out["met_rules_only_same_met"] = fired == [{r for r, v in x.items() if v} for x in expected]
+        out["met_rules"] = len(half)
+    finally:
+        gc.enable()
     return out
 
 
@@ -388,6 +480,7 @@ def main() -> None:
         ("latency", lambda: latency(1000 if q else 5000)),
         ("throughput", lambda: throughput(10_000 if q else 100_000)),
         ("stages", lambda: stages(2000 if q else 10_000)),
+        ("engine_variants", lambda: engine_variants(2000 if q else 10_000)),
         ("memory", lambda: in_child("memory", 50_000 if q else 1_000_000)),
         ("memory_explained", lambda: in_child("memory_explained", 10_000 if q else 100_000)),
         ("batch_command", lambda: in_child("batch_command", 2_000 if q else 50_000)),
