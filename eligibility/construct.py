@@ -4,7 +4,7 @@ cost more than computing it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -13,10 +13,12 @@ M = TypeVar("M", bound=BaseModel)
 
 # The slots of a pydantic model, set directly: a frozen model refuses __setattr__, and
 # object.__setattr__ looks the slot up on every call.
-_set_dict = vars(BaseModel)["__dict__"].__set__
-_set_fields_set = BaseModel.__pydantic_fields_set__.__set__  # type: ignore[attr-defined]
-_set_extra = BaseModel.__pydantic_extra__.__set__  # type: ignore[attr-defined]
-_set_private = BaseModel.__pydantic_private__.__set__  # type: ignore[attr-defined]
+# (The slot descriptors are not in pydantic's type stubs, hence Any.)
+_slots: Mapping[str, Any] = vars(BaseModel)
+_set_dict = _slots["__dict__"].__set__
+_set_fields_set = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
 
 
 def instance(cls: type[M], data: dict[str, Any], fields_set: set[str]) -> M:

@@ -56,8 +56,8 @@ def leaf_test(spec: FactSpec, op: Op, required: Any) -> Callable[[Any], bool]:
         return choices.__contains__ if op is Op.in_ else lambda v: v not in choices
     if spec.kind is FactKind.ordinal:
         rank = {choice: i for i, choice in enumerate(spec.choices)}
-        bound = rank[required]
-        return lambda v: cmp(rank[v], bound)
+        position = rank[required]
+        return lambda v: cmp(rank[v], position)
     bound = Decimal(required) if spec.kind is FactKind.number else required
     return lambda v: cmp(v, bound)
 

@@ -213,7 +213,7 @@ def _profile_facts(model: type[BaseModel], prefix: str = "") -> Iterator[FactSpe
         annotation, meta = _unwrap(info.annotation)
         meta = meta + tuple(info.metadata)
         label = bi(info.title or path, path)
-        getter: Callable[[FactContext], Any] = lambda ctx, p=path: ctx.get(p)  # noqa: E731
+        getter = _field_getter(path)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if annotation.__name__ != "FiscalYear":
                 yield from _profile_facts(annotation, f"{path}.")
@@ -244,6 +244,13 @@ def _unit(meta: tuple[Any, ...]) -> str | None:
         if isinstance(extra, dict) and "unit" in extra:
             return str(extra["unit"])
     return None
+
+
+def _field_getter(path: str) -> Callable[[FactContext], Any]:
+    def get(ctx: FactContext) -> Any:
+        return ctx.get(path)
+
+    return get
 
 
 def _enum_getter(path: str) -> Callable[[FactContext], Any]:

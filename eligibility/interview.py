@@ -27,7 +27,7 @@ from .profile_io import parse_profile
 from .questions import FieldSpec, Question, questions_from, set_field
 from .report import Report, SupportResult, Verdict
 from .tabular import CellError, parse_value
-from .text import Lang
+from .text import Lang, Text
 
 SKIP = frozenset({"", "?", "？"})
 """Answers that leave a field unknown and move on."""
@@ -129,7 +129,7 @@ def answer_hint(spec: FieldSpec, lang: Lang = "zh") -> str:
 
 def choice_lines(spec: FieldSpec, lang: Lang = "zh") -> list[str]:
     """Numbered choices of an enum field: ``1) 工业 (industry)``."""
-    labels = spec.choice_labels or tuple(None for _ in spec.choices)
+    labels: tuple[Text | None, ...] = spec.choice_labels or (None,) * len(spec.choices)
     out = []
     for i, (code, label) in enumerate(zip(spec.choices, labels), start=1):
         text = label(lang) if label is not None else code

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from types import UnionType
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -50,14 +50,14 @@ class Question:
     """An unknown field and the open supports whose verdict it helps decide."""
 
     field: FieldSpec
-    decides: tuple[str, ...] = field(default=())
+    decides: tuple[str, ...] = ()
 
 
 def _info(path: str) -> tuple[FieldInfo, Any]:
     m = _INDEXED.match(path)
     if m:
-        info = FiscalYear.model_fields[m.group(2)]
-        return info, info.annotation
+        year_field = FiscalYear.model_fields[m.group(2)]
+        return year_field, year_field.annotation
     model: type[BaseModel] = EnterpriseProfile
     info: FieldInfo | None = None
     for part in path.split("."):

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
+from functools import partial
 from itertools import product
 from typing import Any, Union, get_args, get_origin
 
@@ -316,9 +317,9 @@ class Builder:
             base.append(b)
         rem = rest - sum(base)
         if rem > 0:
-            takers = [i for i, c in enumerate(free) if self.bounds(c)[1] is None or self.bounds(c)[1] > base[i]]
+            takers = [i for i, c in enumerate(free) if (hi := self.bounds(c)[1]) is None or hi > base[i]]
         else:
-            takers = [i for i, c in enumerate(free) if self.bounds(c)[0] is None or self.bounds(c)[0] < base[i]]
+            takers = [i for i, c in enumerate(free) if (lo := self.bounds(c)[0]) is None or lo < base[i]]
         if rem != 0:
             if not takers:
                 raise Unrealisable("no room to distribute the sum")
@@ -549,7 +550,7 @@ def _r_positive(b: Builder, value: Any, args: dict[str, Any]) -> None:
     if any(b.get(c) is not None and b.get(c) <= 0 for c in cells):  # type: ignore[operator]
         return
     for c in b.pick([c for c in cells if b.get(c) is None]):
-        if b.attempt(lambda c=c: b.bound(c, hi=Fraction(0))):
+        if b.attempt(partial(b.bound, c, hi=Fraction(0))):
             return
     raise Unrealisable("every year already positive")
 
@@ -579,7 +580,7 @@ def _average_growth(b: Builder, get: Get, put: Put, value: Any, positive_base: b
         for y in b.pick([y0, y1]):
             got = get(y)
             if got is None:
-                if b.attempt(lambda y=y: put(y, Fraction(0))):
+                if b.attempt(partial(put, y, Fraction(0))):
                     return
             elif got == 0 or (positive_base and got < 0):
                 return
@@ -789,7 +790,10 @@ def _r_hnte_growth_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
     want = Decimal(value)
     rates: list[tuple[Any, Decimal]] = [(x, p) for x, p in band_inputs(b, "hnte.growth_points", ratio=True) if x.num > 0 or p == 0]
     fixed = {series: _series_points(b, series) for series in ("net", "sales")}
-    choices = [[(None, fixed[s])] if fixed[s] is not None else rates for s in ("net", "sales")]
+    choices: list[list[tuple[Any, Decimal]]] = []
+    for series in ("net", "sales"):
+        points = fixed[series]
+        choices.append([(None, points)] if points is not None else rates)
     options = [(x, y) for (x, px), (y, py) in product(*choices) if px + py == want]
     options.sort(key=lambda o: (0 if o[0] is None else o[0].num, 0 if o[1] is None else o[1].num))
 
@@ -963,7 +967,7 @@ def build(
             b.resolve_dates()
             resolved = True
         if lenient:
-            b.attempt(lambda name=name: realise_fact(b, FACTS[name], env[name]))
+            b.attempt(partial(realise_fact, b, FACTS[name], env[name]))
         else:
             realise_fact(b, FACTS[name], env[name])
     if not resolved:

@@ -76,8 +76,8 @@ def short_reason(s: SupportResult, lang: Lang) -> str:
     else:
         steps = [g for g in flatten(s.gaps) if g.kind is not GapKind.obtain]
         if steps:
-            shown = [g.change(lang) + ("" if g.reachable else t("（无法达到）", " (cannot be reached)", lang)) for g in steps[:3]]
-            text = t("还差：", "would take: ", lang) + sep.join(shown)
+            changes = [g.change(lang) + ("" if g.reachable else t("（无法达到）", " (cannot be reached)", lang)) for g in steps[:3]]
+            text = t("还差：", "would take: ", lang) + sep.join(changes)
         else:
             text = sep.join(failed_conditions(s.explanation, lang)[:3]) if s.explanation else ""
     if s.changes_on and s.changes_to:

@@ -296,7 +296,8 @@ def _condition_tag(v: Any) -> str | None:
             if key in v:
                 return key
         return None
-    return {All: "all", AnyOf: "any", Not: "not", RuleRef: "rule", Compare: "fact"}.get(type(v))
+    tags: dict[type, str] = {All: "all", AnyOf: "any", Not: "not", RuleRef: "rule", Compare: "fact"}
+    return tags.get(type(v))
 
 
 Condition = Annotated[

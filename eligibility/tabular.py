@@ -43,6 +43,7 @@ from .errors import Problem, ProfileError
 from .profile import EnterpriseProfile, FiscalYear
 from .profile_io import parse_profile
 from .questions import FieldSpec, field_spec, set_field
+from .text import Text
 
 INPUT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 """File suffix -> format, for input and output alike."""
@@ -168,11 +169,15 @@ class CellError(ValueError):
     """A cell that cannot be read as its field's type (the message says what is expected)."""
 
 
+def _labels(spec: FieldSpec) -> tuple[Text | None, ...]:
+    return spec.choice_labels or (None,) * len(spec.choices)
+
+
 def _choice(spec: FieldSpec, raw: str) -> str:
     key = _norm(raw)
     if key in _NONE_LIST and "none" in spec.choices:
         return "none"
-    for code, label in zip(spec.choices, spec.choice_labels or tuple(None for _ in spec.choices)):
+    for code, label in zip(spec.choices, _labels(spec)):
         names = {_norm(code)}
         if label is not None:
             names |= {_norm(label.zh), _norm(label.en)}
@@ -180,7 +185,7 @@ def _choice(spec: FieldSpec, raw: str) -> str:
             return code
     options = "；".join(
         f"{label.zh}（{code}）" if label is not None and label.zh != code else code
-        for code, label in zip(spec.choices, spec.choice_labels or tuple(None for _ in spec.choices))
+        for code, label in zip(spec.choices, _labels(spec))
     )
     raise CellError(f"取值应为以下之一 (expected one of)：{options}; got {raw!r}")
 

@@ -107,7 +107,7 @@ __all__ = [
 
 def register_hypothesis_profiles() -> None:
     """Register the ``ci`` and ``thorough`` Hypothesis settings profiles."""
-    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
+    common: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
     settings.register_profile("ci", max_examples=40, derandomize=True, database=None, print_blob=True, **common)
     settings.register_profile("thorough", max_examples=1500, **common)
 
