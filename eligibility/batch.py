@@ -476,10 +476,15 @@ class _XlsxWriter(_Writer):
     @staticmethod
     def _cells(ws: Any, values: list[Any], bold: bool = False) -> list[Any]:
         from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
         from openpyxl.styles import Font
 
         cells: list[Any] = []
         for value in values:
+            if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                # A control character (in a name, or quoted in an error) cannot be stored as it
+                # is: OOXML writes it as _xHHHH_, which spreadsheet software reads back.
+                value = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
             if bold or (isinstance(value, str) and value.startswith("=")):
                 cell = WriteOnlyCell(ws, value)
                 if bold:

@@ -218,3 +218,12 @@ def test_a_full_disk_is_one_clear_error_and_the_old_results_stay(tmp_path):
     assert "Traceback" not in result.output
     assert out.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]
+
+
+def test_a_control_character_in_a_name_is_written_to_xlsx_in_its_escaped_form(tmp_path):
+    src, out = tmp_path / "in.csv", tmp_path / "r.xlsx"
+    src.write_text("企业名称,所属行业门类\n甲\x01公司,工业\n", encoding="utf-8")
+    result = batch(src, "-o", out)
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(out).worksheets[0]
+    assert sheet.cell(row=2, column=2).value == "甲_x0001_公司"
