@@ -156,6 +156,15 @@ def unit(cell: Cell) -> Fraction:
 # --- The builder ------------------------------------------------------------------------------
 
 
+def _clamp(value: Fraction, lo: Fraction | None, hi: Fraction | None) -> Fraction:
+    """``value`` moved into [lo, hi] (an open end is None)."""
+    if lo is not None and value < lo:
+        value = lo
+    if hi is not None and value > hi:
+        value = hi
+    return value
+
+
 @dataclass
 class Builder:
     """Profile data being built for a date, with bounds and date constraints not yet resolved."""
@@ -306,15 +315,7 @@ class Builder:
                     for c, p in zip(free, parts, strict=True):
                         self.set(c, p)
                     return
-        base = []
-        for c in free:
-            lo, hi = self.bounds(c)
-            b = Fraction(0)
-            if lo is not None and b < lo:
-                b = lo
-            if hi is not None and b > hi:
-                b = hi
-            base.append(b)
+        base = [_clamp(Fraction(0), *self.bounds(c)) for c in free]
         rem = rest - sum(base)
         if rem > 0:
             takers = [i for i, c in enumerate(free) if (hi := self.bounds(c)[1]) is None or hi > base[i]]
@@ -460,13 +461,7 @@ class Builder:
             fits = [v for v in self.pool if self.allowed(cell, v)]
             if fits:
                 return self.rng.choice(fits)
-        lo, hi = self.bounds(cell)
-        v = Fraction(0)
-        if lo is not None and v < lo:
-            v = lo
-        if hi is not None and v > hi:
-            v = hi
-        return v
+        return _clamp(Fraction(0), *self.bounds(cell))
 
     def fill(self, names: list[str], limit: int = 6) -> None:
         """Give every input the facts ``names`` still lack a value (facts left unknown become known)."""
