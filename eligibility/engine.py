@@ -6,9 +6,12 @@ starts background dispatch threads that may run another caller's actions, keeps 
 process-global registry of ruleset names, and turns "no rule matched" into an
 exception. Here, instead:
 
-* each compiled catalogue view gets one ruleset handle **per thread** (handles are
-  not shared between threads, so no lock is needed), created on first use and
-  freed when the compiled ruleset is garbage-collected;
+* each compiled catalogue view keeps a **pool** of ruleset handles: an evaluation
+  checks one out and puts it back, so no two threads use a handle at once and the
+  number of handles is the most evaluations ever run at the same time, not the
+  number of threads that ever called (a portal's worker threads come and go; a
+  handle per thread would keep ~3 MB per thread ever seen). The handles are freed
+  when the compiled ruleset is garbage-collected;
 * one evaluation asserts one fact per stratum in one session, reads the rules that
   fired from the engine's action queue, and retracts its facts again, so nothing
   leaks between profiles and the session is reused. (``delete_state`` is not used:
@@ -35,40 +38,51 @@ _SID = "0"
 _HANDLED, _NOT_HANDLED, _OBSERVED = 0, 1, 2
 
 
-class _Handles(threading.local):
-    handle: int | None = None
-
-
 class EngineRuleset:
     """A compiled catalogue view loaded into durable-rules, safe to use from many threads."""
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
         self._json = json.dumps(compiled.definition, ensure_ascii=False)
-        self._local = _Handles()
         self._all: list[int] = []
+        self._idle: list[int] = []
         self._lock = threading.Lock()
         weakref.finalize(self, _delete_all, self._all)
 
-    def _handle(self) -> int:
-        handle = self._local.handle
-        if handle is None:
-            name = f"eligibility_{self.compiled.key}_{next(_names)}"
-            try:
-                handle = _dre.create_ruleset(name, self._json)
-            except Exception as exc:  # pragma: no cover - a compiler bug
-                raise EngineError(f"durable-rules rejected the compiled ruleset: {exc}") from exc
-            self._local.handle = handle
-            with self._lock:
-                self._all.append(handle)
+    @property
+    def handle_count(self) -> int:
+        """How many engine rulesets this view holds (the most evaluations ever run at once)."""
+        return len(self._all)
+
+    def _checkout(self) -> int:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        name = f"eligibility_{self.compiled.key}_{next(_names)}"
+        try:
+            handle = _dre.create_ruleset(name, self._json)
+        except Exception as exc:  # pragma: no cover - a compiler bug
+            raise EngineError(f"durable-rules rejected the compiled ruleset: {exc}") from exc
+        with self._lock:
+            self._all.append(handle)
         return handle
+
+    def _checkin(self, handle: int) -> None:
+        with self._lock:
+            self._idle.append(handle)
 
     def run(self, facts: dict[str, Any]) -> dict[str, bool]:
         """Evaluate one profile's encoded facts: rule id -> True (met) / False (not met).
 
         Rules whose outcome depends on unknown facts are absent from the result.
         """
-        handle = self._handle()
+        handle = self._checkout()
+        try:
+            return self._run(handle, facts)
+        finally:
+            self._checkin(handle)
+
+    def _run(self, handle: int, facts: dict[str, Any]) -> dict[str, bool]:
         outcomes: dict[str, bool] = {}
         # Each attribute is written as JSON once; each stratum's fact takes its number and
         # the attributes its rules read, among them the outcomes of derived rules decided

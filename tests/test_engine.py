@@ -132,3 +132,27 @@ def test_evaluations_leave_no_reference_cycles_for_the_collector(catalogue):
     finally:
         gc.enable()
     assert unreachable == 0
+
+
+def test_engine_memory_does_not_grow_with_the_number_of_threads_that_ever_evaluated(catalogue):
+    """A portal's worker threads come and go: 2,000 short-lived threads (four alive at a
+    time) leave at most four engine rulesets behind, not one per thread (~3 MB each)."""
+    import threading
+
+    from eligibility.evaluate import engine_for, evaluate_verdicts
+
+    p = load_profile(EXAMPLES / "battery_materials.json")
+    expected = evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue)
+    results: list = []
+
+    def one() -> None:
+        results.append(evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue))
+
+    for _ in range(500):
+        threads = [threading.Thread(target=one) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert results == [expected] * 2000
+    assert engine_for(catalogue.at(AS_OF)).handle_count <= 5
