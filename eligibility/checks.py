@@ -14,7 +14,7 @@ from typing import Any, Literal
 from .catalogue import Catalogue, rule_refs
 from .errors import Problem
 from .facts import FACTS, FactKind, FactSpec
-from .schema import Compare, Parameter, Rule, RuleRef, walk
+from .schema import Compare, Limit, Parameter, Rule, RuleRef, walk
 from .semantics import ORDER_OPS, SET_OPS, Op
 
 Severity = Literal["error", "warning"]
@@ -65,6 +65,26 @@ def _check_rule(cat: Catalogue, rule: Rule) -> list[Finding]:
             out += _check_compare(cat, node)
     if rule.monotone is not None:
         out += _check_monotone(cat, rule)
+    for limit in rule.limits:
+        out += _check_limit(cat, limit)
+    return out
+
+
+def _check_limit(cat: Catalogue, limit: Limit) -> list[Finding]:
+    """A limit names a plain-valued parameter and a number fact (the amount asked for)."""
+    out: list[Finding] = []
+    param = cat.parameters.get(limit.param)
+    if param is None:
+        out.append(_at(cat, limit, "error", f"limits: 引用了不存在的参数 (unknown parameter): {limit.param}", "param"))
+    elif param.is_points_table or param.key is not None:
+        out.append(_at(cat, limit, "error", f"limits: 参数 {limit.param} 应为单一数值 (a limit is one value, not tiers or points)", "param"))
+    spec = FACTS.get(limit.fact)
+    if spec is None:
+        close = _close_names(limit.fact)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        out.append(_at(cat, limit, "error", f"limits: 未知字段 (unknown fact): {limit.fact}{hint}", "fact"))
+    elif spec.kind is not FactKind.number:
+        out.append(_at(cat, limit, "error", f"limits: {limit.fact} 不是数值 (the amount asked for must be a number)", "fact"))
     return out
 
 

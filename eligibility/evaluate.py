@@ -18,10 +18,11 @@ from .engine import EngineRuleset
 from .errors import EngineError
 from .explain import Decided, Explainer, ViewStatic, relevant_missing, truth_of_status
 from .gaps import gaps_of
+from .limits import limit_facts, limit_results
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
-from .report import ConditionResult, Gap, Report, SupportResult, Verdict
+from .report import ConditionResult, Gap, LimitResult, Report, SupportResult, Verdict
 from .text import Text
 from .timeline import time_flips
 from .schema import Category
@@ -103,6 +104,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
             missing_fields=[],
             assumptions=list(assumptions(rule)),
             gaps=[],
+            limits=limit_results(rule, view),
             changes_on=None,
             changes_to=None,
             explanation=None,
@@ -162,7 +164,9 @@ def evaluate(
         if rid not in outcomes:  # a decided rule names no missing fields
             missing[rid] = relevant_missing(explanations[rid])
     flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
-    return assemble(prepared, profile.name, profile.uscc, outcomes, missing, explanations, flips)
+    asked = compute_facts(profile, day, limit_facts(view), view.values)
+    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in view.rule_ids if cat.rules[rid].limits}
+    return assemble(prepared, profile.name, profile.uscc, outcomes, missing, explanations, flips, limits)
 
 
 Compact = tuple[str, str | None, dict[str, bool], dict[str, list[str]]]
@@ -202,12 +206,15 @@ def assemble(
     missing: dict[str, list[str]],
     explanations: dict[str, ConditionResult] | None = None,
     flips: dict[str, tuple[date, Truth]] | None = None,
+    limits: dict[str, list[LimitResult]] | None = None,
 ) -> Report:
     """The report from the engine's outcomes, the missing fields and, when explained,
-    the condition trees and time changes; the rest comes from the catalogue view."""
+    the condition trees, time changes and the amounts asked for against their caps; the
+    rest comes from the catalogue view."""
     view, cat = prepared.view, prepared.view.catalogue
     explanations = explanations or {}
     flips = flips or {}
+    limits = limits or {}
     prototypes = prepared.prototypes
     seen: dict[int, list[Gap]] = {}  # gaps of the subtrees shared by several rules
 
@@ -230,6 +237,7 @@ def assemble(
             changes_on=flip[0] if flip else None,
             changes_to=VERDICT[flip[1]] if flip else None,
             explanation=explanation,
+            **({"limits": limits[rid]} if rid in limits else {}),
         )
 
     return Report.build(

@@ -324,6 +324,8 @@ class ViewStatic:
         if found is None:
             out: dict[str, Assumption] = {}
             collect(rule.conditions, out, set())
+            for limit in rule.limits:  # a cap told to the enterprise rests on its value too
+                collect(Compare(fact=limit.fact, op=Op.le, param=limit.param), out, set())
             found = self._assumptions[rule.id] = [out[k] for k in sorted(out)]
         return found
 

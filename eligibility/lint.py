@@ -247,6 +247,7 @@ def _parameters(cat: Catalogue) -> list[LintFinding]:
     out: list[LintFinding] = []
     used = {n.param for r in cat.rules.values() for n in walk(r.conditions) if isinstance(n, Compare) and n.param}
     used |= {pid for name in cat.facts_used() for pid in FACTS[name].params}  # points tables read by scores
+    used |= {lim.param for r in cat.rules.values() for lim in r.limits}  # caps told in the report
     for pid, param in sorted(cat.parameters.items()):
         if pid not in used:
             out.append(_at(cat, param, "warning", f"参数未被使用 (parameter {pid} is used by no rule)"))

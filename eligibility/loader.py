@@ -272,6 +272,8 @@ def build_catalogue(root: Path) -> tuple[Catalogue | None, list[Problem]]:
             _record_conditions(f, _child(f.node, "conditions"), rule.conditions, where)
             for i, cit in enumerate(rule.citations):
                 where[id(cit)] = Located(f.name, f.line(("citations", i)))
+            for i, limit in enumerate(rule.limits):
+                where[id(limit)] = Located(f.name, f.line(("limits", i)), {k: f.line(("limits", i, k)) or 0 for k in ("param", "fact")})
 
     if info is None:
         return None, problems

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .facts import FACTS
 from .gaps import cost, flatten, gaps_of
 from .labels import field_label, value_label
-from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
+from .report import ConditionResult, Gap, GapKind, LimitResult, Report, Status, SupportResult, Verdict
 from .schema import Certainty
 from .text import Lang, Text
 
@@ -86,6 +86,20 @@ def short_reason(s: SupportResult, lang: Lang) -> str:
     return text
 
 
+def limit_line(limit: LimitResult, lang: Lang) -> str:
+    """The most a support gives and, when the amount asked for is above it, that it will be capped."""
+    most = value_label(limit.maximum, lang, None, limit.unit)
+    line = t(f"  {limit.label.zh}：最高 {most}", f"  {limit.label.en}: at most {most}", lang)
+    if limit.capped:
+        asked = value_label(limit.requested, lang, None, limit.unit)
+        line += t(
+            f"（申请金额 {asked} 超过上限，将按上限 {most} 核定）",
+            f" (the {asked} asked for is above it and will be capped at {most})",
+            lang,
+        )
+    return line
+
+
 def gap_text(gap: Gap, lang: Lang) -> str:
     """A gap in words, with its nested gaps for a derived rule to meet first."""
     text = gap.change(lang)
@@ -137,6 +151,8 @@ def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
         yield t(f"  支持内容：{s.benefit.zh}", f"  What it gives: {s.benefit.en}", lang)
     if s.department:
         yield t(f"  受理部门：{s.department.zh}", f"  Handled by: {s.department.en}", lang)
+    for limit in s.limits:
+        yield limit_line(limit, lang)
     if s.missing_fields:
         yield t(f"  需补充：{_missing(s, lang)}", f"  Please provide: {_missing(s, lang)}", lang)
     if s.gaps:

@@ -113,6 +113,24 @@ class Assumption(_Out):
     citations: list[CitationOut] = Field(default_factory=list)
 
 
+class LimitResult(_Out):
+    """The most a support gives (a loan's cap) and, when known, what the enterprise asks for.
+
+    Not a condition: asking for more than ``maximum`` leaves the verdict as it is; the
+    amount granted is capped at ``maximum``.
+    """
+
+    parameter: str
+    label: Text
+    maximum: Any
+    """The bound in force on the date of evaluation (display form: 300000)."""
+    unit: str | None = None
+    requested: Any = None
+    """The amount asked for (display form), None when not given."""
+    capped: bool | None = None
+    """True when the amount asked for is above ``maximum`` (it will be capped); None when not given."""
+
+
 class GapKind(StrEnum):
     increase = "increase"
     """Add ``increase_by`` to ``field`` (and to each of ``also``)."""
@@ -199,6 +217,9 @@ class SupportResult(_Out):
         default_factory=list, description="parameter values used that are not read in an official text"
     )
     gaps: list[Gap] = Field(default_factory=list)
+    limits: list[LimitResult] = Field(
+        default_factory=list, description="the most the support gives, and whether the amount asked for is above it"
+    )
     changes_on: date | None = Field(None, description="date on which the verdict changes by time alone")
     changes_to: Verdict | None = Field(None, description="the verdict from changes_on")
     explanation: ConditionResult | None = None

@@ -11,7 +11,7 @@ from .facts import FACTS
 from .labels import value_label
 from .render import CERTAINTY, t
 from .schema import All, AnyOf, Compare, Condition, Not, Rule, RuleRef
-from .semantics import WORDS
+from .semantics import WORDS, Op
 from .text import Lang
 
 
@@ -71,6 +71,9 @@ def rule_lines(cat: Catalogue, rule: Rule, lang: Lang, day: date) -> Iterator[st
         yield t(f"受理部门：{rule.department.zh}", f"Handled by: {rule.department.en}", lang)
     yield t(f"条件（按 {day} 有效的参数）：", f"Conditions (parameters in force on {day}):", lang)
     yield from condition_text(cat, rule.conditions, lang, day, 1)
+    for limit in rule.limits:  # a cap is told, not a condition
+        most = _value_text(cat, Compare(fact=limit.fact, op=Op.le, param=limit.param), lang, day)
+        yield t(f"上限（不是条件，超出的按上限核定）：{limit.label.zh} 最高 {most}", f"Cap (not a condition; more is capped): {limit.label.en} at most {most}", lang)
     if rule.materials:
         yield t("申报材料：", "Materials:", lang)
         for m in rule.materials:

@@ -336,6 +336,18 @@ class Monotone(_Strict):
         return [(f, 1) for f in self.increasing] + [(f, -1) for f in self.decreasing]
 
 
+class Limit(_Strict):
+    """The most a support gives (a loan's cap): told to the enterprise, never a condition.
+
+    Asking for more than ``param`` does not make a support ineligible; the report shows the
+    bound and, when the amount asked for (``fact``) is above it, that it will be capped.
+    """
+
+    param: str = Field(description="the parameter holding the bound (a plain value, not tiers)")
+    fact: str = Field(description="the fact holding the amount asked for, compared with the bound")
+    label: Text = Field(description="what the bound is, e.g. 个人贷款最高额度")
+
+
 class Rule(_Strict):
     """One support (or one derived classification) and the conditions for it."""
 
@@ -352,6 +364,9 @@ class Rule(_Strict):
     conditions: Condition
     monotone: Monotone | None = Field(
         None, description="facts in which the verdict is monotone (checked by the property tests)"
+    )
+    limits: list[Limit] = Field(
+        default_factory=list, description="bounds of what the support gives, shown in the report (not conditions)"
     )
     note: Text | None = None
 

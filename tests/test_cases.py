@@ -5,8 +5,9 @@ A case file holds an optional ``base`` profile, an optional default ``as_of`` an
 (merged into it, nested mappings key by key), optionally its own ``as_of``, and ``expect``:
 rule id -> ``eligible`` / ``not_eligible`` / ``needs_information`` (or ``not_in_force`` for a rule
 not in force on that date). ``missing`` (rule id ->
-fields) pins the fields a "needs information" verdict names. A policy expert can add a case
-without writing Python.
+fields) pins the fields a "needs information" verdict names; ``limits`` (rule id -> ``maximum``,
+``capped``) pins the cap a support tells and whether the amount asked for is above it. A policy
+expert can add a case without writing Python.
 """
 
 from __future__ import annotations
@@ -48,17 +49,27 @@ def _load() -> list[Any]:
                     case.get("as_of", data.get("as_of", AS_OF)),
                     case["expect"],
                     case.get("missing", {}),
+                    case.get("limits", {}),
                     id=f"{path.stem}: {case['name']}",
                 )
             )
     return params
 
 
-@pytest.mark.parametrize(("profile", "as_of", "expect", "missing"), _load())
-def test_case(profile: dict[str, Any], as_of: dt.date, expect: dict[str, str], missing: dict[str, list[str]]):
+@pytest.mark.parametrize(("profile", "as_of", "expect", "missing", "limits"), _load())
+def test_case(
+    profile: dict[str, Any],
+    as_of: dt.date,
+    expect: dict[str, str],
+    missing: dict[str, list[str]],
+    limits: dict[str, dict[str, Any]],
+):
     report = evaluate(profile, as_of=as_of, catalogue=RULES)
     verdicts = {k: v.value for k, v in report.verdicts().items()}
     got = {rid: verdicts.get(rid, "not_in_force") for rid in expect}
     assert got == expect
     for rid, fields in missing.items():
         assert report.support(rid).missing_fields == fields
+    for rid, pinned in limits.items():
+        (limit,) = report.support(rid).limits
+        assert {"maximum": limit.maximum, "capped": limit.capped} == pinned
