@@ -42,7 +42,7 @@ from .render import t
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .report import Report, Verdict
-from .tabular import Row, table_format
+from .tabular import Row, output_format
 from .text import Lang, Text, bi
 
 VERDICT_CELL: dict[Verdict, Text] = {
@@ -299,7 +299,7 @@ def run_batch(
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     summary = BatchSummary(day, support_columns(cat, day))
     with atomic_files(output_paths(output)) as files:
-        writer = _WRITERS[table_format(output) or ""](list(files.values()), summary, lang)
+        writer = _WRITERS[output_format(output) or ""](list(files.values()), summary, lang)
         try:
             for row, outcome in _outcomes(rows, day, cat, processes):
                 summary.add(row, outcome)
@@ -385,7 +385,7 @@ def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
 def output_paths(path: str | Path) -> list[Path]:
     """The files :func:`run_batch` writes for ``path``: the results, and a summary file for CSV and JSON Lines."""
     p = Path(path)
-    fmt = table_format(p)
+    fmt = output_format(p)
     if fmt == "csv":
         return [p, p.with_suffix(".summary.csv")]
     if fmt == "jsonl":

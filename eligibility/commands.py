@@ -402,7 +402,7 @@ def interview(
 
 @app.command()
 def batch(
-    input: Annotated[Path, typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.xlsx 或 .jsonl。 Enterprises: CSV, XLSX or JSON Lines.", show_default=False)],
+    input: Annotated[Path, typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.txt（Unicode 文本）、.xlsx、.xls、.ods、.et 或 .jsonl。 Enterprises: CSV, text export, XLSX, XLS, ODS, ET or JSON Lines.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="结果文件：.csv、.xlsx 或 .jsonl。 Results file: CSV, XLSX or JSON Lines.", show_default=False)],
     lang: LangOpt = "zh",
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
@@ -419,15 +419,16 @@ def batch(
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
     from .batch import Outcome, output_paths, run_batch, summary_rows
-    from .tabular import INPUT_FORMATS, Row, iter_rows, table_format
+    from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, iter_rows, output_format, table_format
 
     language = _lang(lang)
     zh = language == "zh"
     day = _as_of(as_of) or date.today()
-    kinds = "、".join(INPUT_FORMATS)
     if table_format(input) is None:
-        raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="INPUT")
-    if table_format(output) is None:
+        kinds = "、".join(INPUT_FORMATS)
+        raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件 (must be a table: CSV, text, XLSX, XLS, ODS, ET or JSON Lines)", param_hint="INPUT")
+    if output_format(output) is None:
+        kinds = "、".join(OUTPUT_FORMATS)
         raise typer.BadParameter(f"'{output}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="--output")
     targets = output_paths(output)
     if any(t.resolve() == input.resolve() for t in targets):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, ProfileError
 from .profile import EnterpriseProfile
@@ -46,6 +47,22 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> str:
     return out
 
 
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """`` — did you mean 'founder.is_returnee'?`` for an unknown field, from its siblings' names."""
+    model: Any = EnterpriseProfile
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue  # an item of financials: a FiscalYear, already stepped into
+        info = getattr(model, "model_fields", {}).get(part)
+        ann = info.annotation if info is not None else None
+        inner = [a for a in get_args(ann)] or [ann]
+        model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(getattr(model, "model_fields", {})), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
 def problems_of(exc: ValidationError, data: Any, source: str = "") -> list[Problem]:
     """One Problem per validation error, naming the field (``financials[2024].rd_expense``)."""
     out = []
@@ -60,6 +77,8 @@ def problems_of(exc: ValidationError, data: Any, source: str = "") -> list[Probl
             except (KeyError, IndexError):
                 pass
             message = f"{zh} ({message})"
+        if err["type"] == "extra_forbidden":
+            message += _did_you_mean(tuple(err["loc"]))
         if "input" in err and err["type"] not in ("missing", "model_type") and not isinstance(err["input"], dict | list):
             message += f"; got {err['input']!r}"
         location = f"{source}: {field}" if source and field else source or field

@@ -25,28 +25,51 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
+import itertools
 import json
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import BaseModel
+from python_calamine import CalamineWorkbook
 
 from .errors import Problem, ProfileError
 from .profile import EnterpriseProfile, FiscalYear
 from .profile_io import parse_profile
 from .questions import FieldSpec, field_spec, set_field
 from .text import Text
+from .units import HEADER_UNITS, header_scale, parse_quantity, split_header_unit
 
-INPUT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-"""File suffix -> format, for input and output alike."""
+OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+"""File suffix -> format of the tables ``eligibility batch`` writes."""
+
+INPUT_FORMATS = {
+    **OUTPUT_FORMATS,
+    ".txt": "csv",  # Excel's 「Unicode 文本」 and WPS's text export: UTF-16, tab-separated
+    ".tsv": "csv",
+    ".xlsm": "xlsx",
+    ".xls": "sheet",
+    ".xlsb": "sheet",
+    ".ods": "sheet",
+    ".et": "sheet",  # WPS 表格: read by content, as the XLS it is stored like
+}
+"""File suffix -> format of the tables read: text (``csv``), ``xlsx``, other workbooks
+(``sheet``, read by python-calamine) and ``jsonl``."""
+
+CALAMINE_XLSX_MAX_XML = 32 * 2**20
+"""An XLSX whose worksheets' XML is larger than this (about 30,000 rows of 30 columns) is
+streamed with openpyxl instead of loaded by python-calamine: calamine reads ten times as
+fast but holds the whole sheet (about twice its XML) in memory."""
 
 IGNORED_COLUMNS = frozenset({"序号", "行号", "编号", "备注", "说明", "row", "no", "#", "note", "notes", "remark", "remarks"})
 """Column headers skipped on input (row numbers and free-text notes offices add)."""
@@ -57,9 +80,8 @@ _NONE_LIST = {"无", "none", "[]", "（无）", "(无)"}
 _LIST_SEP = re.compile(r"\s*[;；、,，]\s*")
 _YEAR_COL = re.compile(r"^financials(?:\.(\d{4})\.|\[(\d{4})\]\.)(\w+)$")
 _YEAR_COL_ZH = re.compile(r"^(\d{4})\s*年度?\s*(.+)$")
-_UNIT_SUFFIX = re.compile(r"^(.+?)\s*\((元|人|项)\)$")
+_TRAILING_PARENS = re.compile(r"\s*[(（][^()（）]*[)）]$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_MONEY = re.compile(r"^([-+]?\d+(?:\.\d+)?)\s*(万|亿)?\s*元?$")
 
 
 def _norm(text: str) -> str:
@@ -101,18 +123,19 @@ def _field_path(column: str) -> str:
 
 @lru_cache(maxsize=1)
 def _titles() -> tuple[dict[str, str], dict[str, str]]:
+    """Normalised title -> scalar path, and -> yearly field name. A title that ends in
+    parentheses (its unit, ``最近一轮投后估值（美元）``, or a gloss, ``营业收入（销售收入）``)
+    is also known without them."""
     scalar: dict[str, str | None] = {}
-    for path in scalar_paths():
-        title = _title_of(path)
-        if title:
-            key = _norm(title)
-            scalar[key] = None if key in scalar else path  # an ambiguous title is no column name
     yearly: dict[str, str | None] = {}
-    for name in yearly_fields():
-        title = FiscalYear.model_fields[name].title
-        if title:
-            key = _norm(title)
-            yearly[key] = None if key in yearly else name
+    titled = [(scalar, path, _title_of(path)) for path in scalar_paths()]
+    titled += [(yearly, name, FiscalYear.model_fields[name].title) for name in yearly_fields()]
+    for table, target, title in titled:
+        if not title:
+            continue
+        bare = _TRAILING_PARENS.sub("", title)
+        for key in {_norm(title), _norm(bare)}:
+            table[key] = None if key in table and table[key] != target else target  # an ambiguous title is no column name
     return {k: v for k, v in scalar.items() if v}, {k: v for k, v in yearly.items() if v}
 
 
@@ -128,38 +151,98 @@ def _title_of(path: str) -> str | None:
     return title
 
 
-def resolve_header(header: str) -> str | None:
-    """The canonical column (``financials.2025.rd_expense``) a header names, or None if none.
+@dataclass(frozen=True)
+class Column:
+    """A header cell resolved once for its whole column: the field it fills and how its
+    cells are read. Plain data (picklable), so rows can be parsed in worker processes."""
 
-    Accepts dotted paths, ``financials[2025].x``, Chinese titles (``职工总数``, ``职工总数（人）``)
-    and ``2025年度研发费用``.
-    """
+    header: str
+    """The header as the user wrote it."""
+    name: str
+    """The canonical column (``financials.2025.rd_expense``)."""
+    spec: FieldSpec
+    """The field's type, unit and choices (its ``path`` is ``financials[2025].rd_expense``)."""
+    scale: int = 1
+    """What the header's unit multiplies a number by (``（万元）``: 10000)."""
+
+
+class HeaderError(ValueError):
+    """A header that names no profile field (the message says why, with suggestions)."""
+
+
+def resolve_column(header: str) -> Column:
+    """The column a header names, with its unit's scale; :class:`HeaderError` if none.
+
+    Accepts dotted paths, ``financials[2025].x``, Chinese titles (``职工总数``,
+    ``职工总数（人）``), ``2025年度研发费用`` and a unit that fits the field
+    (``2025年度研发费用（万元）``, ``研发场所面积（平方米）``)."""
     text = unicodedata.normalize("NFKC", header).strip()
+    name = _column_of(text)
+    if name is not None:
+        return Column(header, name, field_spec(_field_path(name)))
+    bare, unit = split_header_unit(text)
+    name = _column_of(bare) if unit else None
+    for field_unit, units in HEADER_UNITS.items() if unit and name is None else ():
+        if unit in units:  # a title holding its unit: 最近一轮投后估值（美元） for （万美元）
+            name = name or _column_of(f"{bare}({field_unit})")
+    if name is None or unit is None:
+        raise HeaderError(f"不是画像中的字段 (not a profile field): {header!r}{_did_you_mean(bare if unit else text)}")
+    spec = field_spec(_field_path(name))
+    scale = header_scale(spec.unit, unit)
+    if scale is None:
+        fits = "、".join(HEADER_UNITS.get(spec.unit or "", {})) or "无单位 (none)"
+        raise HeaderError(f"单位“{unit}”与该字段不符，可用单位 (the unit does not fit the field; units): {fits}; got {header!r}")
+    return Column(header, name, spec, scale)
+
+
+def resolve_header(header: str) -> str | None:
+    """The canonical column (``financials.2025.rd_expense``) a header names, or None if none."""
+    try:
+        return resolve_column(header).name
+    except HeaderError:
+        return None
+
+
+def _column_of(text: str) -> str | None:
+    """The canonical column of a header without a unit, or None."""
     if not text:
         return None
-    paths = scalar_paths()
-    if text in paths:
+    if text in _scalar_set():
         return text
     m = _YEAR_COL.match(text)
     if m and m.group(3) in yearly_fields():
         return column_name(text)
     scalar, yearly = _titles()
-    key = text.lower()
-    candidates: list[tuple[str, str | None]] = [(key, None)]
-    unit = _UNIT_SUFFIX.match(key)
-    if unit:
-        candidates.append((unit.group(1), unit.group(2)))
-    for candidate, given_unit in candidates:
-        if candidate in scalar:
-            path = scalar[candidate]
-            if given_unit is None or field_spec(path).unit == given_unit:
-                return path
-        y = _YEAR_COL_ZH.match(candidate)
-        if y and _norm(y.group(2)) in yearly:
-            year, attr = y.group(1), yearly[_norm(y.group(2))]
-            if given_unit is None or field_spec(f"financials[{year}].{attr}").unit == given_unit:
-                return f"financials.{year}.{attr}"
+    key = _norm(text)
+    if key in scalar:
+        return scalar[key]
+    y = _YEAR_COL_ZH.match(key)
+    if y and _norm(y.group(2)) in yearly:
+        return f"financials.{y.group(1)}.{yearly[_norm(y.group(2))]}"
     return None
+
+
+@lru_cache(maxsize=1)
+def _scalar_set() -> frozenset[str]:
+    return frozenset(scalar_paths())
+
+
+def _did_you_mean(text: str) -> str:
+    """`` — 是否为 '2025年度研发费用'？ (did you mean ...?)`` for the closest known headers, or ``""``."""
+    key = _norm(text)
+    y = _YEAR_COL_ZH.match(key)
+    scalar, yearly = _titles()
+    if y:
+        names = {f"{y.group(1)}年度{FiscalYear.model_fields[n].title}": f"{y.group(1)}年度{k}" for k, n in yearly.items()}
+    else:
+        names = {_title_of(p) or p: k for k, p in scalar.items()} | {p: p for p in scalar_paths()}
+        names |= {f"financials.YYYY.{n}": f"financials.yyyy.{n}" for n in yearly_fields()}
+    keys = {v: k for k, v in names.items()}
+    close = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    listed = "、".join(repr(keys[c]) for c in close)
+    return f"；是否为 {listed}？ (did you mean {listed}?)"
 
 
 # --- Cells --------------------------------------------------------------------------
@@ -190,35 +273,29 @@ def _choice(spec: FieldSpec, raw: str) -> str:
     raise CellError(f"取值应为以下之一 (expected one of)：{options}; got {raw!r}")
 
 
-def _number(raw: Any, spec: FieldSpec) -> Decimal:
+def _number(raw: Any, spec: FieldSpec, scale: int = 1) -> Decimal:
     if isinstance(raw, bool):
         raise CellError(f"应为数字 (expected a number); got {raw!r}")
     if isinstance(raw, int | Decimal):
-        return Decimal(raw)
+        return Decimal(raw) * scale
     if isinstance(raw, float):
-        return Decimal(str(raw))
-    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "").replace(" ", "")
-    m = _MONEY.match(text) if spec.unit == "元" else None
-    if m:
-        value = Decimal(m.group(1)) * {None: 1, "万": 10_000, "亿": 100_000_000}[m.group(2)]
-        return value
-    if spec.unit and text.endswith(spec.unit):
-        text = text[: -len(spec.unit)]
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        unit = "（可写 2000万、1.5亿）" if spec.unit == "元" else ""
-        raise CellError(f"应为数字{unit} (expected a number); got {raw!r}") from None
+        return Decimal(str(raw)) * scale
+    value = parse_quantity(str(raw), spec.unit, scale)
+    if value is None:
+        unit = "（可写 2000万、1千万、1.5亿）" if spec.unit in ("元", "美元") else ""
+        raise CellError(f"应为数字{unit} (expected a number); got {raw!r}")
+    return value
 
 
 def _json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def parse_value(spec: FieldSpec, raw: Any) -> Any:
+def parse_value(spec: FieldSpec, raw: Any, scale: int = 1) -> Any:
     """A cell or a typed answer as the JSON value of the field ``spec`` describes.
 
-    ``None`` or blank text is None (unknown). Raises :class:`CellError` when the text
+    ``None`` or blank text is None (unknown). A number is multiplied by ``scale`` (the
+    column header's unit, ``（万元）``) unless the cell names its own (``460万``). Raises :class:`CellError` when the text
     cannot be the field's type; ranges and cross-field rules are left to the profile's
     validation, which names the field.
     """
@@ -234,10 +311,10 @@ def parse_value(spec: FieldSpec, raw: Any) -> Any:
             return False
         raise CellError(f"应为 是 或 否 (expected yes or no); got {raw!r}")
     if spec.type in ("int", "decimal"):
-        value = _number(raw, spec)
+        value = _number(raw, spec, scale)
         if spec.type == "int":
             if value != value.to_integral_value():
-                unit = "（单位：元）" if spec.unit == "元" else ""
+                unit = f"（单位：{spec.unit}）" if spec.unit in ("元", "美元") else ""
                 raise CellError(f"应为整数{unit} (expected a whole number); got {raw!r}")
             return int(value)
         return _json_number(value)
@@ -305,69 +382,78 @@ class Row:
 
 @dataclass(frozen=True)
 class Columns:
-    """A table's header: for each cell position, the column it fills (None: ignored)."""
+    """A table's header, resolved once: for each cell position, the :class:`Column` it
+    fills (None: ignored). Plain data, so it can be sent to worker processes that call
+    :meth:`row`."""
 
     headers: tuple[str, ...]
-    columns: tuple[str | None, ...]
+    resolved: tuple[Column | None, ...]
+
+    @property
+    def columns(self) -> tuple[str | None, ...]:
+        """The canonical column of each cell position (None: ignored)."""
+        return tuple(c.name if c else None for c in self.resolved)
 
     @classmethod
     def from_headers(cls, headers: Iterable[Any], source: str = "") -> Columns:
         """Resolve a header row; :class:`ProfileError` listing every unknown or repeated column."""
         heads = tuple("" if h is None else str(h).strip() for h in headers)
-        columns: list[str | None] = []
+        resolved: list[Column | None] = []
         problems: list[Problem] = []
         seen: dict[str, str] = {}
         for i, head in enumerate(heads):
             letter = _column_letter(i)
             if not head or _norm(head) in IGNORED_COLUMNS:
-                columns.append(None)
+                resolved.append(None)
                 continue
-            col = resolve_header(head)
-            if col is None:
-                problems.append(Problem(f"不是画像中的字段 (not a profile field): {head!r}", f"column {letter}"))
-            elif col in seen:
-                problems.append(Problem(f"与 {seen[col]!r} 是同一字段 (repeats a column): {head!r}", f"column {letter}"))
+            try:
+                col = resolve_column(head)
+            except HeaderError as exc:
+                problems.append(Problem(str(exc), f"column {letter}"))
+                resolved.append(None)
+                continue
+            if col.name in seen:
+                problems.append(Problem(f"与 {seen[col.name]!r} 是同一字段 (repeats a column): {head!r}", f"column {letter}"))
             else:
-                seen[col] = head
-            columns.append(col)
+                seen[col.name] = head
+            resolved.append(col)
         if "name" not in seen and not problems:
             problems.append(Problem("缺少企业名称列 (no 'name' / '企业名称' column)", "row 1"))
         if problems:
             where = f" in {source}" if source else ""
             raise ProfileError(f"表头有 {len(problems)} 处错误 (the header row has {len(problems)} error(s)){where}", problems)
-        return cls(heads, tuple(columns))
+        return cls(heads, tuple(resolved))
 
     def header_of(self, column: str) -> str:
         """The header as the user wrote it for a canonical column."""
-        for head, col in zip(self.headers, self.columns):
-            if col == column:
-                return head
+        for col in self.resolved:
+            if col is not None and col.name == column:
+                return col.header
         return column
 
     def row(self, number: int, cells: Iterable[Any]) -> Row:
         """Convert one row's cells into a validated profile, or the problems found."""
-        cells = list(cells)
         row = Row(number)
         data: dict[str, Any] = {}
+        width = len(self.resolved)
         for i, raw in enumerate(cells):
-            col = self.columns[i] if i < len(self.columns) else None
+            col = self.resolved[i] if i < width else None
             if col is None:
-                if i >= len(self.columns) or not self.headers[i]:
+                if i >= width or not self.headers[i]:
                     if raw is not None and str(raw).strip():
                         row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {raw!r}", f"column {_column_letter(i)}"))
                 continue
-            if col == "name" and raw is not None:
+            if col.name == "name" and raw is not None:
                 row.name = str(raw).strip() or None
-            elif col == "uscc" and raw is not None:
+            elif col.name == "uscc" and raw is not None:
                 row.uscc = str(raw).strip() or None
-            path = _field_path(col)
             try:
-                value = parse_value(field_spec(path), raw)
+                value = parse_value(col.spec, raw, col.scale)
             except CellError as exc:
-                row.problems.append(Problem(str(exc), self.headers[i]))
+                row.problems.append(Problem(str(exc), col.header))
                 continue
             if value is not None:
-                data = set_field(data, path, value)
+                data = set_field(data, col.spec.path, value)
         try:
             profile = parse_profile(data)
         except ProfileError as exc:
@@ -378,7 +464,7 @@ class Columns:
 
     def _header_for_path(self, location: str) -> str:
         col = column_name(location)
-        return self.header_of(col) if col in self.columns else col
+        return self.header_of(col)
 
 
 def _column_letter(index: int) -> str:
@@ -395,7 +481,13 @@ def _blank(cells: list[Any]) -> bool:
 
 
 def decode_text(data: bytes, source: str = "") -> str:
-    """Text of a file from Chinese software: UTF-8 (BOM or not), else GB18030 (a superset of GBK)."""
+    """Text of a file from Chinese software: UTF-16 with its BOM (Excel's 「Unicode 文本」),
+    UTF-8 (BOM or not), else GB18030 (a superset of GBK)."""
+    if data.startswith(_UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ProfileError(f"UTF-16 文本有误 (invalid UTF-16 text): {source}") from None
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
@@ -405,7 +497,10 @@ def decode_text(data: bytes, source: str = "") -> str:
 
 
 ENCODINGS = ("utf-8-sig", "gb18030")
-"""The encodings tried, in order: UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
+"""The encodings tried, in order, for text without a UTF-16 BOM: UTF-8 (with or without
+BOM), else GB18030 (a superset of GBK)."""
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def rows_from_cells(table: Iterable[list[Any]], source: str = "") -> Iterator[Row]:
@@ -431,7 +526,8 @@ def _csv_rows(lines: TextIO, source: str) -> Iterator[Row]:
     """The rows of CSV text read from ``lines`` (a text stream opened with ``newline=""``)."""
     first = lines.readline()
     lines.seek(0)
-    dialect = "excel-tab" if "\t" in first and "," not in first else "excel"
+    # Tab-separated: text exports (「Unicode 文本」, 「文本文件（制表符分隔）」); else commas.
+    dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
 
     def invalid(exc: csv.Error) -> ProfileError:
         return ProfileError(f"CSV 格式错误 (invalid CSV) in {source}: {exc}")
@@ -452,18 +548,61 @@ def _csv_rows(lines: TextIO, source: str) -> Iterator[Row]:
 
 def read_xlsx(path: str | Path) -> list[Row]:
     """Rows of the first worksheet of an XLSX workbook (cached formula values are read)."""
-    return list(_xlsx_rows(path))
+    return list(_workbook_rows(Path(path), "xlsx"))
 
 
-def _xlsx_rows(path: str | Path) -> Iterator[Row]:
+def _workbook_rows(path: Path, fmt: str) -> Iterator[Row]:
+    """Rows of the first worksheet of a workbook (XLSX, XLS, XLSB, ODS, ET)."""
+    if fmt == "xlsx" and _worksheets_xml_size(path) > CALAMINE_XLSX_MAX_XML:
+        return _openpyxl_rows(path)
+    return _calamine_rows(path, fmt)
+
+
+def _unreadable(path: Path, fmt: str, exc: BaseException) -> ProfileError:
+    kind = {"xlsx": "XLSX"}.get(fmt, path.suffix.lstrip(".").upper() or "spreadsheet")
+    return ProfileError(f"无法读取 {kind} 文件 (not a readable {kind} workbook): {path}: {exc}")
+
+
+def _worksheets_xml_size(path: Path) -> int:
+    """The uncompressed size of an XLSX's worksheets, from its zip directory (0 if none is found:
+    the reader then says what is wrong with the file)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return 0
+
+
+def _calamine_rows(path: Path, fmt: str) -> Iterator[Row]:
+    """The first sheet through python-calamine. Its cells come as int, float, str, bool,
+    date or datetime; an empty cell as ``""``. Its rows start at the first cell holding
+    data, so the rows and columns before it are put back (row numbers stay the user's)."""
+    try:
+        if fmt == "sheet" and path.suffix.lower() not in (".xls", ".xlsb", ".ods"):
+            with path.open("rb") as fh:  # by content: calamine knows formats by suffix only
+                book = CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+        else:
+            book = CalamineWorkbook.from_path(path)
+        with book:
+            sheet = book.get_sheet_by_index(0)
+            top, left = sheet.start or (0, 0)
+            cells = sheet.iter_rows()
+    except OSError as exc:
+        raise ProfileError(f"无法读取文件 (cannot read): {path}: {exc.strerror}") from None
+    except Exception as exc:  # calamine's errors (CalamineError, ZipError, XmlError ...) and its panics
+        raise _unreadable(path, fmt, exc) from None
+    padding = [None] * left
+    table = itertools.chain(([] for _ in range(top)), ([*padding, *r] for r in cells))
+    return rows_from_cells(table, str(path))
+
+
+def _openpyxl_rows(path: Path) -> Iterator[Row]:
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ProfileError(f"无法读取 XLSX 文件 (not a readable XLSX workbook): {path}: {exc}") from None
-    except Exception as exc:  # zipfile.BadZipFile and friends
-        raise ProfileError(f"无法读取 XLSX 文件 (not a readable XLSX workbook): {path}: {exc}") from None
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, ValueError and friends
+        raise _unreadable(path, "xlsx", exc) from None
     try:
         sheet = wb.worksheets[0]
         rows = rows_from_cells((list(r) for r in sheet.iter_rows(values_only=True)), str(path))
@@ -509,8 +648,13 @@ def _jsonl_row(number: int, line: str) -> Row:
 
 
 def table_format(path: str | Path) -> str | None:
-    """``csv``, ``xlsx`` or ``jsonl`` by the file's suffix, None if none of them."""
+    """The format of a table to read (:data:`INPUT_FORMATS`) by the file's suffix, None if none."""
     return INPUT_FORMATS.get(Path(path).suffix.lower())
+
+
+def output_format(path: str | Path) -> str | None:
+    """``csv``, ``xlsx`` or ``jsonl``: the format of a results file by its suffix, None if none."""
+    return OUTPUT_FORMATS.get(Path(path).suffix.lower())
 
 
 def read_rows(path: str | Path) -> list[Row]:
@@ -528,13 +672,14 @@ def iter_rows(path: str | Path) -> Iterator[Row]:
     p = Path(path)
     fmt = table_format(p)
     if fmt is None:
-        raise ProfileError(f"不支持的文件类型，应为 .csv、.xlsx 或 .jsonl (unsupported file type): {p}")
+        kinds = "、".join(INPUT_FORMATS)
+        raise ProfileError(f"不支持的文件类型，应为 {kinds} (unsupported file type): {p}")
     if not p.exists():
         raise ProfileError(f"文件不存在 (file not found): {p}")
     if p.is_dir():
         raise ProfileError(f"这是一个目录，不是文件 (is a directory): {p}")
-    if fmt == "xlsx":
-        return _xlsx_rows(p)
+    if fmt in ("xlsx", "sheet"):
+        return _workbook_rows(p, fmt)
     encoding = file_encoding(p)
     try:
         stream = p.open(encoding=encoding, newline="")
@@ -556,7 +701,13 @@ def iter_rows(path: str | Path) -> Iterator[Row]:
 def file_encoding(path: Path) -> str:
     """The encoding :func:`decode_text` would find for the file, found by decoding it in
     pieces and keeping nothing (a province's file need not fit in memory twice)."""
-    for encoding in ENCODINGS:
+    try:
+        with path.open("rb") as fh:
+            start = fh.read(2)
+    except OSError as exc:
+        raise ProfileError(f"无法读取文件 (cannot read): {path}: {exc.strerror}") from None
+    candidates = ("utf-16",) if start in _UTF16_BOMS else ENCODINGS
+    for encoding in candidates:
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             with path.open("rb") as fh:
@@ -568,4 +719,4 @@ def file_encoding(path: Path) -> str:
             continue
         except OSError as exc:
             raise ProfileError(f"无法读取文件 (cannot read): {path}: {exc.strerror}") from None
-    raise ProfileError(f"无法识别文件编码，应为 UTF-8 或 GBK (not UTF-8 or GBK/GB18030 text): {path}")
+    raise ProfileError(f"无法识别文件编码，应为 UTF-8、UTF-16 或 GBK (not UTF-8, UTF-16 or GBK/GB18030 text): {path}")

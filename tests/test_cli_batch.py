@@ -147,7 +147,7 @@ def test_the_output_may_not_be_the_input(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("missing.csv", "文件不存在"), ("in.txt", "INPUT")],
+    [("missing.csv", "文件不存在"), ("in.docx", "INPUT")],
 )
 def test_bad_inputs_give_one_clear_message(tmp_path, name, expected):
     result = batch(tmp_path / name, "-o", tmp_path / "r.csv")
