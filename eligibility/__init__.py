@@ -13,6 +13,7 @@ engine. The command line (``eligibility``) is a separate layer this package neve
 imports.
 """
 
+from ._version import __version__
 from .batch import evaluate_many
 from .catalogue import Catalogue
 from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
@@ -22,9 +23,11 @@ from .loader import default_rules_dir, load_catalogue
 from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
 from .profile_io import load_profile, parse_profile
 from .questions import Question, next_questions
+from .record import Record, record_of
 from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
 
 __all__ = [
+    "__version__",
     "Catalogue",
     "ConditionResult",
     "EligibilityError",
@@ -36,6 +39,7 @@ __all__ = [
     "Problem",
     "ProfileError",
     "Question",
+    "Record",
     "Report",
     "RuleError",
     "Status",
@@ -51,4 +55,5 @@ __all__ = [
     "next_questions",
     "parse_profile",
     "profile_json_schema",
+    "record_of",
 ]

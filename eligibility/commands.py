@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import EligibilityError, evaluate, load_catalogue, profile_json_schema
+from . import EligibilityError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
 from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
@@ -35,6 +35,33 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="查看与检查政策规则目录。 Browse and check the rule catalogue.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+
+
+def _show_version(value: bool) -> None:
+    if not value:
+        return
+    sys.stdout.write(f"eligibility {__version__}\n")
+    try:
+        record = record_of(load_catalogue(), date.today())
+    except EligibilityError as exc:  # the version is known even when the bundled rules are broken
+        raise fail(exc) from None
+    for name, value_ in record.fields():
+        if name not in ("package", "as_of"):
+            sys.stdout.write(f"{name}: {value_}\n")
+    raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True,
+            help="显示程序与内置规则目录的版本及规则指纹。 Show the package and catalogue versions and the rules fingerprint.",
+        ),
+    ] = False,
+) -> None:
+    """竹山经济开发区政策匹配：检查企业可申报的政策。 Policy eligibility checker for the Zhushan zone."""
 
 class _Consoles:
     """Consoles made on use, so they write to the streams in place at that moment.

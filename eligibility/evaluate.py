@@ -22,6 +22,7 @@ from .limits import limit_facts, limit_results
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
+from .record import Record, record_of
 from .report import ConditionResult, Gap, LimitResult, Report, SupportResult, Verdict
 from .text import Text
 from .timeline import time_flips
@@ -43,6 +44,8 @@ class Prepared:
     """The supports in report order (category, then id)."""
     derived: tuple[str, ...]
     """The derived rules in report order (id)."""
+    record: Record
+    """What decides every report of this view (versions, fingerprint, date)."""
 
     def dependencies(self, rule_ids: list[str]) -> list[str]:
         """``rule_ids`` and the derived rules they name, in catalogue order."""
@@ -116,7 +119,8 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
     ids = view.rule_ids
     supports = sorted((r for r in ids if rules[r].kind == "support"), key=lambda r: (_CATEGORY_ORDER[rules[r].category], r))
     derived = sorted(r for r in ids if rules[r].kind != "support")
-    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived))
+    record = record_of(view.catalogue, view.day)
+    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record)
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
@@ -243,9 +247,7 @@ def assemble(
     return Report.build(
         enterprise=enterprise,
         uscc=uscc,
-        as_of=view.day,
-        catalogue=cat.info.name.zh,
-        catalogue_version=cat.info.version,
+        record=prepared.record,
         supports=[result(rid) for rid in prepared.supports],
         derived=[result(rid) for rid in prepared.derived],
     )

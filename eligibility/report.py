@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import construct
 
+from .record import Record
 from .schema import Category, Certainty
 from .text import Text
 
@@ -232,13 +233,26 @@ class Report(_Out):
 
     enterprise: str
     uscc: str | None = None
-    as_of: date
-    catalogue: str
-    catalogue_version: str
+    record: Record
+    """What decided it: package and catalogue versions, rules fingerprint, date of evaluation."""
     supports: list[SupportResult]
     """Every support in force, ordered by category then id."""
     derived: list[SupportResult]
     """Derived classifications (规上, 高企 criteria...), ordered by id."""
+
+    @property
+    def as_of(self) -> date:
+        """The date of evaluation."""
+        return self.record.as_of
+
+    @property
+    def catalogue(self) -> str:
+        """The catalogue's name."""
+        return self.record.catalogue
+
+    @property
+    def catalogue_version(self) -> str:
+        return self.record.catalogue_version
 
     def by_verdict(self, verdict: Verdict) -> list[SupportResult]:
         """The supports with one verdict, in report order."""
