@@ -6,6 +6,7 @@ was invalid, the output is still written); 2 usage error.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from datetime import date
@@ -429,15 +430,18 @@ def interview(
 
 @app.command()
 def batch(
-    input: Annotated[Path, typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.txt（Unicode 文本）、.xlsx、.xls、.ods、.et 或 .jsonl。 Enterprises: CSV, text export, XLSX, XLS, ODS, ET or JSON Lines.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="结果文件：.csv、.xlsx 或 .jsonl。 Results file: CSV, XLSX or JSON Lines.", show_default=False)],
+    input: Annotated[Optional[Path], typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.txt（Unicode 文本）、.xlsx、.xls、.ods、.et 或 .jsonl。 Enterprises: CSV, text export, XLSX, XLS, ODS, ET or JSON Lines.", show_default=False)] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="结果文件：.csv、.xlsx 或 .jsonl。 Results file: CSV, XLSX or JSON Lines.", show_default=False)] = None,
     lang: LangOpt = "zh",
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
     rules: RulesOpt = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的结果文件。 Overwrite existing output files.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="并行进程数，0 表示每个CPU核一个。 Worker processes; 0 for one per core.")] = 1,
+    template: Annotated[Optional[Path], typer.Option("--template", help="生成填报模板 .xlsx（不检查）。 Write an input template (.xlsx) to fill in, and stop.", show_default=False)] = None,
 ) -> None:
     """园区批量检查：每家企业一行，每项政策一列，另附汇总。 Check many enterprises at once.
+
+    Start with a template: eligibility batch --template 企业清单.xlsx (a column per profile field, with units, dropdowns and an instructions sheet).
 
     Columns are profile fields by dotted name (financials.2025.rd_expense) or Chinese title (企业名称, 2025年度研发费用); an empty cell is unknown. A row that cannot be read is reported with its row number and the others are still checked.
 
@@ -445,12 +449,34 @@ def batch(
 
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
-    from .batch import Outcome, output_paths, run_batch, summary_rows
+    from .batch import Outcome, output_paths, run_batch, summary_rows, write_atomically
     from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, iter_rows, output_format, table_format
+    from .template import default_years, write_template
 
     language = _lang(lang)
     zh = language == "zh"
     day = _as_of(as_of) or date.today()
+    if template is not None:
+        if template.suffix.lower() != ".xlsx":
+            raise typer.BadParameter(f"'{template}' 应为 .xlsx 文件 (must be an .xlsx file)", param_hint="--template")
+        if not template.parent.is_dir():
+            raise typer.BadParameter(f"目录不存在 (no such directory): {template.parent}", param_hint="--template")
+        if template.exists() and not force:
+            raise typer.BadParameter(f"文件已存在，未覆盖；加 --force 覆盖 (exists; use --force to overwrite): {template}", param_hint="--template")
+        buffer = io.BytesIO()
+        years = default_years(day)
+        columns = write_template(buffer, years, language)
+        write_atomically({template: buffer.getvalue()})
+        _c.out.print(
+            f"已写入模板 {escape(str(template))}：{len(columns)} 列（{years[0]}–{years[-1]} 年度财务数据）；填好后运行 eligibility batch {escape(str(template))} -o 结果.xlsx"
+            if zh
+            else f"Wrote the template {escape(str(template))}: {len(columns)} columns (fiscal years {years[0]}-{years[-1]}); fill it in, then run eligibility batch {escape(str(template))} -o results.xlsx"
+        )
+        return
+    if input is None:
+        raise typer.BadParameter("缺少企业清单文件 (missing the enterprises file)", param_hint="INPUT")
+    if output is None:
+        raise typer.BadParameter("缺少 -o 结果文件 (missing -o OUTPUT)", param_hint="--output")
     if table_format(input) is None:
         kinds = "、".join(INPUT_FORMATS)
         raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件 (must be a table: CSV, text, XLSX, XLS, ODS, ET or JSON Lines)", param_hint="INPUT")

@@ -340,8 +340,9 @@ def parse_value(spec: FieldSpec, raw: Any, scale: int = 1) -> Any:
             if _norm(text) in _NONE_LIST and _norm(text) not in {_norm(c) for c in spec.choices}:
                 return []
             for code, label in zip(spec.choices, spec.choice_labels):
-                if _LIST_SEP.search(label.zh):  # a label with a separator in it: 漆包线、电机及生活电器
-                    text = text.replace(label.zh, code)
+                for name in (label.zh, label.en):
+                    if _LIST_SEP.search(name):  # a label with a separator in it: 漆包线、电机及生活电器
+                        text = text.replace(name, code)
             items = [x for x in _LIST_SEP.split(text) if x]
         return [_choice(spec, x) for x in items]
     if isinstance(raw, float) and raw.is_integer():
