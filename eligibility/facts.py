@@ -620,8 +620,8 @@ COMPUTED: tuple[FactSpec, ...] = (
     FactSpec(
         "high_tech_revenue_share_last_year",
         FactKind.ratio,
-        bi("上年度高新技术产品（服务）收入占比", "high-tech revenue share, last fiscal year"),
-        _ratio_last_year("high_tech_revenue", "operating_revenue"),
+        bi("上年度高新技术产品（服务）收入占同期总收入比例", "high-tech revenue / total income, last fiscal year"),
+        _ratio_last_year("high_tech_revenue", "total_income"),
     ),
     FactSpec(
         "st_staff_share",

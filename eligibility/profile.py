@@ -188,6 +188,11 @@ class FiscalYear(_Model):
     high_tech_revenue: Yuan | None = Field(
         None, title="高新技术产品（服务）收入", description="单位：元，不超过营业收入"
     )
+    total_income: Yuan | None = Field(
+        None,
+        title="总收入（收入总额减去不征税收入）",
+        description="高企认定所称总收入：企业所得税法的收入总额减去不征税收入，单位：元",
+    )
     rd_expense: Yuan | None = Field(
         None, title="研发费用", description="按研发费用加计扣除口径归集，单位：元"
     )
@@ -224,6 +229,17 @@ class FiscalYear(_Model):
             raise ValueError(
                 f"高新技术产品收入 {value} 元超过营业收入 {total} 元 "
                 "(high-tech revenue exceeds operating revenue)"
+            )
+        return value
+
+    @field_validator("total_income")
+    @classmethod
+    def _ht_within_total_income(cls, value: int | None, info: ValidationInfo) -> int | None:
+        part = info.data.get("high_tech_revenue")
+        if value is not None and part is not None and part > value:
+            raise ValueError(
+                f"高新技术产品收入 {part} 元超过总收入 {value} 元 "
+                "(high-tech revenue exceeds total income)"
             )
         return value
 

@@ -17,7 +17,7 @@ E, N, I = "eligible", "not_eligible", "needs_information"
 EXPECTED: dict[str, dict[str, str]] = {
     # 锂能新材料: 规上 industry (main revenue 1.401亿 ≥ 2000万, registered), no R&D institution.
     # Not a valid HNTE (certificate never held); grade B in the tech pool → board and loan.
-    # HNTE recognition fails on S&T staff 21/186 = 11.3% ≥ 10% but high-tech share 97.7/143.6 = 68%,
+    # HNTE recognition fails on S&T staff 21/186 = 11.3% ≥ 10% but high-tech share 97.7/146.0 (总收入) = 67%,
     # R&D 3y 11.45/363.4 = 3.15% < 4% (last sales 1.436亿 in the 4% band) → not met.
     # 科小: sales 1.436亿 ≤ 2亿 and assets 1.76亿 ≤ 2亿, but the 2022 accounting condition and
     # compliance items are not given → needs information.
