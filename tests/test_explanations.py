@@ -196,12 +196,17 @@ def nodes(node):
 
 
 def test_a_parameter_without_a_value_on_the_date_shows_as_unavailable_and_not_met(tmp_path):
-    rules = _rules_with(tmp_path, "parameters/talent.yaml", "      - from: 2021-01-01\n        value: 5", "      - from: 2027-01-01\n        value: 5")
+    rules = _rules_with(
+        tmp_path,
+        "parameters/talent.yaml",
+        "      - from: 2021-01-01\n        value: 5\n        certainty: assumption",
+        "      - from: 2027-01-01\n        value: 5\n        certainty: assumption",
+    )
     result = evaluate(make_profile(), as_of=AS_OF, catalogue=rules).support(RETURNEE)
     unavailable = [n for n in nodes(result.explanation) if n.kind == "unavailable"]
-    assert [n.parameter for n in unavailable] == ["returnee.window_years"]
+    assert [n.parameter for n in unavailable] == ["returnee.programme_window_years"]
     assert unavailable[0].status is Status.not_met
-    assert "returnee.window_years" in unavailable[0].label.zh
+    assert "returnee.programme_window_years" in unavailable[0].label.zh
 
 
 def test_a_named_rule_not_in_force_shows_as_not_in_force_and_not_met(tmp_path):

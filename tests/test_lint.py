@@ -66,7 +66,7 @@ def test_a_contradiction_with_a_parameter_names_the_date(rules_copy):
     """A constant that contradicts a parameter's value is found with the parameter resolved."""
     edit(rules_copy, RETURNEE, "  all:\n", "  all:\n    - {fact: years_since_founder_return, op: '>=', value: 6}\n")
     [message] = [f.message for f in lint(rules_copy).warnings if "contradictory" in f.message]
-    assert "returnee.window_years" in message and " on 20" in message
+    assert "returnee.programme_window_years" in message and " on 20" in message
 
 
 def test_two_different_equalities_on_one_fact_are_a_contradiction(rules_copy):
@@ -83,8 +83,8 @@ def test_a_cycle_between_derived_rules_is_an_error_with_its_file(rules_copy):
 
 def test_a_missing_parameter_is_an_error_at_its_line(rules_copy):
     """A reference to a parameter that does not exist names the `param:` line."""
-    f = edit(rules_copy, RETURNEE, "param: returnee.window_years", "param: returnee.window_yeers")
-    assert found(rules_copy, "error", "returnee.window_yeers") == [(RETURNEE, line_of(f, "window_yeers"))]
+    f = edit(rules_copy, RETURNEE, "param: returnee.programme_window_years", "param: returnee.programme_window_yeers")
+    assert found(rules_copy, "error", "returnee.programme_window_yeers") == [(RETURNEE, line_of(f, "window_yeers"))]
 
 
 def test_a_missing_rule_is_an_error(rules_copy):

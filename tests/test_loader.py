@@ -85,9 +85,9 @@ def test_comparing_a_yes_no_fact_with_a_number_is_an_error(rules_copy):
 
 def test_an_unknown_parameter_is_an_error(rules_copy):
     f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
-    replace_in(f, "param: returnee.window_years", "param: returnee.window_yeers")
+    replace_in(f, "param: returnee.programme_window_years", "param: returnee.programme_window_yeers")
     [(_file, line, msg)] = problems(rules_copy)
-    assert "returnee.window_yeers" in msg and line == line_of(f, "window_yeers")
+    assert "returnee.programme_window_yeers" in msg and line == line_of(f, "window_yeers")
 
 
 def test_a_duplicate_rule_id_is_an_error(rules_copy):
