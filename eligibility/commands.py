@@ -19,7 +19,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import EligibilityError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
+from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
+from .input_limits import LimitError, check_day, quote, read_capped
 from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
@@ -111,9 +112,13 @@ def _as_of(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' 不是 YYYY-MM-DD 格式的日期 (not a date)", param_hint="--as-of") from None
+        raise typer.BadParameter(f"{quote(value)} 不是 YYYY-MM-DD 格式的日期 (not a date)", param_hint="--as-of") from None
+    try:
+        return check_day(day)
+    except LimitError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 def fail(error: EligibilityError) -> typer.Exit:
@@ -126,7 +131,13 @@ def fail(error: EligibilityError) -> typer.Exit:
 
 def _read_profile(path: str):  # noqa: ANN202 - EnterpriseProfile
     if path == "-":
-        return parse_profile(read_data(sys.stdin.read(), "<stdin>"), "<stdin>")
+        try:
+            text = read_capped(sys.stdin.buffer).decode("utf-8-sig")
+        except LimitError as exc:
+            raise ProfileError(f"{exc}: <stdin>") from None
+        except UnicodeDecodeError:
+            raise ProfileError("标准输入不是 UTF-8 编码 (standard input is not UTF-8 text)") from None
+        return parse_profile(read_data(text, "<stdin>"), "<stdin>")
     return load_profile(path)
 
 

@@ -15,10 +15,11 @@ from typing import Any
 from .catalogue import Catalogue, CatalogueView, rule_refs
 from .compiler import compile_view, encode_facts
 from .engine import EngineRuleset
+from .input_limits import check_day
 from .errors import EngineError
 from .explain import Decided, Explainer, ViewStatic, relevant_missing, truth_of_status
 from .gaps import gaps_of
-from .limits import limit_facts, limit_results
+from .input_limits import limit_facts, limit_results
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
@@ -67,7 +68,10 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
     """The prepared view of ``catalogue`` on ``day``, built once and reused.
 
     Days with the same rules and parameter values in force share one compiled ruleset.
+    A day outside :data:`~eligibility.input_limits.MIN_DAY` .. ``MAX_DAY`` raises
+    :class:`~eligibility.input_limits.LimitError` (a ``ValueError``).
     """
+    check_day(day)
     cache_key = (id(catalogue), day)
     with _lock:
         found = _prepared.get(cache_key)

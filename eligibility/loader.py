@@ -2,7 +2,9 @@
 
 YAML is read with PyYAML's safe loader only (its C version when available): no tag
 can construct a Python object, so
-a rule file is data and never code. Every error names the file and the line.
+a rule file is data and never code. Every error names the file and the line. Files are
+read within :mod:`eligibility.input_limits` (size, numbers, nesting, aliases counted as
+expanded), and the node tree is walked once however often aliases repeat a part of it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from .catalogue import Catalogue, Located
 from .checks import check_catalogue
 from .errors import Problem, RuleError
+from .input_limits import MAX_RULE_DEPTH, LimitError, RuleFileLoader, check_tree, read_file_capped
 from .schema import (
     All,
     AnyOf,
@@ -31,7 +34,6 @@ from .schema import (
 )
 
 RULE_DIRS = ("derived", "supports")
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_rules_dir() -> Path:
@@ -81,10 +83,13 @@ class _File:
         self.name = path.relative_to(root).as_posix()
         self.unreadable: str | None = None
         try:
-            self.text = path.read_text(encoding="utf-8")
+            self.text = read_file_capped(path).decode("utf-8")
         except UnicodeDecodeError as exc:
             self.text = ""
             self.unreadable = f"文件不是 UTF-8 编码 (not UTF-8 text): byte {exc.start}"
+        except LimitError as exc:
+            self.text = ""
+            self.unreadable = str(exc)
         self.node: yaml.Node | None = None
         self.data: Any = None
 
@@ -93,12 +98,19 @@ class _File:
             problems.append(Problem(self.unreadable, self.name, 1))
             return False
         try:
-            loader = _SafeLoader(self.text)
+            loader = RuleFileLoader(self.text)
             try:
                 self.node = loader.get_single_node()  # kept for line numbers
                 self.data = loader.construct_document(self.node) if self.node is not None else None
             finally:
                 loader.dispose()
+            check_tree(self.data, MAX_RULE_DEPTH)
+        except LimitError as exc:
+            problems.append(Problem(str(exc), self.name, exc.line or 1))
+            return False
+        except RecursionError:
+            problems.append(Problem(f"嵌套过深 (nested more than {MAX_RULE_DEPTH} levels)", self.name, 1))
+            return False
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -143,19 +155,27 @@ class _File:
             return None
 
 
-def _duplicate_keys(node: yaml.Node | None) -> list[tuple[str, int]]:
+def _duplicate_keys(root: yaml.Node | None) -> list[tuple[str, int]]:
+    """Keys repeated in a mapping, each node visited once (an alias repeats a node, not its
+    walk: an alias bomb is walked in linear time)."""
     out: list[tuple[str, int]] = []
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for k, v in node.value:
-            if k.value in seen:
-                out.append((str(k.value), k.start_mark.line + 1))
-            seen.add(k.value)
-            out += _duplicate_keys(v)
-    elif isinstance(node, yaml.SequenceNode):
-        for v in node.value:
-            out += _duplicate_keys(v)
-    return out
+    visited: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for k, v in node.value:
+                if k.value in seen:
+                    out.append((str(k.value), k.start_mark.line + 1))
+                seen.add(k.value)
+                stack.append(v)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return sorted(out, key=lambda d: d[1])
 
 
 def _record_conditions(file: _File, node: yaml.Node | None, cond: Condition, where: dict[int, Located]) -> None:

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem, ProfileError
+from .input_limits import LimitError, load_json, load_yaml, quote, read_file_capped
 from .profile import EnterpriseProfile
 
 _MESSAGES_ZH = {
@@ -80,7 +81,7 @@ def problems_of(exc: ValidationError, data: Any, source: str = "") -> list[Probl
         if err["type"] == "extra_forbidden":
             message += _did_you_mean(tuple(err["loc"]))
         if "input" in err and err["type"] not in ("missing", "model_type") and not isinstance(err["input"], dict | list):
-            message += f"; got {err['input']!r}"
+            message += f"; got {quote(err['input'])}"
         location = f"{source}: {field}" if source and field else source or field
         out.append(Problem(message, location))
     return out
@@ -98,17 +99,21 @@ def parse_profile(data: Any, source: str = "") -> EnterpriseProfile:
 
 
 def read_data(text: str, source: str) -> Any:
-    """Parse JSON or YAML text (YAML is a superset; JSON errors keep their line)."""
+    """Parse JSON or YAML text (YAML is a superset; JSON errors keep their line), within
+    :mod:`eligibility.input_limits` (numbers, text, nesting; no YAML aliases)."""
     stripped = text.lstrip()
-    if stripped.startswith("{") or stripped.startswith("["):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(
-                f"JSON 格式错误 (invalid JSON) in {source}, line {exc.lineno} column {exc.colno}: {exc.msg}"
-            ) from None
     try:
-        return yaml.safe_load(text)
+        if stripped.startswith("{") or stripped.startswith("["):
+            try:
+                return load_json(text)
+            except json.JSONDecodeError as exc:
+                raise ProfileError(
+                    f"JSON 格式错误 (invalid JSON) in {source}, line {exc.lineno} column {exc.colno}: {exc.msg}"
+                ) from None
+        return load_yaml(text)
+    except LimitError as exc:
+        where = f", line {exc.line}" if exc.line else ""
+        raise ProfileError(f"超出限制 (beyond a limit) in {source}{where}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -124,7 +129,9 @@ def load_data(path: str | Path) -> Any:
     """The parsed JSON or YAML content of a profile file, not yet validated."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = read_file_capped(p).decode("utf-8-sig")
+    except LimitError as exc:
+        raise ProfileError(f"{exc}: {p}") from None
     except FileNotFoundError:
         raise ProfileError(f"文件不存在 (file not found): {p}") from None
     except IsADirectoryError:

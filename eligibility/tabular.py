@@ -44,6 +44,7 @@ from pydantic import BaseModel
 from python_calamine import CalamineWorkbook
 
 from .errors import Problem, ProfileError
+from .input_limits import MAX_EXPONENT, MAX_LINE_CHARS, MAX_NUMBER_CHARS, LimitError, bounded_decimal, check_cell, check_xlsx, load_json, quote
 from .profile import EnterpriseProfile, FiscalYear
 from .profile_io import parse_profile
 from .questions import FieldSpec, field_spec, set_field
@@ -81,6 +82,7 @@ _LIST_SEP = re.compile(r"\s*[;；、,，]\s*")
 _YEAR_COL = re.compile(r"^financials(?:\.(\d{4})\.|\[(\d{4})\]\.)(\w+)$")
 _YEAR_COL_ZH = re.compile(r"^(\d{4})\s*年度?\s*(.+)$")
 _TRAILING_PARENS = re.compile(r"\s*[(（][^()（）]*[)）]$")
+_LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
@@ -186,12 +188,12 @@ def resolve_column(header: str) -> Column:
         if unit in units:  # a title holding its unit: 最近一轮投后估值（美元） for （万美元）
             name = name or _column_of(f"{bare}({field_unit})")
     if name is None or unit is None:
-        raise HeaderError(f"不是画像中的字段 (not a profile field): {header!r}{_did_you_mean(bare if unit else text)}")
+        raise HeaderError(f"不是画像中的字段 (not a profile field): {quote(header)}{_did_you_mean(bare if unit else text)}")
     spec = field_spec(_field_path(name))
     scale = header_scale(spec.unit, unit)
     if scale is None:
         fits = "、".join(HEADER_UNITS.get(spec.unit or "", {})) or "无单位 (none)"
-        raise HeaderError(f"单位“{unit}”与该字段不符，可用单位 (the unit does not fit the field; units): {fits}; got {header!r}")
+        raise HeaderError(f"单位“{unit}”与该字段不符，可用单位 (the unit does not fit the field; units): {fits}; got {quote(header)}")
     return Column(header, name, spec, scale)
 
 
@@ -270,21 +272,37 @@ def _choice(spec: FieldSpec, raw: str) -> str:
         f"{label.zh}（{code}）" if label is not None and label.zh != code else code
         for code, label in zip(spec.choices, _labels(spec))
     )
-    raise CellError(f"取值应为以下之一 (expected one of)：{options}; got {raw!r}")
+    raise CellError(f"取值应为以下之一 (expected one of)：{options}; got {quote(raw)}")
 
 
 def _number(raw: Any, spec: FieldSpec, scale: int = 1) -> Decimal:
     if isinstance(raw, bool):
-        raise CellError(f"应为数字 (expected a number); got {raw!r}")
-    if isinstance(raw, int | Decimal):
-        return Decimal(raw) * scale
-    if isinstance(raw, float):
-        return Decimal(str(raw)) * scale
-    value = parse_quantity(str(raw), spec.unit, scale)
+        raise CellError(f"应为数字 (expected a number); got {quote(raw)}")
+    try:
+        if isinstance(raw, int):
+            _check_int(raw)
+            return bounded_decimal(Decimal(raw) * scale)
+        if isinstance(raw, Decimal):
+            return bounded_decimal(bounded_decimal(raw) * scale)
+        if isinstance(raw, float):
+            return bounded_decimal(bounded_decimal(Decimal(str(raw))) * scale, raw)
+        if len(str(raw)) > 4 * MAX_NUMBER_CHARS:  # too long to be a number, however written
+            raise LimitError(f"数字过长 (a number of more than {MAX_NUMBER_CHARS} characters): {quote(raw)}")
+        value = parse_quantity(str(raw), spec.unit, scale)
+    except LimitError as exc:
+        raise CellError(str(exc)) from None
     if value is None:
         unit = "（可写 2000万、1千万、1.5亿）" if spec.unit in ("元", "美元") else ""
-        raise CellError(f"应为数字{unit} (expected a number); got {raw!r}")
-    return value
+        raise CellError(f"应为数字{unit} (expected a number); got {quote(raw)}")
+    try:
+        return bounded_decimal(value, raw)
+    except LimitError as exc:
+        raise CellError(str(exc)) from None
+
+
+def _check_int(value: int) -> None:
+    if value.bit_length() > 128:
+        raise LimitError(f"数字超出范围 (a number beyond 10^±{MAX_EXPONENT}): {quote(value)}")
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -309,13 +327,13 @@ def parse_value(spec: FieldSpec, raw: Any, scale: int = 1) -> Any:
             return True
         if key in _FALSE:
             return False
-        raise CellError(f"应为 是 或 否 (expected yes or no); got {raw!r}")
+        raise CellError(f"应为 是 或 否 (expected yes or no); got {quote(raw)}")
     if spec.type in ("int", "decimal"):
         value = _number(raw, spec, scale)
         if spec.type == "int":
             if value != value.to_integral_value():
                 unit = f"（单位：{spec.unit}）" if spec.unit in ("元", "美元") else ""
-                raise CellError(f"应为整数{unit} (expected a whole number); got {raw!r}")
+                raise CellError(f"应为整数{unit} (expected a whole number); got {quote(raw)}")
             return int(value)
         return _json_number(value)
     if spec.type == "date":
@@ -329,7 +347,7 @@ def parse_value(spec: FieldSpec, raw: Any, scale: int = 1) -> Any:
                 raise ValueError
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
         except ValueError:
-            raise CellError(f"应为日期 YYYY-MM-DD (expected a date); got {raw!r}") from None
+            raise CellError(f"应为日期 YYYY-MM-DD (expected a date); got {quote(raw)}") from None
     if spec.type == "enum":
         return _choice(spec, str(raw))
     if spec.type == "enum_list":
@@ -414,7 +432,7 @@ class Columns:
                 resolved.append(None)
                 continue
             if col.name in seen:
-                problems.append(Problem(f"与 {seen[col.name]!r} 是同一字段 (repeats a column): {head!r}", f"column {letter}"))
+                problems.append(Problem(f"与 {seen[col.name]!r} 是同一字段 (repeats a column): {quote(head)}", f"column {letter}"))
             else:
                 seen[col.name] = head
             resolved.append(col)
@@ -439,10 +457,23 @@ class Columns:
         width = len(self.resolved)
         for i, raw in enumerate(cells):
             col = self.resolved[i] if i < width else None
+            try:
+                check_cell(raw)
+            except LimitError as exc:
+                row.problems.append(Problem(str(exc), col.header if col else f"column {_column_letter(i)}"))
+                continue
+            if col is not None and isinstance(raw, str) and _LINE_BREAK.search(raw.strip()):
+                # No profile field holds a line break; in CSV one is mostly a quote left
+                # open, which swallows the next enterprises' rows into this one.
+                row.problems.append(Problem(
+                    f"单元格内有换行，CSV 中多为引号未闭合 (a line break inside a cell; in CSV, an unterminated quote?): {quote(raw)}",
+                    col.header,
+                ))
+                continue
             if col is None:
                 if i >= width or not self.headers[i]:
                     if raw is not None and str(raw).strip():
-                        row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {raw!r}", f"column {_column_letter(i)}"))
+                        row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {quote(raw)}", f"column {_column_letter(i)}"))
                 continue
             if col.name == "name" and raw is not None:
                 row.name = str(raw).strip() or None
@@ -530,11 +561,13 @@ def _csv_rows(lines: TextIO, source: str) -> Iterator[Row]:
     # Tab-separated: text exports (「Unicode 文本」, 「文本文件（制表符分隔）」); else commas.
     dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
 
+    reader = csv.reader(lines, dialect)
+
     def invalid(exc: csv.Error) -> ProfileError:
-        return ProfileError(f"CSV 格式错误 (invalid CSV) in {source}: {exc}")
+        return ProfileError(f"CSV 格式错误 (invalid CSV) in {source}, line {reader.line_num}: {exc}")
 
     try:
-        rows = rows_from_cells(csv.reader(lines, dialect), source)
+        rows = rows_from_cells(reader, source)
     except csv.Error as exc:
         raise invalid(exc) from None
 
@@ -553,13 +586,23 @@ def read_xlsx(path: str | Path) -> list[Row]:
 
 
 def _workbook_rows(path: Path, fmt: str) -> Iterator[Row]:
-    """Rows of the first worksheet of a workbook (XLSX, XLS, XLSB, ODS, ET)."""
+    """Rows of the first worksheet of a workbook (XLSX, XLS, XLSB, ODS, ET).
+
+    A zip-based workbook is checked first (:func:`~eligibility.input_limits.check_xlsx`:
+    its expansion and DTDs), whichever reader then opens it."""
+    if zipfile.is_zipfile(path):
+        try:
+            check_xlsx(path)
+        except LimitError as exc:
+            raise ProfileError(f"拒绝读取工作簿 (workbook refused): {path}: {exc}") from None
+        except (OSError, zipfile.BadZipFile, ValueError) as exc:
+            raise _unreadable(path, fmt, exc) from None
     if fmt == "xlsx" and _worksheets_xml_size(path) > CALAMINE_XLSX_MAX_XML:
         return _openpyxl_rows(path)
     return _calamine_rows(path, fmt)
 
 
-def _unreadable(path: Path, fmt: str, exc: BaseException) -> ProfileError:
+def _unreadable(path: Path, fmt: str, exc: object) -> ProfileError:
     kind = {"xlsx": "XLSX"}.get(fmt, path.suffix.lstrip(".").upper() or "spreadsheet")
     return ProfileError(f"无法读取 {kind} 文件 (not a readable {kind} workbook): {path}: {exc}")
 
@@ -606,7 +649,15 @@ def _openpyxl_rows(path: Path) -> Iterator[Row]:
         raise _unreadable(path, "xlsx", exc) from None
     try:
         sheet = wb.worksheets[0]
+        # Read-only mode believes the sheet's <dimension>; one saying A1 would hide every row.
+        sheet.reset_dimensions()
         rows = rows_from_cells((list(r) for r in sheet.iter_rows(values_only=True)), str(path))
+    except ProfileError:
+        wb.close()
+        raise
+    except Exception as exc:  # malformed XML in the sheet
+        wb.close()
+        raise _unreadable(path, "xlsx", quote(str(exc))) from None
     except BaseException:
         wb.close()
         raise
@@ -614,6 +665,10 @@ def _openpyxl_rows(path: Path) -> Iterator[Row]:
     def closing() -> Iterator[Row]:
         try:
             yield from rows
+        except ProfileError:
+            raise
+        except Exception as exc:  # malformed XML further down the sheet
+            raise _unreadable(path, "xlsx", quote(str(exc))) from None
         finally:
             wb.close()
 
@@ -626,17 +681,31 @@ def read_jsonl(data: bytes | str, source: str = "") -> list[Row]:
     return list(_jsonl_rows(io.StringIO(text, newline="")))
 
 
-def _jsonl_rows(lines: Iterable[str]) -> Iterator[Row]:
+def _jsonl_rows(lines: TextIO) -> Iterator[Row]:
     # Lines end at \n, \r or \r\n only: a U+2028 inside a JSON string is not a line break.
-    return (_jsonl_row(number, line) for number, line in enumerate(lines, start=1) if line.strip())
+    # A line is read up to MAX_LINE_CHARS; the rest of a longer one is skipped in pieces.
+    number = 0
+    while line := lines.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
+            while (rest := lines.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
+                pass
+            row = Row(number, unit="line")
+            row.problems.append(Problem(f"行过长 (a line of more than {MAX_LINE_CHARS} characters)"))
+            yield row
+        elif line.strip():
+            yield _jsonl_row(number, line)
 
 
 def _jsonl_row(number: int, line: str) -> Row:
     row = Row(number, unit="line")
     try:
-        obj = json.loads(line)
+        obj = load_json(line)
     except json.JSONDecodeError as exc:
         row.problems.append(Problem(f"JSON 格式错误 (invalid JSON), column {exc.colno}: {exc.msg}"))
+        return row
+    except LimitError as exc:
+        row.problems.append(Problem(str(exc)))
         return row
     if isinstance(obj, dict):
         row.name = obj.get("name") if isinstance(obj.get("name"), str) else None
