@@ -19,7 +19,7 @@ from .input_limits import check_day
 from .errors import EngineError
 from .explain import Decided, Explainer, ViewStatic, relevant_missing, truth_of_status
 from .gaps import gaps_of
-from .input_limits import limit_facts, limit_results
+from .limits import limit_facts, limit_results
 from .facts import compute_facts
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
