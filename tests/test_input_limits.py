@@ -226,7 +226,18 @@ def _rewrite(path, member, change):
 SHEET = "xl/worksheets/sheet1.xml"
 
 
-def test_an_xlsx_whose_dimension_says_a1_is_read_in_full(tmp_path):
+@pytest.fixture(params=["calamine", "openpyxl"])
+def xlsx_reader(request, monkeypatch):
+    """Each XLSX bound holds for both readers (openpyxl streams the sheets calamine would
+    hold whole in memory)."""
+    import eligibility.tabular as tabular
+
+    if request.param == "openpyxl":
+        monkeypatch.setattr(tabular, "CALAMINE_XLSX_MAX_XML", 0)
+    return request.param
+
+
+def test_an_xlsx_whose_dimension_says_a1_is_read_in_full(tmp_path, xlsx_reader):
     src = tmp_path / "in.xlsx"
     _workbook(src, [["企业名称", "职工总数"], ["甲", 10], ["乙", 20]])
     _rewrite(src, SHEET, lambda x: x.replace(b'<dimension ref="A1:B3" />', b'<dimension ref="A1" />'))
@@ -234,7 +245,7 @@ def test_an_xlsx_whose_dimension_says_a1_is_read_in_full(tmp_path):
     assert [r.name for r in read_rows(src)] == ["甲", "乙"]
 
 
-def test_an_infinite_number_in_an_xlsx_cell_is_a_row_problem(tmp_path):
+def test_an_infinite_number_in_an_xlsx_cell_is_a_row_problem(tmp_path, xlsx_reader):
     src, out = tmp_path / "in.xlsx", tmp_path / "r.csv"
     _workbook(src, [["企业名称", "职工总数"], ["甲", 12345], ["乙", 20]])
     _rewrite(src, SHEET, lambda x: x.replace(b"<v>12345</v>", b"<v>1e5000</v>"))
@@ -244,7 +255,7 @@ def test_an_infinite_number_in_an_xlsx_cell_is_a_row_problem(tmp_path):
     assert rows[0]["错误"] and not rows[1]["错误"]
 
 
-def test_an_xlsx_that_expands_a_thousandfold_is_refused_before_reading(tmp_path):
+def test_an_xlsx_that_expands_a_thousandfold_is_refused_before_reading(tmp_path, xlsx_reader):
     src = tmp_path / "in.xlsx"
     _workbook(src, [["企业名称", "备注"], ["甲", "PLACEHOLDER"]])
     _rewrite(src, SHEET, lambda x: x.replace(b"PLACEHOLDER", b"A" * (50 * 2**20)))
@@ -253,7 +264,7 @@ def test_an_xlsx_that_expands_a_thousandfold_is_refused_before_reading(tmp_path)
         read_rows(src)
 
 
-def test_an_xlsx_declaring_a_dtd_is_refused(tmp_path):
+def test_an_xlsx_declaring_a_dtd_is_refused(tmp_path, xlsx_reader):
     src, out = tmp_path / "in.xlsx", tmp_path / "r.csv"
     _workbook(src, [["企业名称"], ["甲"]])
     dtd = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE x [<!ENTITY e "lol">]>'
@@ -263,7 +274,7 @@ def test_an_xlsx_declaring_a_dtd_is_refused(tmp_path):
     assert not out.exists()
 
 
-def test_malformed_xml_in_an_xlsx_sheet_is_one_clear_error(tmp_path):
+def test_malformed_xml_in_an_xlsx_sheet_is_one_clear_error(tmp_path, xlsx_reader):
     src, out = tmp_path / "in.xlsx", tmp_path / "r.csv"
     _workbook(src, [["企业名称"], ["甲"]])
     _rewrite(src, SHEET, lambda x: x.replace(b"</sheetData>", b"<row><c></sheetData>"))
