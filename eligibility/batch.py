@@ -41,9 +41,10 @@ from .labels import field_label
 from .render import t
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
+from .record import Record, record_of
 from .report import Report, Verdict
 from .tabular import Row, output_format
-from .text import Lang, Text, bi
+from .text import Lang, Text, bi, display_width
 
 VERDICT_CELL: dict[Verdict, Text] = {
     Verdict.eligible: bi("可以申报", "eligible"),
@@ -51,6 +52,13 @@ VERDICT_CELL: dict[Verdict, Text] = {
     Verdict.not_eligible: bi("暂不符合", "not eligible"),
 }
 _VERDICTS = (Verdict.eligible, Verdict.needs_information, Verdict.not_eligible)
+VERDICT_COLOURS: dict[Verdict, tuple[str, str]] = {
+    Verdict.eligible: ("006100", "C6EFCE"),
+    Verdict.needs_information: ("9C5700", "FFEB9C"),
+    Verdict.not_eligible: ("9C0006", "FFC7CE"),
+}
+"""Each verdict's text and fill colours in spreadsheets (the usual good, neutral, bad)."""
+_MAX_ROWS = 1_048_576
 
 
 def evaluate_many(
@@ -215,6 +223,10 @@ class BatchSummary:
 
     as_of: date
     supports: list[tuple[str, Text]]
+    record: Record | None = None
+    """What decided every verdict of the run (versions, rules fingerprint, date)."""
+    source: str = ""
+    """The input file's name, as the summaries show it."""
     rows: int = 0
     invalid: list[int] = field(default_factory=list)
     """The numbers of the rows that could not be evaluated (their problems are in their
@@ -287,6 +299,7 @@ def run_batch(
     lang: Lang = "zh",
     processes: int | None = 1,
     on_row: Callable[[Row, Outcome | None], None] | None = None,
+    source: str = "",
 ) -> BatchSummary:
     """Evaluate every row (as :func:`iter_outcomes`) and write each result to ``output``
     (CSV, XLSX or JSON Lines, by suffix; see :func:`output_paths`) as it comes, the
@@ -294,10 +307,11 @@ def run_batch(
 
     The files are written beside their targets and renamed into place when the run
     completes: if it fails (a broken line deep in the input, a full disk), existing files
-    are left as they were. ``on_row`` is called once per row, in input order."""
+    are left as they were. ``on_row`` is called once per row, in input order. ``source``
+    (the input file's name) is written with the run's record in the summary."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    summary = BatchSummary(day, support_columns(cat, day))
+    summary = BatchSummary(day, support_columns(cat, day), record_of(cat, day), source)
     with atomic_files(output_paths(output)) as files:
         writer = _WRITERS[output_format(output) or ""](list(files.values()), summary, lang)
         try:
@@ -362,6 +376,28 @@ def summary_header(lang: Lang = "zh") -> list[str]:
 def summary_rows(summary: BatchSummary, lang: Lang = "zh") -> list[list[Any]]:
     """Per support: id, name and the number of enterprises with each verdict."""
     return [[sid, name(lang), *(summary.counts[sid][v] for v in _VERDICTS)] for sid, name in summary.supports]
+
+
+def record_rows(summary: BatchSummary, lang: Lang = "zh") -> list[list[Any]]:
+    """What decided the run and what it read, as (label, value) rows: package and catalogue
+    versions, rules fingerprint, evaluation date, input file, rows and rows with errors."""
+    out: list[list[Any]] = []
+    if summary.record is not None:
+        labels = {
+            "package": ("程序", "package"),
+            "package_version": ("程序版本", "package version"),
+            "catalogue": ("政策规则目录", "rule catalogue"),
+            "catalogue_version": ("规则目录版本", "catalogue version"),
+            "rules_fingerprint": ("规则指纹", "rules fingerprint"),
+            "as_of": ("评估日期", "as of"),
+        }
+        out += [[t(*labels[name], lang), value] for name, value in summary.record.fields() if name in labels]
+    else:
+        out.append([t("评估日期", "as of", lang), summary.as_of.isoformat()])
+    out.append([t("输入文件", "input file", lang), summary.source])
+    out.append([t("企业数（行）", "enterprises (rows)", lang), summary.rows])
+    out.append([t("有错误的行", "rows with errors", lang), len(summary.invalid)])
+    return out
 
 
 def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
@@ -439,6 +475,8 @@ class _CsvWriter(_Writer):
         writer = _csv_writer(self.files[1])
         writer.writerow(summary_header(self.lang))
         writer.writerows(summary_rows(self.summary, self.lang))
+        writer.writerow([])
+        writer.writerows(record_rows(self.summary, self.lang))
 
 
 class _JsonlWriter(_Writer):
@@ -449,6 +487,8 @@ class _JsonlWriter(_Writer):
         s, lang = self.summary, self.lang
         data = {
             "as_of": s.as_of.isoformat(),
+            "record": s.record.model_dump(mode="json") if s.record is not None else None,
+            "input": {"file": s.source, "rows": s.rows},
             "enterprises": s.rows,
             "invalid_rows": s.invalid,
             "supports": [
@@ -460,24 +500,46 @@ class _JsonlWriter(_Writer):
 
 class _XlsxWriter(_Writer):
     """Results on the first sheet, summary on the second. openpyxl's write-only mode keeps
-    the rows in a temporary file of its own, not in memory."""
+    the rows in a temporary file of its own, not in memory.
+
+    Made to be worked with: widths to fit the headers, wrapped; a filter on every column;
+    the verdicts coloured (three conditional formats over the support columns, not a style
+    per cell); a chart of the verdicts per support and the run's record on the summary."""
 
     def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
         from openpyxl import Workbook
+        from openpyxl.formatting.rule import CellIsRule
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.utils import get_column_letter
 
         super().__init__(files, summary, lang)
         self.book = Workbook(write_only=True)
         self.results = self.book.create_sheet(t("结果", "Results", lang))
         self.summary_sheet = self.book.create_sheet(t("汇总", "Summary", lang))
-        for ws in (self.results, self.summary_sheet):
-            ws.freeze_panes = "A2"
-        self.results.append(self._cells(self.results, result_header(summary.supports, lang), bold=True))
+        self.summary_sheet.freeze_panes = "A2"
+        self.results.freeze_panes = "D2"  # the header, and row, name and USCC beside every verdict
+        header = result_header(summary.supports, lang)
+        self.width = len(header)
+        widths = [6, 30, 20, *([12] * len(summary.supports)), 8, 8, 8, 40, 40]
+        # Wide enough for the cells, and for the header wrapped on three lines at most.
+        widths = [min(max(width, display_width(head) // 3 + 2), 40) for head, width in zip(header, widths)]
+        for i, width in enumerate(widths, start=1):
+            self.results.column_dimensions[get_column_letter(i)].width = width
+        lines = max(-(-display_width(head) // (width - 1)) for head, width in zip(header, widths))
+        self.results.row_dimensions[1].height = 15 * lines + 3  # the wrapped header shows whole
+        first, last = get_column_letter(4), get_column_letter(3 + len(summary.supports))
+        area = f"{first}2:{last}{_MAX_ROWS}"
+        for verdict, (fg, bg) in VERDICT_COLOURS.items():
+            rule = CellIsRule(operator="equal", formula=[f'"{VERDICT_CELL[verdict](lang)}"'],
+                              font=Font(color=fg), fill=PatternFill("solid", start_color=bg, end_color=bg))
+            self.results.conditional_formatting.add(area, rule)
+        self.results.append(self._cells(self.results, header, bold=True))
 
     @staticmethod
     def _cells(ws: Any, values: list[Any], bold: bool = False) -> list[Any]:
         from openpyxl.cell import WriteOnlyCell
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.styles import Font
+        from openpyxl.styles import Alignment, Font
 
         cells: list[Any] = []
         for value in values:
@@ -489,6 +551,7 @@ class _XlsxWriter(_Writer):
                 cell = WriteOnlyCell(ws, value)
                 if bold:
                     cell.font = Font(bold=True)
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
                 if isinstance(value, str):
                     cell.data_type = "s"  # text, never a formula
                 cells.append(cell)
@@ -500,14 +563,32 @@ class _XlsxWriter(_Writer):
         self.results.append(self._cells(self.results, result_row(self.summary.supports, row, outcome, self.lang)))
 
     def finish(self) -> None:
+        from openpyxl.chart import BarChart, Reference
+        from openpyxl.utils import get_column_letter
+
         s, lang, ws = self.summary, self.lang, self.summary_sheet
+        self.results.auto_filter.ref = f"A1:{get_column_letter(self.width)}{s.rows + 1}"
+        for letter, width in zip("ABCDE", (34, 40, 12, 12, 12)):
+            ws.column_dimensions[letter].width = width
         ws.append(self._cells(ws, summary_header(lang), bold=True))
         for values in summary_rows(s, lang):
             ws.append(self._cells(ws, values))
+        n = len(s.supports)
         ws.append([])
-        ws.append([t("评估日期", "as of", lang), s.as_of.isoformat()])
-        ws.append([t("企业总数", "enterprises", lang), s.rows])
-        ws.append([t("有错误的行", "rows with errors", lang), len(s.invalid)])
+        for values in record_rows(s, lang):
+            ws.append(self._cells(ws, values))
+        if n:
+            chart = BarChart()
+            chart.type, chart.grouping, chart.overlap = "bar", "stacked", 100
+            chart.title = t("各项政策的判定结果（企业数）", "Verdicts per support (enterprises)", lang)
+            chart.add_data(Reference(ws, min_col=3, max_col=5, min_row=1, max_row=n + 1), titles_from_data=True)
+            chart.set_categories(Reference(ws, min_col=2, min_row=2, max_row=n + 1))
+            for series, verdict in zip(chart.series, _VERDICTS):
+                series.graphicalProperties.solidFill = VERDICT_COLOURS[verdict][0]
+            chart.y_axis.title = t("企业数", "enterprises", lang)
+            chart.x_axis.scaling.orientation = "maxMin"  # the supports top to bottom, as in the table
+            chart.height, chart.width = max(8.0, 0.7 * n), 22.0
+            ws.add_chart(chart, "G2")
         self.book.save(self.files[0])
 
     def abort(self) -> None:

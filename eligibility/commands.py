@@ -522,7 +522,8 @@ def batch(
                     err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
 
             summary = run_batch(
-                rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None, on_row=on_row
+                rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None, on_row=on_row,
+                source=input.name,
             )
     except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None

@@ -26,7 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .questions import FieldSpec, field_spec
 from .tabular import resolve_column, scalar_paths, yearly_fields
 from .render import t
-from .text import Lang
+from .text import Lang, display_width
 from .units import split_header_unit
 
 MONEY_UNIT = {"元": "万元", "美元": "万美元"}
@@ -88,7 +88,7 @@ def write_template(fh: BinaryIO | str | Path, years: tuple[int, ...], lang: Lang
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.comment = Comment(_meaning(col, lang), "eligibility", width=320, height=160)
-        sheet.column_dimensions[letter].width = max(12, min(36, _display_width(col.header) + 2))
+        sheet.column_dimensions[letter].width = max(12, min(36, display_width(col.header) + 2))
         _validate(sheet, choices, i, col, lang)
     sheet.row_dimensions[1].height = 48
     sheet.freeze_panes = "B2"  # the header row, and the names beside every row
@@ -208,11 +208,6 @@ def _write_guide(ws: Any, columns: list[TemplateColumn], lang: Lang) -> None:
     for letter, width in zip("ABCDEF", (6, 36, 34, 40, 8, 70)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{start + 1}"
-
-
-def _display_width(text: str) -> int:
-    """Columns a text takes in a spreadsheet: a Chinese character takes two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 __all__ = ["MONEY_UNIT", "TemplateColumn", "default_years", "template_columns", "write_template"]

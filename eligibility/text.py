@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -35,3 +36,8 @@ def bi(zh: str, en: str) -> Text:
 
 
 _make_text = maker(Text)
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal or a spreadsheet: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
