@@ -93,3 +93,45 @@ def _one(rnd: random.Random, i: int, as_of: date, unknown: float) -> dict[str, A
         _maybe(rnd, unknown, founder, "return_date", (as_of - timedelta(days=rnd.randint(30, 3000))).isoformat())
     p["founder"] = founder
     return p
+
+
+def to_cells(profile: dict[str, Any], columns: list[str]) -> list[str]:
+    """One profile dict as the cells of a spreadsheet row under ``columns`` (dotted paths,
+    ``financials.2025.rd_expense`` for yearly figures), written the way an office writes
+    them: 是/否, lists separated by 、, dates as YYYY-MM-DD, unknown as an empty cell."""
+    years = {fy["year"]: fy for fy in profile.get("financials", [])}
+    cells = []
+    for column in columns:
+        parts = column.split(".")
+        if parts[0] == "financials":
+            value = years.get(int(parts[1]), {}).get(parts[2])
+        else:
+            value = profile
+            for part in parts:
+                value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            cells.append("")
+        elif isinstance(value, bool):
+            cells.append("是" if value else "否")
+        elif isinstance(value, list):
+            cells.append("、".join(value) if value else "无")
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def columns_of(profiles: list[dict[str, Any]], scalar: list[str], yearly: list[str]) -> list[str]:
+    """The columns a table of ``profiles`` needs: the scalar fields any of them sets, then
+    each year's figures."""
+    used: list[str] = []
+    for path in scalar:
+        parts = path.split(".")
+        for p in profiles:
+            value: Any = p
+            for part in parts:
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None:
+                used.append(path)
+                break
+    years = sorted({fy["year"] for p in profiles for fy in p.get("financials", [])})
+    return used + [f"financials.{y}.{attr}" for y in years for attr in yearly]

@@ -43,7 +43,7 @@ from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .record import Record, record_of
 from .report import Report, Verdict
-from .tabular import Row, output_format
+from .tabular import Row, Table, output_format
 from .text import Lang, Text, bi, display_width
 
 VERDICT_CELL: dict[Verdict, Text] = {
@@ -125,28 +125,38 @@ class Outcome:
         return cls(enterprise, uscc, ids, tuple(VERDICT[outcomes.get(rid)] for rid in ids), tuple(fields))
 
 
-Mode = Literal["explain", "report", "outcome"]
-_job: tuple[date, Catalogue, Mode] | None = None
+Mode = Literal["explain", "report", "outcome", "row"]
+"""What the runner makes of each item: an explained report, a report, an :class:`Outcome`
+(of a profile), or a (:class:`Row`, :class:`Outcome` or None) pair (of a raw row, parsed
+where it is evaluated)."""
+_job: tuple[date, Catalogue, Mode, Callable[[Any], Row]] | None = None
+
+
+def _parsed(row: Row) -> Row:
+    """The parser of rows that are parsed already (the default: rows are parsed only in ``row`` mode)."""
+    return row
 
 
 def _evaluate_all(
-    profiles: Iterable[EnterpriseProfile | dict[str, Any]],
+    profiles: Iterable[Any],
     day: date,
     cat: Catalogue,
     mode: Mode,
     processes: int | None,
     chunk_size: int = 256,
+    parse: Callable[[Any], Row] = _parsed,
 ) -> Iterator[Any]:
     """Each profile's explained report, report or :class:`Outcome` (by ``mode``), or its
-    :class:`ProfileError`, in input order, in this process or spread over processes."""
+    :class:`ProfileError`, in input order, in this process or spread over processes; in
+    ``row`` mode, each raw row parsed by ``parse`` and its outcome."""
     global _job
     workers = os.cpu_count() or 1 if processes is None else processes
     prepared = prepare(cat, day)
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
         for profile in profiles:
-            yield _finish(prepared, mode, _evaluate_one(profile, prepared, mode))
+            yield _finish(prepared, mode, _evaluate_one(profile, prepared, mode, parse))
         return
-    _job = (day, cat, mode)  # inherited by the forked workers
+    _job = (day, cat, mode, parse)  # inherited by the forked workers
     # The pool reads its input in a thread of its own, as fast as it can: without a limit
     # it would hold a whole province's profiles in its queue. At most `window` profiles
     # are out at a time; each result handed out lets one more in.
@@ -170,9 +180,11 @@ def _evaluate_all(
             stop.set()
 
 
-def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], prepared: Prepared, mode: Mode) -> Any:
+def _evaluate_one(profile: Any, prepared: Prepared, mode: Mode, parse: Callable[[Any], Row]) -> Any:
     """What a worker sends back for one profile: small enough to pickle (a full report
     pickles to ~100 KB, so reports without explanations travel compact)."""
+    if mode == "row":
+        return _evaluate_row(parse(profile), prepared)
     try:
         if mode == "explain":
             return evaluate(profile, as_of=prepared.view.day, catalogue=prepared.view.catalogue)
@@ -180,6 +192,18 @@ def _evaluate_one(profile: EnterpriseProfile | dict[str, Any], prepared: Prepare
     except ProfileError as exc:
         return exc
     return Outcome.of_compact(prepared, compact) if mode == "outcome" else compact
+
+
+def _evaluate_row(row: Row, prepared: Prepared) -> tuple[Row, Outcome | None]:
+    """A parsed row and its outcome; the row gives up its profile (it need not travel back)."""
+    profile, row.profile = row.profile, None
+    if profile is None:
+        return row, None
+    try:
+        return row, Outcome.of_compact(prepared, evaluate_compact(profile, prepared))
+    except ProfileError as exc:  # not expected: the row was validated already
+        row.problems = list(exc.problems)
+        return row, None
 
 
 def _finish(prepared: Prepared, mode: Mode, item: Any) -> Any:
@@ -191,9 +215,9 @@ def _finish(prepared: Prepared, mode: Mode, item: Any) -> Any:
 
 def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Any]:
     assert _job is not None
-    day, cat, mode = _job
+    day, cat, mode, parse = _job
     prepared = prepare(cat, day)
-    return [_evaluate_one(p, prepared, mode) for p in chunk]
+    return [_evaluate_one(p, prepared, mode, parse) for p in chunk]
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -249,23 +273,27 @@ class BatchSummary:
 
 
 def iter_outcomes(
-    rows: Iterable[Row],
+    rows: Iterable[Row] | Table,
     *,
     as_of: date | None = None,
     catalogue: Catalogue | str | Path | None = None,
     processes: int | None = 1,
 ) -> Iterator[tuple[Row, Outcome | None]]:
     """Each row with its :class:`Outcome` (None for a row that could not be read, its
-    problems in ``row.problems``), in input order. The rows are taken one at a time (pass
-    :func:`~eligibility.tabular.iter_rows` to never hold the input parsed whole), and each
-    row gives up its profile once evaluated. The outcomes equal what :func:`evaluate_many`
-    reports."""
+    problems in ``row.problems``), in input order. The rows are taken one at a time, and
+    each row gives up its profile once evaluated. Given a :class:`~eligibility.tabular.Table`
+    (:func:`~eligibility.tabular.open_table`), each row is parsed where it is evaluated: in
+    the worker processes, which is what lets them share the work. The outcomes equal what
+    :func:`evaluate_many` reports."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     return _outcomes(rows, day, cat, processes)
 
 
-def _outcomes(rows: Iterable[Row], day: date, cat: Catalogue, processes: int | None) -> Iterator[tuple[Row, Outcome | None]]:
+def _outcomes(rows: Iterable[Row] | Table, day: date, cat: Catalogue, processes: int | None) -> Iterator[tuple[Row, Outcome | None]]:
+    if isinstance(rows, Table):  # parsed where evaluated
+        yield from _evaluate_all(rows.raw, day, cat, "row", processes, parse=rows.parse)
+        return
     pending: deque[Row] = deque()  # the rows read and not handed out yet, in input order
 
     def profiles() -> Iterator[EnterpriseProfile]:
@@ -291,7 +319,7 @@ def _outcomes(rows: Iterable[Row], day: date, cat: Catalogue, processes: int | N
 
 
 def run_batch(
-    rows: Iterable[Row],
+    rows: Iterable[Row] | Table,
     output: str | Path,
     *,
     as_of: date | None = None,

@@ -461,7 +461,7 @@ def batch(
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
     from .batch import Outcome, output_paths, run_batch, summary_rows, write_atomically
-    from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, iter_rows, output_format, table_format
+    from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, open_table, output_format, table_format
     from .template import default_years, write_template
 
     language = _lang(lang)
@@ -508,7 +508,7 @@ def batch(
 
     try:
         catalogue = load_catalogue(rules)
-        rows = iter_rows(input)  # the header is checked now; rows are read as they are checked
+        rows = open_table(input)  # the header is checked now; rows are parsed where they are checked
         # The number of rows is not known before the end: a counter, not a bar.
         with Progress(
             SpinnerColumn(), TextColumn("{task.description} {task.completed}"), TimeElapsedColumn(),

@@ -7,6 +7,7 @@ labels are the field names, which are English already.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -160,6 +161,7 @@ def _is_number(value: Any) -> bool:
 _INDEXED = re.compile(r"^financials\[(\d+)\]\.(\w+)$")
 
 
+@lru_cache(maxsize=4096)  # a batch names the same few fields in every row
 def field_label(path: str, lang: Lang = "zh") -> str:
     """A profile field path as a reader sees it: ``financials[2025].rd_expense`` -> 2025年度研发费用."""
     m = _INDEXED.match(path)

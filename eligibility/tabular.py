@@ -32,7 +32,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -47,7 +47,7 @@ from .errors import Problem, ProfileError
 from .input_limits import MAX_EXPONENT, MAX_LINE_CHARS, MAX_NUMBER_CHARS, LimitError, bounded_decimal, check_cell, check_xlsx, load_json, quote
 from .profile import EnterpriseProfile, FiscalYear
 from .profile_io import parse_profile
-from .questions import FieldSpec, field_spec, set_field
+from .questions import FieldSpec, field_spec
 from .text import Text
 from .units import HEADER_UNITS, header_scale, parse_quantity, split_header_unit
 
@@ -166,6 +166,14 @@ class Column:
     """The field's type, unit and choices (its ``path`` is ``financials[2025].rd_expense``)."""
     scale: int = 1
     """What the header's unit multiplies a number by (``（万元）``: 10000)."""
+    target: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    """Where a value goes in the profile's data: the dotted path's parts, or (year, figure)
+    for a fiscal year's figure (worked out once, not per cell)."""
+
+    def __post_init__(self) -> None:
+        m = _YEAR_COL.match(self.name)
+        target = (int(m.group(1) or m.group(2)), m.group(3)) if m else tuple(self.name.split("."))
+        object.__setattr__(self, "target", target)
 
 
 class HeaderError(ValueError):
@@ -451,11 +459,17 @@ class Columns:
         return column
 
     def row(self, number: int, cells: Iterable[Any]) -> Row:
-        """Convert one row's cells into a validated profile, or the problems found."""
+        """Convert one row's cells into a validated profile, or the problems found.
+
+        Each value is written straight into the profile's data where its column says
+        (nothing looked up or copied per cell)."""
         row = Row(number)
         data: dict[str, Any] = {}
+        years: dict[int, dict[str, Any]] = {}
         width = len(self.resolved)
         for i, raw in enumerate(cells):
+            if raw is None or type(raw) is str and not raw.strip():
+                continue  # an empty cell is unknown
             col = self.resolved[i] if i < width else None
             try:
                 check_cell(raw)
@@ -472,20 +486,29 @@ class Columns:
                 continue
             if col is None:
                 if i >= width or not self.headers[i]:
-                    if raw is not None and str(raw).strip():
-                        row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {quote(raw)}", f"column {_column_letter(i)}"))
+                    row.problems.append(Problem(f"此列没有表头 (cell in a column without a header): {quote(raw)}", f"column {_column_letter(i)}"))
                 continue
-            if col.name == "name" and raw is not None:
+            if col.name == "name":
                 row.name = str(raw).strip() or None
-            elif col.name == "uscc" and raw is not None:
+            elif col.name == "uscc":
                 row.uscc = str(raw).strip() or None
             try:
                 value = parse_value(col.spec, raw, col.scale)
             except CellError as exc:
                 row.problems.append(Problem(str(exc), col.header))
                 continue
-            if value is not None:
-                data = set_field(data, col.spec.path, value)
+            if value is None:
+                continue
+            target = col.target
+            if type(target[0]) is int:  # a fiscal year's figure
+                years.setdefault(target[0], {"year": target[0]})[target[1]] = value
+                continue
+            node = data
+            for part in target[:-1]:
+                node = node.setdefault(part, {})
+            node[target[-1]] = value
+        if years:
+            data["financials"] = list(years.values())
         try:
             profile = parse_profile(data)
         except ProfileError as exc:
@@ -494,9 +517,27 @@ class Columns:
             row.profile = None if row.problems else profile
         return row
 
+    def parse(self, raw: tuple[int, list[Any]]) -> Row:
+        """:meth:`row` of a (row number, cells) pair as a :class:`Table` hands them out."""
+        return self.row(*raw)
+
     def _header_for_path(self, location: str) -> str:
         col = column_name(location)
         return self.header_of(col)
+
+
+@dataclass(frozen=True)
+class Table:
+    """An input file opened for reading: its rows as read (cells or a line, not parsed yet)
+    and the function that parses one into a :class:`Row`. Iterating it gives the rows
+    parsed; ``eligibility batch`` hands the raw rows to its worker processes to parse there."""
+
+    raw: Iterator[tuple[int, Any]]
+    """(row number, the row's cells or line), in input order."""
+    parse: Callable[[tuple[int, Any]], Row]
+
+    def __iter__(self) -> Iterator[Row]:
+        return map(self.parse, self.raw)
 
 
 def _column_letter(index: int) -> str:
@@ -508,7 +549,7 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def _blank(cells: list[Any]) -> bool:
+def _blank(cells: Iterable[Any]) -> bool:
     return all(c is None or isinstance(c, str) and not c.strip() for c in cells)
 
 
@@ -540,21 +581,27 @@ def rows_from_cells(table: Iterable[list[Any]], source: str = "") -> Iterator[Ro
 
     The header is read and checked now (:class:`ProfileError`); the rows are parsed as
     they are taken, so a large table need not be held parsed all at once."""
+    return iter(table_of_cells(table, source))
+
+
+def table_of_cells(table: Iterable[list[Any]], source: str = "") -> Table:
+    """:func:`rows_from_cells` as a :class:`Table`: the header read and checked now, each
+    row's cells handed out as read."""
     it = iter(table)
     header = next(it, None)
     if header is None or _blank(list(header)):
         raise ProfileError(f"表格为空或第一行不是表头 (empty table, or no header in row 1): {source}")
     columns = Columns.from_headers(header, source)
-    return (columns.row(n, cells) for n, cells in enumerate(it, start=2) if not _blank(list(cells)))
+    return Table(((n, cells) for n, cells in enumerate(it, start=2) if not _blank(cells)), columns.parse)
 
 
 def read_csv(data: bytes | str, source: str = "") -> list[Row]:
     """Rows of a CSV file (UTF-8 or GBK/GB18030; comma-separated, or tab-separated if the header has tabs)."""
     text = decode_text(data, source) if isinstance(data, bytes) else data
-    return list(_csv_rows(io.StringIO(text, newline=""), source))
+    return list(_csv_table(io.StringIO(text, newline=""), source))
 
 
-def _csv_rows(lines: TextIO, source: str) -> Iterator[Row]:
+def _csv_table(lines: TextIO, source: str) -> Table:
     """The rows of CSV text read from ``lines`` (a text stream opened with ``newline=""``)."""
     first = lines.readline()
     lines.seek(0)
@@ -567,25 +614,25 @@ def _csv_rows(lines: TextIO, source: str) -> Iterator[Row]:
         return ProfileError(f"CSV 格式错误 (invalid CSV) in {source}, line {reader.line_num}: {exc}")
 
     try:
-        rows = rows_from_cells(reader, source)
+        table = table_of_cells(reader, source)
     except csv.Error as exc:
         raise invalid(exc) from None
 
-    def checked() -> Iterator[Row]:
+    def checked() -> Iterator[tuple[int, Any]]:
         try:
-            yield from rows
+            yield from table.raw
         except csv.Error as exc:
             raise invalid(exc) from None
 
-    return checked()
+    return Table(checked(), table.parse)
 
 
 def read_xlsx(path: str | Path) -> list[Row]:
     """Rows of the first worksheet of an XLSX workbook (cached formula values are read)."""
-    return list(_workbook_rows(Path(path), "xlsx"))
+    return list(_workbook_table(Path(path), "xlsx"))
 
 
-def _workbook_rows(path: Path, fmt: str) -> Iterator[Row]:
+def _workbook_table(path: Path, fmt: str) -> Table:
     """Rows of the first worksheet of a workbook (XLSX, XLS, XLSB, ODS, ET).
 
     A zip-based workbook is checked first (:func:`~eligibility.input_limits.check_xlsx`:
@@ -598,8 +645,8 @@ def _workbook_rows(path: Path, fmt: str) -> Iterator[Row]:
         except (OSError, zipfile.BadZipFile, ValueError) as exc:
             raise _unreadable(path, fmt, exc) from None
     if fmt == "xlsx" and _worksheets_xml_size(path) > CALAMINE_XLSX_MAX_XML:
-        return _openpyxl_rows(path)
-    return _calamine_rows(path, fmt)
+        return _openpyxl_table(path)
+    return _calamine_table(path, fmt)
 
 
 def _unreadable(path: Path, fmt: str, exc: object) -> ProfileError:
@@ -617,7 +664,7 @@ def _worksheets_xml_size(path: Path) -> int:
         return 0
 
 
-def _calamine_rows(path: Path, fmt: str) -> Iterator[Row]:
+def _calamine_table(path: Path, fmt: str) -> Table:
     """The first sheet through python-calamine. Its cells come as int, float, str, bool,
     date or datetime; an empty cell as ``""``. Its rows start at the first cell holding
     data, so the rows and columns before it are put back (row numbers stay the user's)."""
@@ -637,10 +684,10 @@ def _calamine_rows(path: Path, fmt: str) -> Iterator[Row]:
         raise _unreadable(path, fmt, exc) from None
     padding = [None] * left
     table = itertools.chain(([] for _ in range(top)), ([*padding, *r] for r in cells))
-    return rows_from_cells(table, str(path))
+    return table_of_cells(table, str(path))
 
 
-def _openpyxl_rows(path: Path) -> Iterator[Row]:
+def _openpyxl_table(path: Path) -> Table:
     from openpyxl import load_workbook
 
     try:
@@ -651,7 +698,7 @@ def _openpyxl_rows(path: Path) -> Iterator[Row]:
         sheet = wb.worksheets[0]
         # Read-only mode believes the sheet's <dimension>; one saying A1 would hide every row.
         sheet.reset_dimensions()
-        rows = rows_from_cells((list(r) for r in sheet.iter_rows(values_only=True)), str(path))
+        table = table_of_cells((list(r) for r in sheet.iter_rows(values_only=True)), str(path))
     except ProfileError:
         wb.close()
         raise
@@ -662,9 +709,9 @@ def _openpyxl_rows(path: Path) -> Iterator[Row]:
         wb.close()
         raise
 
-    def closing() -> Iterator[Row]:
+    def closing() -> Iterator[tuple[int, Any]]:
         try:
-            yield from rows
+            yield from table.raw
         except ProfileError:
             raise
         except Exception as exc:  # malformed XML further down the sheet
@@ -672,16 +719,21 @@ def _openpyxl_rows(path: Path) -> Iterator[Row]:
         finally:
             wb.close()
 
-    return closing()
+    return Table(closing(), table.parse)
 
 
 def read_jsonl(data: bytes | str, source: str = "") -> list[Row]:
     """Rows of a JSON Lines file: one profile object (as ``eligibility check`` reads) per line."""
     text = decode_text(data, source) if isinstance(data, bytes) else data
-    return list(_jsonl_rows(io.StringIO(text, newline="")))
+    return list(_jsonl_table(io.StringIO(text, newline="")))
 
 
-def _jsonl_rows(lines: TextIO) -> Iterator[Row]:
+def _jsonl_table(lines: TextIO) -> Table:
+    return Table(_jsonl_lines(lines), _jsonl_row)
+
+
+def _jsonl_lines(lines: TextIO) -> Iterator[tuple[int, str | None]]:
+    """(line number, line) of each line that is not blank; None for a line too long to read."""
     # Lines end at \n, \r or \r\n only: a U+2028 inside a JSON string is not a line break.
     # A line is read up to MAX_LINE_CHARS; the rest of a longer one is skipped in pieces.
     number = 0
@@ -690,15 +742,17 @@ def _jsonl_rows(lines: TextIO) -> Iterator[Row]:
         if len(line) > MAX_LINE_CHARS and not line.endswith(("\n", "\r")):
             while (rest := lines.readline(MAX_LINE_CHARS)) and not rest.endswith(("\n", "\r")):
                 pass
-            row = Row(number, unit="line")
-            row.problems.append(Problem(f"行过长 (a line of more than {MAX_LINE_CHARS} characters)"))
-            yield row
+            yield number, None
         elif line.strip():
-            yield _jsonl_row(number, line)
+            yield number, line
 
 
-def _jsonl_row(number: int, line: str) -> Row:
+def _jsonl_row(raw: tuple[int, str | None]) -> Row:
+    number, line = raw
     row = Row(number, unit="line")
+    if line is None:
+        row.problems.append(Problem(f"行过长 (a line of more than {MAX_LINE_CHARS} characters)"))
+        return row
     try:
         obj = load_json(line)
     except json.JSONDecodeError as exc:
@@ -739,6 +793,13 @@ def iter_rows(path: str | Path) -> Iterator[Row]:
     """:func:`read_rows` one row at a time: the file is opened and its header checked
     now (:class:`ProfileError`), each row parsed when it is taken (a malformed CSV
     line deep in the file raises :class:`ProfileError` then)."""
+    return iter(open_table(path))
+
+
+def open_table(path: str | Path) -> Table:
+    """:func:`iter_rows` as a :class:`Table`: the file opened and its header checked now,
+    each row read when it is taken and parsed by ``Table.parse`` wherever that is called
+    (``eligibility batch`` parses rows in its worker processes)."""
     p = Path(path)
     fmt = table_format(p)
     if fmt is None:
@@ -749,23 +810,23 @@ def iter_rows(path: str | Path) -> Iterator[Row]:
     if p.is_dir():
         raise ProfileError(f"这是一个目录，不是文件 (is a directory): {p}")
     if fmt in ("xlsx", "sheet"):
-        return _workbook_rows(p, fmt)
+        return _workbook_table(p, fmt)
     encoding = file_encoding(p)
     try:
         stream = p.open(encoding=encoding, newline="")
     except OSError as exc:
         raise ProfileError(f"无法读取文件 (cannot read): {p}: {exc.strerror}") from None
     try:
-        rows = _csv_rows(stream, str(p)) if fmt == "csv" else _jsonl_rows(stream)
+        table = _csv_table(stream, str(p)) if fmt == "csv" else _jsonl_table(stream)
     except BaseException:
         stream.close()
         raise
 
-    def closing() -> Iterator[Row]:
+    def closing() -> Iterator[tuple[int, Any]]:
         with stream:
-            yield from rows
+            yield from table.raw
 
-    return closing()
+    return Table(closing(), table.parse)
 
 
 def file_encoding(path: Path) -> str:

@@ -185,6 +185,31 @@ def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_in_input_order_and
         assert all(r.profile is None for r in rows)
 
 
+def test_a_table_parsed_in_worker_processes_gives_the_rows_and_outcomes_of_one_process(tmp_path):
+    """`batch` hands raw rows to its workers to parse: the rows (numbers, names, problems)
+    and outcomes equal those of rows parsed and checked one at a time in this process."""
+    from eligibility.batch import iter_outcomes
+    from eligibility.tabular import iter_rows, open_table
+
+    lines = ["序号,企业名称,统一社会信用代码,职工总数,科技人员数,2025年度研发费用,返乡创业人员,所属行业门类"]
+    for i in range(60):
+        staff = "-3" if i % 17 == 5 else str(10 + i)  # some rows invalid
+        returnee = "也许" if i % 23 == 7 else ("是" if i % 2 else "否")
+        lines.append(f"{i},企业{i},,{staff},{i % 9},{i * 10_000}万,{returnee},工业")
+    lines.insert(30, ",,,,,,,")  # a blank row keeps the numbering of the rest
+    src = tmp_path / "list.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def seen(pairs):
+        return [(row.number, row.name, [str(p) for p in row.problems], row.profile, out) for row, out in pairs]
+
+    one = seen(iter_outcomes(iter_rows(src), as_of=AS_OF, catalogue=CATALOGUE))
+    for processes in (1, 2):
+        assert seen(iter_outcomes(open_table(src), as_of=AS_OF, catalogue=CATALOGUE, processes=processes)) == one
+    assert sum(out is None for *_, out in one) == 7  # 4 with staff < 0, 3 with 也许 for 是/否
+    assert [n for n, *_ in one][28:31] == [30, 32, 33]
+
+
 def test_a_batch_over_processes_reads_its_input_only_a_window_ahead():
     """The pool reads profiles in a thread of its own; it takes at most a window of them
     ahead of the results handed out, so a province streamed in does not pile up in memory,
