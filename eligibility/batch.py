@@ -43,6 +43,7 @@ from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .record import Record, record_of
 from .report import Report, Verdict
+from .safe_text import for_spreadsheet
 from .tabular import Row, Table, output_format
 from .text import Lang, Text, bi, display_width
 
@@ -485,9 +486,24 @@ class _Utf8:
         return self.fh.write(text.encode("utf-8"))
 
 
-def _csv_writer(fh: BinaryIO) -> Any:
+class _SpreadsheetCsv:
+    """A CSV writer whose text cells cannot start a formula (:func:`for_spreadsheet`): the
+    file is opened by spreadsheet software, and a name such as ``=HYPERLINK(…)`` is data."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.writer = csv.writer(_Utf8(fh), lineterminator="\r\n")
+
+    def writerow(self, values: Iterable[Any]) -> None:
+        self.writer.writerow([for_spreadsheet(v) for v in values])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for values in rows:
+            self.writerow(values)
+
+
+def _csv_writer(fh: BinaryIO) -> _SpreadsheetCsv:
     fh.write(codecs.BOM_UTF8)  # spreadsheet software then opens the file as UTF-8, Chinese intact
-    return csv.writer(_Utf8(fh), lineterminator="\r\n")
+    return _SpreadsheetCsv(fh)
 
 
 class _CsvWriter(_Writer):
@@ -570,7 +586,7 @@ class _XlsxWriter(_Writer):
         from openpyxl.styles import Alignment, Font
 
         cells: list[Any] = []
-        for value in values:
+        for value in map(for_spreadsheet, values):
             if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
                 # A control character (in a name, or quoted in an error) cannot be stored as it
                 # is: OOXML writes it as _xHHHH_, which spreadsheet software reads back.

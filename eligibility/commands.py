@@ -12,7 +12,7 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -21,6 +21,7 @@ from rich.table import Table
 
 from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
 from .input_limits import LimitError, check_day, quote, read_capped
+from .safe_text import for_terminal
 from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
@@ -28,6 +29,8 @@ from .text import Lang
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+TABLE_MIN_WIDTH = 100
+"""Below this many columns the results are a list, not a table."""
 
 app = typer.Typer(
     name="eligibility",
@@ -65,6 +68,14 @@ def _root(
 ) -> None:
     """竹山经济开发区政策匹配：检查企业可申报的政策。 Policy eligibility checker for the Zhushan zone."""
 
+class _SafeConsole(Console):
+    """A console that prints no control characters: an enterprise's name or a quoted cell
+    may hold terminal escape codes, and they are shown as ``?`` instead of obeyed."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        super().print(*(for_terminal(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 class _Consoles:
     """Consoles made on use, so they write to the streams in place at that moment.
 
@@ -73,11 +84,11 @@ class _Consoles:
 
     @property
     def out(self) -> Console:
-        return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+        return _SafeConsole(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
     @property
     def err(self) -> Console:
-        return Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+        return _SafeConsole(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
 
 
 _c = _Consoles()
@@ -147,18 +158,27 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
         f"[bold]{escape(report.enterprise)}[/]  "
         + (f"评估日期 {report.as_of}  目录版本 {report.catalogue_version}" if zh else f"as of {report.as_of}  catalogue {report.catalogue_version}")
     )
-    table = Table(show_lines=False)
-    table.add_column("结论" if zh else "Verdict")
-    table.add_column("政策" if zh else "Support")
-    table.add_column("说明" if zh else "Notes")
     style = {Verdict.eligible: "green", Verdict.needs_information: "yellow", Verdict.not_eligible: "red"}
     verdicts = [Verdict(only.value)] if only else list(VERDICT_ORDER)
-    for verdict in verdicts:
-        for s in report.by_verdict(verdict):
-            note = short_reason(s, lang)
-            flag = " ⚠" if s.assumptions else ""
-            table.add_row(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/]", escape(s.name(lang)) + flag, escape(note))
-    _c.out.print(table)
+    out = _c.out
+    if out.width < TABLE_MIN_WIDTH:
+        # Three columns in a narrow terminal are cut and shredded: a list reads at any width.
+        for verdict in verdicts:
+            for s in report.by_verdict(verdict):
+                flag = " ⚠" if s.assumptions else ""
+                out.print(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/] {escape(s.name(lang))}{flag}")
+                out.print(f"    {escape(short_reason(s, lang))}")
+    else:
+        table = Table(show_lines=False)
+        table.add_column("结论" if zh else "Verdict", no_wrap=True)
+        table.add_column("政策" if zh else "Support")
+        table.add_column("说明" if zh else "Notes")
+        for verdict in verdicts:
+            for s in report.by_verdict(verdict):
+                note = short_reason(s, lang)
+                flag = " ⚠" if s.assumptions else ""
+                table.add_row(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/]", escape(s.name(lang)) + flag, escape(note))
+        out.print(table)
     for verdict in verdicts:
         group = report.by_verdict(verdict)
         if not group:
@@ -195,7 +215,7 @@ def check(
     if format is Format.json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     elif format is Format.markdown:
-        sys.stdout.write(to_markdown(report, language))
+        sys.stdout.write(to_markdown(report, language))  # escapes what the enterprise wrote
     elif format is Format.text:
         sys.stdout.write(to_text(report, language))
     else:

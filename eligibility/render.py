@@ -8,6 +8,7 @@ from .facts import FACTS
 from .gaps import cost, flatten, gaps_of
 from .labels import field_label, value_label
 from .report import ConditionResult, Gap, GapKind, LimitResult, Report, Status, SupportResult, Verdict
+from .safe_text import for_markdown, for_terminal
 from .schema import Certainty
 from .text import Lang, Text
 
@@ -186,7 +187,7 @@ def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
 
 
 def to_text(report: Report, lang: Lang = "zh") -> str:
-    """The report as plain text, grouped by verdict."""
+    """The report as plain text, grouped by verdict (no control characters: it is shown on terminals)."""
     lines = [
         t(
             f"企业：{report.enterprise}  统一社会信用代码：{report.uscc or '未填写'}",
@@ -206,17 +207,19 @@ def to_text(report: Report, lang: Lang = "zh") -> str:
         for s in group:
             lines.extend(support_lines(s, lang))
             lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    return for_terminal("\n".join(lines).rstrip() + "\n")
 
 
 def to_markdown(report: Report, lang: Lang = "zh") -> str:
     """The report as Markdown: a summary table, then each support with its reasons."""
+    # What the enterprise wrote is escaped: a portal renders this Markdown as HTML.
+    name, uscc = for_markdown(report.enterprise), for_markdown(report.uscc) if report.uscc else None
     out = [
-        t(f"# 政策匹配报告：{report.enterprise}", f"# Policy eligibility report: {report.enterprise}", lang),
+        t(f"# 政策匹配报告：{name}", f"# Policy eligibility report: {name}", lang),
         "",
         t(
-            f"- 统一社会信用代码：{report.uscc or '未填写'}\n- 评估日期：{report.as_of.isoformat()}\n- 政策目录：{report.catalogue}（版本 {report.catalogue_version}）",
-            f"- USCC: {report.uscc or 'not given'}\n- As of: {report.as_of.isoformat()}\n- Catalogue version: {report.catalogue_version}",
+            f"- 统一社会信用代码：{uscc or '未填写'}\n- 评估日期：{report.as_of.isoformat()}\n- 政策目录：{report.catalogue}（版本 {report.catalogue_version}）",
+            f"- USCC: {uscc or 'not given'}\n- As of: {report.as_of.isoformat()}\n- Catalogue version: {report.catalogue_version}",
             lang,
         ),
         "",
