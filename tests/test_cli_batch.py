@@ -76,7 +76,7 @@ def test_an_xlsx_with_typed_cells_is_read_and_xlsx_is_written(tmp_path):
     results, summary = book.worksheets
     rows = list(results.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == [2, 4]  # the blank row 3 is skipped; numbers stay the user's
-    assert rows[2][1] == "=丙公司" and results.cell(row=3, column=2).data_type == "s"  # text, not a formula
+    assert rows[2][1] == "'=丙公司" and results.cell(row=3, column=2).data_type == "s"  # text, neutralised (OWASP)
     col = rows[0].index("规上企业研发机构全覆盖")
     assert rows[1][col] == "可以申报"
     assert summary.title == "汇总" and summary.cell(row=1, column=1).value == "政策编号"
