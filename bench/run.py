@@ -250,7 +250,7 @@ def naive_durable_rules(n: int) -> dict[str, Any]:
     failed_after = None
     done = 0
     for i, p in enumerate(profiles):
-        message = encode_facts(compute_facts(p, AS_OF, compiled.facts, prepared.view.values))
+        message = encode_facts(compute_facts(p, AS_OF, compiled.facts, prepared.view.values), compiled.shifts)
         message["sid"] = str(i)
         try:
             for stratum in range(compiled.stratum_count):
@@ -327,7 +327,7 @@ def stages(n: int) -> dict[str, Any]:
     try:
         profiles = timed("validate", EnterpriseProfile.model_validate, data)
         facts = timed("facts", lambda p: compute_facts(p, AS_OF, ruleset.compiled.facts, values), profiles)
-        encoded = timed("encode", encode_facts, facts)
+        encoded = timed("encode", lambda f: encode_facts(f, ruleset.compiled.shifts), facts)
         timed("engine", ruleset.run, encoded)
         compact = timed("facts_engine_decide", lambda p: evaluate_compact(p, prepared), profiles)
         timed("assemble", lambda c: assemble(prepared, *c), compact)
@@ -359,7 +359,7 @@ def engine_variants(n: int) -> dict[str, Any]:
     ruleset = prepared.ruleset
     compiled = ruleset.compiled
     profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=7)]
-    encoded = [encode_facts(compute_facts(p, AS_OF, compiled.facts, prepared.view.values)) for p in profiles]
+    encoded = [encode_facts(compute_facts(p, AS_OF, compiled.facts, prepared.view.values), compiled.shifts) for p in profiles]
     expected = [ruleset.run(e) for e in encoded]
 
     def fact(stratum: int, written: dict[str, str], reads: frozenset[str], extra: str = "") -> str:

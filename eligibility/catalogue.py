@@ -9,12 +9,14 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
+from .dates import AS_OF
 from .schema import (
     All,
     AnyOf,
     CatalogueInfo,
     Compare,
     Condition,
+    DateCondition,
     Not,
     Parameter,
     ParameterValue,
@@ -90,6 +92,9 @@ class Catalogue:
                     names.add(node.fact)
                     if node.param and self.parameters[node.param].key:
                         names.add(self.parameters[node.param].key)  # type: ignore[arg-type]
+                elif isinstance(node, DateCondition):
+                    names.update(node.names())
+                    names.add(AS_OF)
         return sorted(names)
 
     def at(self, day: date) -> CatalogueView:

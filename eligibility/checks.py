@@ -7,6 +7,7 @@ shows both.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -14,7 +15,8 @@ from typing import Any, Literal
 from .catalogue import Catalogue, rule_refs
 from .errors import Problem
 from .facts import FACTS, FactKind, FactSpec
-from .schema import Compare, Limit, Parameter, Rule, RuleRef, walk
+from .dates import AS_OF
+from .schema import Compare, DateCondition, DateRef, Limit, Parameter, ParamRef, Rule, RuleRef, walk
 from .semantics import ORDER_OPS, SET_OPS, Op
 
 Severity = Literal["error", "warning"]
@@ -63,6 +65,8 @@ def _check_rule(cat: Catalogue, rule: Rule) -> list[Finding]:
                 out.append(_at(cat, node, "error", f"只能引用派生规则 (only derived rules can be referenced): {node.rule}"))
         elif isinstance(node, Compare):
             out += _check_compare(cat, node)
+        elif isinstance(node, DateCondition):
+            out += _check_date(cat, node)
     if rule.monotone is not None:
         out += _check_monotone(cat, rule)
     for limit in rule.limits:
@@ -128,6 +132,41 @@ def _check_compare(cat: Catalogue, node: Compare) -> list[Finding]:
         return out
     msg = value_problem(spec, node.op, node.value)
     return [_at(cat, node, "error", f"{node.fact}: {msg}", "value")] if msg else []
+
+
+def _check_date(cat: Catalogue, node: DateCondition) -> list[Finding]:
+    """Names are dates, parameters exist and hold days (a date) or whole numbers (an amount)."""
+    out: list[Finding] = []
+    for name in node.names():
+        spec = FACTS.get(name)
+        if spec is None:
+            close = _close_names(name)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            out.append(_at(cat, node, "error", f"未知日期字段 (unknown date): {name}{hint}", "date"))
+        elif spec.kind is not FactKind.date:
+            out.append(_at(cat, node, "error", f"{name} 不是日期 (is not a date; date conditions compare dates such as registration_date or {AS_OF})", "date"))
+    holders: list[Any] = [*node.refs(), *([node.within] if node.within else [])]
+    for holder in holders:
+        if isinstance(holder, DateRef) and holder.param is not None:
+            out += _check_date_param(cat, node, holder.param, "date")
+        for _unit, amount in holder.offsets():
+            if isinstance(amount, ParamRef):
+                out += _check_date_param(cat, node, amount.param, "amount")
+    return out
+
+
+def _check_date_param(cat: Catalogue, node: DateCondition, pid: str, want: str) -> list[Finding]:
+    param = cat.parameters.get(pid)
+    if param is None:
+        return [_at(cat, node, "error", f"引用了不存在的参数 (unknown parameter): {pid}")]
+    out: list[Finding] = []
+    for value in param.values:
+        v = value.value
+        if want == "date" and not isinstance(v, dt.date):
+            out.append(_at(cat, node, "error", f"参数 {pid} 的值应为日期 (must be a day, e.g. 2013-01-01; got {v!r})"))
+        if want == "amount" and (isinstance(v, bool | dt.date) or not isinstance(v, Decimal) or v != v.to_integral_value() or v < 0):
+            out.append(_at(cat, node, "error", f"参数 {pid} 的值应为非负整数 (must be a whole number of years, months or days; got {v!r})"))
+    return out
 
 
 def value_problem(spec: FactSpec, op: Op, value: Any) -> str | None:

@@ -13,6 +13,12 @@ Numbers cross into the C engine as JSON, so everything is posted as integers:
 amounts as they are, staff counts in hundredths, ordinal grades as ranks, and a ratio
 ``a/b >= t`` as ``a*10000 >= b*(t in basis points)``, exact at the boundary.
 
+Dates cross as day numbers (``date.toordinal()``); a date moved by years or months (an
+anniversary, see :mod:`eligibility.dates`) is worked out when the facts are encoded and
+posted as an attribute of its own (``registration_date__months_60``), so the engine
+compares day numbers only. The evaluation date is the attribute ``as_of``: one
+compiled ruleset serves every day with the same rules and values in force.
+
 Derived rules chain forward in strata: a rule at stratum *k* uses only derived rules
 below *k*; the fact for stratum *k* carries their outcomes as ``rule__ID``.
 """
@@ -23,12 +29,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .catalogue import CatalogueView
 from .errors import EngineError
 from .facts import FACTS, FactKind, FactValue, Ratio
-from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
+from .dates import AS_OF, DateTest, Term, shift
+from .resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
 from .semantics import DURABLE_OP, NEGATION, Op
 
 BP = 10_000
@@ -50,13 +57,18 @@ def rule_attr(rule_id: str) -> str:
 # --- Facts -> message -----------------------------------------------------------------
 
 
-def encode_facts(values: dict[str, FactValue]) -> dict[str, Any]:
-    """The known facts as engine attributes; unknown facts are left out."""
+def encode_facts(values: dict[str, FactValue], shifts: Sequence[Term] = ()) -> dict[str, Any]:
+    """The known facts as engine attributes; unknown facts are left out. ``shifts``: the
+    moved dates the rules compare with (:attr:`Compiled.shifts`), as day numbers."""
     out: dict[str, Any] = {}
     for name, fv in values.items():
         if fv.value is not None:
             encoder = _ENCODERS.get(name) or _encoder(name)
             encoder(fv.value, out)
+    for term in shifts:
+        base = values.get(term.name or "")
+        if base is not None and base.value is not None:
+            out[term.key] = shift(base.value, term.unit or "days", term.amount).toordinal()
     return out
 
 
@@ -86,6 +98,11 @@ def _encoder(name: str) -> Callable[[Any, dict[str, Any]], None]:
 
         def encode(v: Any, out: dict[str, Any]) -> None:
             out[key] = rank[v]
+
+    elif spec.kind is FactKind.date:
+
+        def encode(v: Any, out: dict[str, Any]) -> None:
+            out[key] = v.toordinal()
 
     elif spec.kind is FactKind.set:
         members = [(m, f"{key}__{m}") for m in spec.choices]
@@ -164,10 +181,62 @@ def _unmet(leaf: Leaf) -> dict[str, Any]:
     return negated
 
 
+_ORDER = {(False, False): "$lte", (False, True): "$lt", (True, False): "$gte", (True, True): "$gt"}
+"""(flipped, strict) -> the operator of ``left <= right`` (``<`` when strict), sides swapped when flipped."""
+
+
+def _always_there(term: Term) -> bool:
+    """The evaluation date (moved or not) is in every message; a date of the profile may not be."""
+    return term.name == AS_OF
+
+
+def _date_compare(left: Term, right: Term, strict: bool, negate: bool) -> tuple[dict[str, Any], str | None]:
+    """``left <= right`` (``<`` if strict) on day numbers, or its negation; and the
+    attribute it reads through ``$m`` when that one may be absent (None otherwise).
+
+    durable-rules holds a comparison with an absent attribute false, but one reading an
+    absent attribute through ``$m`` true: so the evaluation date, always there, is the
+    one read through ``$m`` whenever it takes part, and otherwise the caller guards it."""
+    if negate:  # not (l <= r) is r < l; not (l < r) is r <= l
+        left, right, strict = right, left, not strict
+    flipped = left.name is None or (_always_there(left) and right.name is not None and not _always_there(right))
+    key, other = (right, left) if flipped else (left, right)
+    assert key.name is not None, "a date condition compares at least one named date"
+    op = _ORDER[(flipped, strict)]
+    if other.name is None:
+        const = other.constant()
+        assert const is not None
+        return {op: {key.key: const.toordinal()}}, None
+    return {op: {key.key: {"$m": other.key}}}, (None if _always_there(other) else other.key)
+
+
+def _date_expressions(test: DateTest) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(met, unmet) of a date condition: every comparison it is made of holds / a date of
+    the profile is after the evaluation date ("not yet"), or a comparison fails."""
+    parts = test.comparisons()
+    checks = len(test.profile_dates)  # the "not yet" comparisons come first
+    met: list[dict[str, Any]] = []
+    guards: list[dict[str, Any]] = []
+    for left, right, strict in parts:
+        expr, guard = _date_compare(left, right, strict, False)
+        met.append(expr)
+        if guard is not None:
+            guards.append({"$gte": {guard: 0}})
+    failing = [_date_compare(left, right, strict, True)[0] for left, right, strict in parts]
+    not_yet, core = failing[:checks], failing[checks:]
+    core_fails: dict[str, Any] = core[0] if len(core) == 1 else {"$or": core}
+    if guards:
+        core_fails = {"$and": [*guards, core_fails]}
+    unmet = not_yet + [core_fails]
+    return {"$and": met + guards}, (unmet[0] if len(unmet) == 1 else {"$or": unmet})
+
+
 def truth_expressions(tree: Resolved) -> tuple[dict[str, Any], dict[str, Any]]:
     """(met, unmet) durable-rules expressions for a resolved condition."""
     if isinstance(tree, Leaf):
         return _met(tree), _unmet(tree)
+    if isinstance(tree, DateLeaf):
+        return _date_expressions(tree.test)
     if isinstance(tree, Ref):
         if not tree.in_force:  # as the explanation has it: a rule not in force is not met
             return NEVER, ALWAYS
@@ -212,6 +281,8 @@ class Compiled:
     reads: tuple[frozenset[str], ...] = ()
     """Per stratum, the engine attributes its rules read (each stratum's fact carries
     only those: the engine's cost grows with the size of the facts it matches)."""
+    shifts: tuple[Term, ...] = ()
+    """The moved dates the rules compare with, each posted as an attribute of its own."""
 
     @property
     def stratum_count(self) -> int:
@@ -224,10 +295,14 @@ def compile_view(view: CatalogueView) -> Compiled:
     definition: dict[str, Any] = {}
     strata: dict[str, int] = {}
     reads: dict[int, set[str]] = {}
+    shifts: dict[str, Term] = {}
     for rid in view.rule_ids:
         stratum = cat.stratum(rid)
         strata[rid] = stratum
-        met, unmet = truth_expressions(resolve(cat.rules[rid].conditions, view))
+        tree = resolve(cat.rules[rid].conditions, view)
+        for leaf in date_leaves(tree):
+            shifts.update((t.key, t) for t in leaf.test.terms if t.name is not None and t.shifted)
+        met, unmet = truth_expressions(tree)
         for suffix, expr in (("T", met), ("F", unmet)):
             m = {"$and": [{"stratum": stratum}, expr]}
             if group_count(m) > MAX_GROUPS:
@@ -238,7 +313,7 @@ def compile_view(view: CatalogueView) -> Compiled:
             definition[f"{rid}|{suffix}"] = {"all": [{"m": m}]}
             reads.setdefault(stratum, set()).update(attributes(expr))
     stratum_reads = tuple(frozenset(reads.get(s, ())) for s in range(1 + max(strata.values(), default=-1)))
-    return Compiled(view.key, definition, strata, cat.facts_used(), stratum_reads)
+    return Compiled(view.key, definition, strata, cat.facts_used(), stratum_reads, tuple(shifts[k] for k in sorted(shifts)))
 
 
 def attributes(expr: Any) -> set[str]:

@@ -162,7 +162,7 @@ def evaluate(
         return assemble(prepared, *evaluate_compact(profile, prepared))
 
     facts = compute_facts(profile, day, ruleset.compiled.facts, view.values)
-    outcomes = ruleset.run(encode_facts(facts))
+    outcomes = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
     explainer = Explainer(view, facts, profile, prepared.static)
     explanations: dict[str, ConditionResult] = {}
     missing: dict[str, list[str]] = {}
@@ -191,7 +191,7 @@ def evaluate_compact(profile: EnterpriseProfile | dict[str, Any], prepared: Prep
         profile = parse_profile(profile)
     view, ruleset = prepared.view, prepared.ruleset
     facts = compute_facts(profile, view.day, ruleset.compiled.facts, view.values)
-    outcomes = ruleset.run(encode_facts(facts))
+    outcomes = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
     missing: dict[str, list[str]] = {}
     done: dict[str, Decided] = {}
     decider = prepared.static.decider
@@ -284,7 +284,7 @@ def evaluate_verdicts(
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     prepared = prepare(cat, day)
     ruleset = prepared.ruleset
-    outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts, prepared.view.values)))
+    outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts, prepared.view.values), ruleset.compiled.shifts))
     return {rid: VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
 
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from .catalogue import CatalogueView
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio
-from .gaps import depends_on_value, leaf_gap
+from .dates import AS_OF
+from .date_text import date_label, window_text
+from .gaps import date_gap, depends_on_value, leaf_gap
 from .profile import EnterpriseProfile
 from .report import Assumption, CitationOut, ConditionResult, Gap, Status
-from .resolve import Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
-from .schema import Citation, Compare, Condition, ParameterValue, Rule
+from .resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
+from .schema import Citation, Compare, Condition, DateCondition, ParameterValue, Rule
 from .semantics import OPERATOR, SET_OPS, WORDS, Op, Truth, all_of, any_of, not_
 from .labels import value_label
 from .text import Text, bi
@@ -151,8 +154,11 @@ class Explainer:
                 for pid in (node.param, *FACTS[node.fact].params):
                     if pid:
                         self._assumption(node, pid, out)
+            elif isinstance(node, DateCondition):
+                for pid in node.params():
+                    self._assumption(node, pid, out)
 
-    def _assumption(self, node: Compare, pid: str, out: dict[str, Assumption]) -> None:
+    def _assumption(self, node: Compare | DateCondition, pid: str, out: dict[str, Assumption]) -> None:
         value = self.view.values.get(pid)
         if value is None or value.certainty.value == "official":
             return
@@ -161,6 +167,8 @@ class Explainer:
             shown = ", ".join(f"{'>' if b.exclusive else '≥'}{b.min.normalize():f}: {b.points.normalize():f}" for b in value.points)
         elif value.tiers:
             shown = ", ".join(f"≤{t.max}: {t.value}" if t.max is not None else f"others: {t.value}" for t in value.tiers)
+        elif isinstance(node, DateCondition):
+            shown = value.value.isoformat() if isinstance(value.value, date) else f"{Decimal(value.value).normalize():f}"
         else:
             shown = str(display_required(FACTS[node.fact], value.value))
         out[pid] = Assumption(
@@ -243,6 +251,8 @@ class ViewStatic:
         self._deciders: dict[str, Decider] = {}
         self._explainers: dict[str, Explain] = {}
         self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
+        self.date_leaves: list[DateLeaf] | None = None
+        """The date conditions of the view's rules (see :mod:`eligibility.timeline`)."""
         self.time_leaves: list[Leaf] | None = None
         """The comparisons of facts that move with time (see :mod:`eligibility.timeline`)."""
         self.moving_rules: list[tuple[str, frozenset[str], frozenset[str]]] | None = None
@@ -354,6 +364,17 @@ def compile_decider(tree: Resolved, view: CatalogueView, test: Callable[[Leaf], 
             return check(value), ()
 
         return leaf
+    if isinstance(tree, DateLeaf):
+        date_test, names = tree.test, tree.test.names
+
+        def date_leaf(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+            dates = {n: facts[n].value for n in names}
+            truth = date_test.truth(dates)
+            if truth is None:
+                return None, [f for n in date_test.profile_dates if dates[n] is None for f in facts[n].missing]
+            return truth, ()
+
+        return date_leaf
     if isinstance(tree, Ref):
         rule, absent = tree.rule, (False, ())
         return lambda facts, done: done.get(rule, absent)
@@ -409,6 +430,8 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
     the portal asks for one on every change of a form."""
     if isinstance(tree, Leaf):
         return _compile_leaf(tree, static)
+    if isinstance(tree, DateLeaf):
+        return _compile_date(tree, static)
     if isinstance(tree, Every) or (isinstance(tree, Some) and tree.node is not None):
         parts = [compile_explanation(item, static) for item in tree.items]
         node = tree.node
@@ -450,11 +473,44 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
     unavailable = ConditionResult.prototype(
         kind="unavailable",
         status=Status.not_met,
-        label=bi(f"参数 {tree.node.param} 在评估日无有效值", f"parameter {tree.node.param} has no value in force"),
-        fact=tree.node.fact,
-        parameter=tree.node.param,
+        label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
+        fact=tree.fact,
+        parameter=tree.param,
     )
     return lambda ex: ConditionResult.from_prototype(unavailable)
+
+
+def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
+    """A date condition: the enterprise's date, the dates it is compared with, and when
+    not met, the day waiting meets it (or why it cannot)."""
+    decide = compile_decider(leaf, static.view, static.test)
+    test, node = leaf.test, leaf.node
+    names = test.names
+    cite = node.cite or next((_first_citation(v) for _p, v in leaf.params), None)
+    proto = ConditionResult.prototype(
+        kind="compare",
+        status=Status.unknown,
+        label=node.label or date_label(test),
+        fact=test.subject.name,
+        op=test.relation.value,
+        parameter=leaf.params[0][0] if leaf.params else None,
+        citation=static.citation(cite),
+    )
+
+    def date_condition(ex: Explainer) -> ConditionResult:
+        truth, missing = decide(ex.facts, {})
+        dates = {n: ex.facts[n].value for n in names}
+        data = proto.copy()
+        data["status"] = _STATUS[truth]
+        subject = dates.get(test.subject.name or AS_OF)
+        data["actual"] = subject.isoformat() if subject is not None else None
+        data["required"] = window_text(test, dates, "zh") if truth is not None else None
+        data["missing_fields"] = list(missing)
+        data["children"] = []
+        data["gaps"] = [date_gap(test, dates)] if truth is False and ex.profile is not None else []
+        return _make_condition(data)
+
+    return date_condition
 
 
 def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:

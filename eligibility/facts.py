@@ -30,6 +30,7 @@ from .profile import (
     KnowledgeValueGrade,
     RDInstitutionLevel,
 )
+from .dates import AS_OF, Unit, whole_units
 from .schema import ParameterValue
 from .text import Text, bi
 
@@ -41,6 +42,8 @@ class FactKind(StrEnum):
     enum = "enum"
     ordinal = "ordinal"
     set = "set"
+    date = "date"
+    """A day (compared only by date conditions; the engine sees day numbers)."""
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,10 @@ class Ratio:
 
 @dataclass(frozen=True)
 class DateFlip:
-    """How a fact moves with time: it counts whole years since the date at ``path``."""
+    """How a fact moves with time: it counts whole ``unit`` since the date at ``path``."""
 
     path: str
+    unit: Unit = "years"
 
 
 @dataclass(frozen=True)
@@ -147,14 +151,15 @@ class FactContext:
         """The latest closed fiscal year on the date of evaluation."""
         return self.as_of.year - 1
 
-    def window(self, years: int = 3) -> list[int]:
-        """The last ``years`` closed fiscal years, cut to those the enterprise existed in.
+    def window(self, years: int = 3) -> list[int] | None:
+        """The last ``years`` closed fiscal years, cut to those the enterprise existed in
+        (none for an enterprise registered in the year of evaluation, or after the date).
 
-        Needs the registration date; returns [] (and records it) when unknown.
+        Needs the registration date; returns None (and records it) when unknown.
         """
         reg = self.get("registration_date")
         if reg is None:
-            return []
+            return None
         first = max(self.last_year - years + 1, reg.year)
         return list(range(first, self.last_year + 1))
 
@@ -219,6 +224,8 @@ def _profile_facts(model: type[BaseModel], prefix: str = "") -> Iterator[FactSpe
                 yield from _profile_facts(annotation, f"{path}.")
         elif annotation is bool:
             yield FactSpec(path, FactKind.bool, label, getter)
+        elif annotation is date:
+            yield FactSpec(path, FactKind.date, label, getter)
         elif isinstance(annotation, type) and issubclass(annotation, Enum):
             members = tuple(m.value for m in annotation)
             if annotation in ORDINALS:
@@ -273,17 +280,15 @@ def _set_getter(path: str) -> Callable[[FactContext], Any]:
 
 
 def whole_years(since: date, on: date) -> int:
-    """Whole years from ``since`` to ``on`` (an anniversary counts on its day)."""
-    years = on.year - since.year
-    if (on.month, on.day) < (since.month, since.day):
-        years -= 1
-    return years
+    """Whole years from ``since`` to ``on``: an anniversary counts on its day, the
+    anniversary of 29 February in a common year being 28 February (see :mod:`eligibility.dates`)."""
+    return whole_units(since, on, "years")
 
 
 def _years_since(path: str) -> Callable[[FactContext], Any]:
     def compute(ctx: FactContext) -> Any:
         since = ctx.get(path)
-        return None if since is None else whole_years(since, ctx.as_of)
+        return None if since is None else whole_units(since, ctx.as_of, "years")
 
     return compute
 
@@ -297,8 +302,10 @@ def _last_year(attr: str) -> Callable[[FactContext], Any]:
 
 def _sum_over_window(ctx: FactContext, attr: str, years: int) -> Decimal | None:
     window = ctx.window(years)
-    if not window:
+    if window is None:
         return None
+    if not window:  # no closed fiscal year yet: nothing to add up (a ratio of it is over zero: never met)
+        return Decimal(0)
     values = [ctx.year_value(y, attr) for y in window]
     if any(v is None for v in values):
         return None
@@ -352,12 +359,15 @@ def _revenue_growth_2y(ctx: FactContext) -> Any:
 def _months_since(path: str) -> Callable[[FactContext], Any]:
     def compute(ctx: FactContext) -> Any:
         since = ctx.get(path)
-        if since is None:
-            return None
-        months = (ctx.as_of.year - since.year) * 12 + ctx.as_of.month - since.month
-        if ctx.as_of.day < since.day:
-            months -= 1
-        return months
+        return None if since is None else whole_units(since, ctx.as_of, "months")
+
+    return compute
+
+
+def _year_start(path: str) -> Callable[[FactContext], Any]:
+    def compute(ctx: FactContext) -> Any:
+        year = ctx.get(path)
+        return None if year is None else date(year, 1, 1)
 
     return compute
 
@@ -521,6 +531,18 @@ KXZ_TABLES = ("kxz.st_staff_points", "kxz.rd_revenue_points", "kxz.rd_cost_point
 
 COMPUTED: tuple[FactSpec, ...] = (
     FactSpec(
+        AS_OF,
+        FactKind.date,
+        bi("评估日期", "evaluation date"),
+        lambda ctx: ctx.as_of,
+    ),
+    FactSpec(
+        "kxz_registration_year_start",
+        FactKind.date,
+        bi("科小入库登记年度首日", "1 January of the 科小 registration year"),
+        _year_start("certifications.kxz_registration_year"),
+    ),
+    FactSpec(
         "years_since_registration",
         FactKind.number,
         bi("成立年限（整年）", "whole years since registration"),
@@ -647,6 +669,7 @@ COMPUTED: tuple[FactSpec, ...] = (
         bi("成立已满月数", "whole months since registration"),
         _months_since("registration_date"),
         unit="月",
+        years_since=DateFlip("registration_date", "months"),
     ),
     FactSpec(
         "years_from_return_to_registration",

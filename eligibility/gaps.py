@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from .dates import AS_OF, HORIZON_YEARS, DateTest, change_days, shift
+from .date_text import date_words
 from .facts import FACTS, FactKind, FactSpec, Ratio, lookup
 from .labels import money, value_label
 from .profile import EnterpriseProfile
 from .report import ConditionResult, Gap, GapKind, Status
 from .semantics import Op
 from .text import Text, bi
-from .timeline import add_years
 
 ONE = Decimal(1)
 # Facts the enterprise cannot change (who the founder is, where it is registered...).
@@ -134,12 +135,42 @@ def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProf
     base = lookup(profile, spec.years_since.path)
     if op in (Op.ge, Op.gt) and base is not None:
         years = int(required) + (1 if op is Op.gt else 0)
-        on = add_years(base, years)
+        on = shift(base, spec.years_since.unit, years)
         return Gap.build(kind=GapKind.wait, field=spec.years_since.path, on=on, change=bi(f"{on.isoformat()} 起满足（{spec.label.zh}）", f"met from {on.isoformat()} ({spec.label.en})"))
     return Gap.build(
         kind=GapKind.unreachable,
         field=spec.years_since.path,
         change=bi(f"{spec.label.zh}已超出期限", f"{spec.label.en}: the window has passed"),
+    )
+
+
+def date_gap(test: DateTest, dates: Mapping[str, date | None]) -> Gap:
+    """For a date condition not met: the day from which it is met by waiting (within
+    ten years), or why no wait meets it (a window passed, a date not yet reached)."""
+    today = dates[AS_OF]
+    assert today is not None
+    field = next(iter(test.profile_dates), test.subject.name)
+    horizon = shift(today, "years", HORIZON_YEARS)
+    for day in sorted(change_days(test, dates, horizon)):
+        if test.truth({**dates, AS_OF: day}) is True:
+            return Gap.build(
+                kind=GapKind.wait,
+                field=field,
+                on=day,
+                change=bi(f"{day.isoformat()} 起满足（{date_words(test, 'zh')}）", f"met from {day.isoformat()} ({date_words(test, 'en')})"),
+            )
+    later = [n for n in test.profile_dates if (d := dates.get(n)) is not None and d > today]
+    if later:
+        label = FACTS[later[0]].label
+        return Gap.build(
+            kind=GapKind.unreachable,
+            field=later[0],
+            change=bi(f"{label.zh}晚于评估日（尚未发生）", f"{label.en} is after the evaluation date (not yet)"),
+        )
+    return Gap.build(
+        kind=GapKind.unreachable,
+        field=field,
+        change=bi(f"不满足：{date_words(test, 'zh')}", f"not met: {date_words(test, 'en')}"),
     )
 
 

@@ -8,7 +8,9 @@ Severities:
   ``x < 3``, also with parameters resolved on each date), a rule that can never be met
   or never missed, a parameter without a value while a rule using it is in force, a
   derived rule not in force while a rule naming it is, a comparison against a
-  declared monotone direction, an unused parameter;
+  declared monotone direction, an unused parameter; a whole-year (or whole-month) age
+  compared with a parameter whose citation speaks of days or of a calendar date (the
+  text wants a date condition); a date window that can never open;
 * ``info`` — worth knowing: parameter values that are assumptions, derived rules no
   support uses.
 
@@ -18,6 +20,7 @@ Severities:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +30,10 @@ from .checks import check_catalogue, value_problem
 from .explain import truth_of
 from .facts import FACTS
 from .loader import build_catalogue, default_rules_dir
-from .schema import All, AnyOf, Compare, Condition, Not, Rule, RuleRef, walk
+from .dates import AS_OF, Relation
+from .date_text import date_words
+from .resolve import DateLeaf, resolve_date
+from .schema import All, AnyOf, Compare, Condition, DateCondition, Not, Rule, RuleRef, walk
 from .semantics import Op
 from .witness import candidate_values, fact_assignments
 
@@ -98,6 +104,8 @@ def _doubts(cat: Catalogue) -> list[LintFinding]:
         out += _reachability(cat, rule)
         out += _periods(cat, rule)
         out += _monotone_directions(cat, rule)
+        out += _ages_for_dates(cat, rule)
+        out += _windows(cat, rule)
     out += _parameters(cat)
     used = {ref for r in cat.rules.values() for ref in rule_refs(r.conditions)}
     for rid, rule in sorted(cat.rules.items()):
@@ -111,16 +119,25 @@ def _at(cat: Catalogue, obj: Any, severity: Severity, message: str) -> LintFindi
     return LintFinding(severity, loc.file if loc else "", loc.line if loc else None, message)
 
 
+def _params_of(node: Any) -> list[str]:
+    """The parameters a comparison or a date condition reads."""
+    if isinstance(node, Compare):
+        return [node.param] if node.param else []
+    if isinstance(node, DateCondition):
+        return node.params()
+    return []
+
+
 def _dates(cat: Catalogue, rule: Rule) -> list[dt.date]:
     """The dates on which what a rule reads can change, within its effective period."""
     days = {rule.effective.from_}
     for node in walk(rule.conditions):
-        if isinstance(node, Compare) and node.param in cat.parameters:
-            for v in cat.parameters[node.param].values:
+        for pid in _params_of(node):
+            for v in cat.parameters[pid].values if pid in cat.parameters else ():
                 days.add(v.from_)
                 if v.to is not None:
                     days.add(v.to + dt.timedelta(days=1))
-        elif isinstance(node, RuleRef) and node.rule in cat.rules:
+        if isinstance(node, RuleRef) and node.rule in cat.rules:
             eff = cat.rules[node.rule].effective
             days.add(eff.from_)
             if eff.to is not None:
@@ -209,9 +226,10 @@ def _periods(cat: Catalogue, rule: Rule) -> list[LintFinding]:
     for day in _dates(cat, rule):
         view = cat.at(day)
         for node in walk(rule.conditions):
-            if isinstance(node, Compare) and node.param and node.param not in view.values and node.param not in seen:
-                seen.add(node.param)
-                out.append(_at(cat, node, "warning", f"参数 {node.param} 在 {day} 没有有效值，而规则 {rule.id} 已生效 (no value in force on {day}: never met then)"))
+            for pid in _params_of(node):
+                if pid not in view.values and pid not in seen:
+                    seen.add(pid)
+                    out.append(_at(cat, node, "warning", f"参数 {pid} 在 {day} 没有有效值，而规则 {rule.id} 已生效 (no value in force on {day}: never met then)"))
             if isinstance(node, RuleRef) and node.rule in cat.rules and node.rule not in view.rule_ids and node.rule not in seen:
                 seen.add(node.rule)
                 # A derived rule that starts later records criteria only encoded from then on
@@ -243,9 +261,66 @@ def _monotone_directions(cat: Catalogue, rule: Rule) -> list[LintFinding]:
     return out
 
 
+_DAYS_OR_CALENDAR = re.compile(
+    r"日历天|\d+\s*个?[天日](?![期])|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{2}-\d{2}|calendar day|\d+\s*days"
+)
+"""Wording that counts in days (365个日历天数) or names a calendar date (2013年1月1日)."""
+
+
+def _ages_for_dates(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    """A whole-year (or whole-month) age compared with a parameter whose citation counts
+    days or names a calendar date: whole units cannot say what the text says."""
+    out: list[LintFinding] = []
+    for node in walk(rule.conditions):
+        if not isinstance(node, Compare) or node.param not in cat.parameters:
+            continue
+        spec = FACTS.get(node.fact)
+        if spec is None or spec.years_since is None:
+            continue
+        for value in cat.parameters[node.param].values:
+            words = " ".join(filter(None, [value.note, *(f"{c.article or ''} {c.note or ''}" for c in value.citations)]))
+            found = _DAYS_OR_CALENDAR.search(words)
+            if found:
+                out.append(_at(cat, node, "warning", (
+                    f"{node.fact}（整{'月' if spec.years_since.unit == 'months' else '年'}数）与参数 {node.param} 比较，但其依据以日数或日期表述（“{found.group(0)}”）：请改用日期条件 "
+                    f"(a whole-{spec.years_since.unit} age compared with {node.param}, whose citation counts days or names a date: use a date condition)"
+                )))
+                break
+    return out
+
+
+def _windows(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    """A date window that can never open: empty (zero length, closing day excluded), or
+    a fixed window outside the rule's effective period, or a window of a date of the
+    profile that opens after the evaluation date (such a date is "not yet")."""
+    out: list[LintFinding] = []
+    for node in walk(rule.conditions):
+        if not isinstance(node, DateCondition):
+            continue
+        for day in _dates(cat, rule):
+            leaf = resolve_date(node, cat.at(day))
+            if not isinstance(leaf, DateLeaf):
+                continue
+            test = leaf.test
+            reason = None
+            if test.relation is Relation.within and test.end is not None:
+                if test.end.amount == 0 and not test.end_included:
+                    reason = "长度为零且不含到期日 (zero length, closing day excluded)"
+                elif test.subject.name == AS_OF and (a := test.anchor.constant()) and (e := test.end.constant()):
+                    last = e if test.end_included else e - dt.timedelta(days=1)
+                    if last < rule.effective.from_ or (rule.effective.to is not None and a > rule.effective.to):
+                        reason = f"窗口 {a} – {last} 不在规则有效期内 (the window lies outside the rule's effective period)"
+                elif test.subject.name != AS_OF and test.anchor.name == AS_OF and test.anchor.amount > 0:
+                    reason = "窗口开启于评估日之后，而档案日期不晚于评估日 (opens after the evaluation date; a date of the profile is never after it)"
+            if reason:
+                out.append(_at(cat, node, "warning", f"日期窗口永远不会开启 (a date window that can never open): {date_words(test, 'zh')}: {reason}"))
+                break
+    return out
+
+
 def _parameters(cat: Catalogue) -> list[LintFinding]:
     out: list[LintFinding] = []
-    used = {n.param for r in cat.rules.values() for n in walk(r.conditions) if isinstance(n, Compare) and n.param}
+    used = {pid for r in cat.rules.values() for n in walk(r.conditions) for pid in _params_of(n)}
     used |= {pid for name in cat.facts_used() for pid in FACTS[name].params}  # points tables read by scores
     used |= {lim.param for r in cat.rules.values() for lim in r.limits}  # caps told in the report
     for pid, param in sorted(cat.parameters.items()):

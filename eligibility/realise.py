@@ -530,6 +530,13 @@ def _r_return_to_registration(b: Builder, value: Any, args: dict[str, Any]) -> N
     b.relations.append(("founder.return_date", "registration_date", int(value)))
 
 
+@realiser("_year_start", DATES)
+def _r_year_start(b: Builder, value: Any, args: dict[str, Any]) -> None:
+    if (value.month, value.day) != (1, 1):
+        raise Unrealisable("not the first day of a year")
+    b.set(("path", args["path"]), value.year)
+
+
 @realiser("_kxz_age", DATES)
 def _r_kxz_age(b: Builder, value: Any, args: dict[str, Any]) -> None:
     b.set(("path", "certifications.kxz_registration_year"), b.as_of.year - int(value))
@@ -637,7 +644,9 @@ def _window(b: Builder, years: int) -> list[int]:
 
 
 def _year_ratio(b: Builder, years: list[int], num: str, den: str, value: Any) -> None:
-    if not years:  # registered after the window: the fact is unknown
+    if not years:  # registered in the year of evaluation: no fiscal year, a ratio over zero
+        if fraction(value) is None:
+            return
         raise Unrealisable("no fiscal year in the window")
     b.ratio([fy(y, num) for y in years], [fy(y, den) for y in years], value)
 

@@ -10,7 +10,9 @@ from .explain import display_required
 from .facts import FACTS
 from .labels import value_label
 from .render import CERTAINTY, t
-from .schema import All, AnyOf, Compare, Condition, Not, Rule, RuleRef
+from .date_text import date_words
+from .resolve import DateLeaf, resolve_date
+from .schema import All, AnyOf, Compare, Condition, DateCondition, Not, Rule, RuleRef
 from .semantics import WORDS, Op
 from .text import Lang
 
@@ -49,6 +51,16 @@ def condition_text(cat: Catalogue, cond: Condition, lang: Lang, day: date, depth
         yield from condition_text(cat, cond.not_, lang, day, depth + 1)
     elif isinstance(cond, RuleRef):
         yield pad + t(f"属于「{cat.rules[cond.rule].name.zh}」[{cond.rule}]", f"is '{cat.rules[cond.rule].name.en}' [{cond.rule}]", lang)
+    elif isinstance(cond, DateCondition):
+        resolved = resolve_date(cond, cat.at(day))
+        if isinstance(resolved, DateLeaf):
+            head = date_words(resolved.test, lang)
+            params = [cat.parameters[p] for p in cond.params() if p in cat.parameters]
+            if params:
+                head += f" ({'; '.join(p.name(lang) for p in params)})"
+        else:
+            head = t(f"参数 {resolved.param}（评估日无有效值）", f"parameter {resolved.param} (no value in force)", lang)
+        yield pad + (f"{cond.label(lang)}  [{head}]" if cond.label else head)
     else:
         spec = FACTS[cond.fact]
         words = WORDS[cond.op][lang]

@@ -17,6 +17,14 @@ A condition is a tree::
     fact: NAME                a comparison of a fact with a value or a parameter:
     op: ">="                    >= > <= < == != in "not in"
     value: 3 | "5%" | [A, B]  or  param: PARAM_ID
+    date: NAME                a date condition (see :mod:`eligibility.dates`): the date NAME
+                              (``as_of``, the evaluation date, or a date of the profile)
+    on_or_after: REF            on_or_after | after | on_or_before | before another date, or
+    within: {from: REF, years: N, end: included | excluded}   (or months / days)
+
+A date REF is a fixed day (``2013-01-01``), a date's name, ``{param: ID}`` (a parameter
+whose value is a day), or ``{date: NAME, years: N}`` (a date moved N years / months / days
+later); N is a whole number or ``{param: ID}``.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from pydantic import (
     model_validator,
 )
 
+from .dates import UNITS, Relation, Unit
 from .semantics import Op
 from .text import Text
 
@@ -272,6 +281,119 @@ class Compare(_Node):
         return self
 
 
+class ParamRef(_Strict):
+    """A number or a day taken from a parameter in force on the date of evaluation."""
+
+    param: str
+
+
+Amount = Annotated[int, Field(ge=0)] | ParamRef
+"""How many years, months or days: a whole number or a parameter."""
+
+
+class DateRef(_Strict):
+    """A date a date condition compares with: a fixed ``day``, a named ``date`` (the
+    evaluation date ``as_of`` or a date of the profile), or a ``param`` whose value is a
+    day; moved later by at most one of ``years``, ``months``, ``days``."""
+
+    day: dt.date | None = None
+    date: str | None = None
+    param: str | None = None
+    years: Amount | None = None
+    months: Amount | None = None
+    days: Amount | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        if isinstance(v, dt.date):
+            return {"day": v}
+        if isinstance(v, str):
+            try:
+                return {"day": dt.date.fromisoformat(v)}
+            except ValueError:
+                return {"date": v}
+        return v
+
+    @model_validator(mode="after")
+    def _one_base(self) -> DateRef:
+        bases = [k for k in ("day", "date", "param") if getattr(self, k) is not None]
+        if len(bases) != 1:
+            raise ValueError("a date needs exactly one of 'day', 'date' (a name) or 'param'")
+        if len(self.offsets()) > 1:
+            raise ValueError("a date is moved by at most one of 'years', 'months', 'days'")
+        return self
+
+    def offsets(self) -> list[tuple[Unit, Amount]]:
+        return [(u, getattr(self, u)) for u in UNITS if getattr(self, u) is not None]
+
+
+class Window(_Strict):
+    """A window opening on ``from`` and closing N years, months or days later, its
+    closing day in it (``end: included``: 以内、不超过) or not (``excluded``)."""
+
+    from_: DateRef = Field(alias="from")
+    years: Amount | None = None
+    months: Amount | None = None
+    days: Amount | None = None
+    end: Literal["included", "excluded"] = Field(description="whether the closing day is in the window, as the source words it")
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Window:
+        if len(self.offsets()) != 1:
+            raise ValueError("a window needs exactly one of 'years', 'months', 'days'")
+        if self.from_.offsets():
+            raise ValueError("a window opens on a date as it is ('from' cannot be moved)")
+        return self
+
+    def offsets(self) -> list[tuple[Unit, Amount]]:
+        return [(u, getattr(self, u)) for u in UNITS if getattr(self, u) is not None]
+
+
+class DateCondition(_Node):
+    """The date ``date`` on or after / after / on or before / before another date, or
+    within a window (see :mod:`eligibility.dates` for what each means)."""
+
+    date: str = Field(description="the date tested: as_of (the evaluation date) or a date of the profile")
+    on_or_after: DateRef | None = None
+    after: DateRef | None = None
+    on_or_before: DateRef | None = None
+    before: DateRef | None = None
+    within: Window | None = None
+
+    @model_validator(mode="after")
+    def _one_relation(self) -> DateCondition:
+        given = [r for r in Relation if getattr(self, r.value) is not None]
+        if len(given) != 1:
+            raise ValueError("a date condition needs exactly one of on_or_after, after, on_or_before, before, within")
+        return self
+
+    @property
+    def relation(self) -> Relation:
+        return next(r for r in Relation if getattr(self, r.value) is not None)
+
+    def refs(self) -> list[DateRef]:
+        """The dates it compares with (a window's opening date)."""
+        other = getattr(self, self.relation.value)
+        return [other.from_ if isinstance(other, Window) else other]
+
+    def params(self) -> list[str]:
+        """The parameters it reads (dates and amounts)."""
+        out: list[str] = []
+        holders: list[Any] = [*self.refs(), *( [self.within] if self.within else [])]
+        for h in holders:
+            if isinstance(h, DateRef) and h.param:
+                out.append(h.param)
+            for _u, amount in h.offsets():
+                if isinstance(amount, ParamRef):
+                    out.append(amount.param)
+        return out
+
+    def names(self) -> list[str]:
+        """The named dates it reads, the tested one first."""
+        return list(dict.fromkeys([self.date, *(r.date for r in self.refs() if r.date)]))
+
+
 class RuleRef(_Node):
     """The derived rule ``rule`` holds."""
 
@@ -292,11 +414,11 @@ class Not(_Node):
 
 def _condition_tag(v: Any) -> str | None:
     if isinstance(v, dict):
-        for key in ("all", "any", "not", "rule", "fact"):
+        for key in ("all", "any", "not", "rule", "fact", "date"):
             if key in v:
                 return key
         return None
-    tags: dict[type, str] = {All: "all", AnyOf: "any", Not: "not", RuleRef: "rule", Compare: "fact"}
+    tags: dict[type, str] = {All: "all", AnyOf: "any", Not: "not", RuleRef: "rule", Compare: "fact", DateCondition: "date"}
     return tags.get(type(v))
 
 
@@ -307,11 +429,12 @@ Condition = Annotated[
         Annotated[Not, Tag("not")],
         Annotated[RuleRef, Tag("rule")],
         Annotated[Compare, Tag("fact")],
+        Annotated[DateCondition, Tag("date")],
     ],
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
-        custom_error_message="a condition needs one of the keys all, any, not, rule, fact",
+        custom_error_message="a condition needs one of the keys all, any, not, rule, fact, date",
     ),
 ]
 

@@ -71,6 +71,7 @@ from .uscc import CHARSET, check_character
 from .witness import (
     Witnesses,
     candidate_values,
+    date_values,
     facts_env,
     find_witnesses,
     fixed_facts,
@@ -262,13 +263,14 @@ def _merge(top: Any, base: Any) -> Any:
     return top
 
 
-def _threshold_table(catalogue: Catalogue) -> list[tuple[str, Any]]:
+def _threshold_table(catalogue: Catalogue, as_of: date) -> list[tuple[str, Any]]:
     found = thresholds(catalogue)
+    days = [d for d in date_values(catalogue.at(as_of)) if d <= _latest(as_of)]
     table = []
     for name in catalogue.facts_used():
         spec = FACTS.get(name)
         if spec is not None:
-            table += [(name, v) for v in candidate_values(spec, found.get(name))]
+            table += [(name, v) for v in (days if spec.kind is FactKind.date else candidate_values(spec, found.get(name)))]
     return table
 
 
@@ -286,7 +288,7 @@ def profile_data(
         base = base.map(lambda d: {**d, "name": name})
     if catalogue is None:
         return base.map(repair).filter(lambda d: d is not None)  # type: ignore[return-value]
-    table = _threshold_table(catalogue)
+    table = _threshold_table(catalogue, as_of)
     params = catalogue.at(as_of).values
     fixed = set(fixed_facts(catalogue.at(as_of)))
     table = [(f, v) for f, v in table if f not in fixed]
@@ -379,6 +381,8 @@ def _random_fact(name: str) -> st.SearchStrategy[Any]:
         return st.sampled_from(spec.choices)
     if kind is FactKind.set:
         return st.frozensets(st.sampled_from(spec.choices))
+    if kind is FactKind.date:
+        return st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31))
     if kind is FactKind.ratio:
         ints = st.one_of(st.integers(0, 1000), st.integers(0, 10**13))
         return st.builds(lambda n, d, neg: Ratio(Decimal(-n if neg else n), Decimal(d)), ints, ints, st.booleans())
@@ -394,13 +398,15 @@ def fact_values(catalogue: Catalogue, as_of: date) -> st.SearchStrategy[dict[str
     profile input (``as_of_month``) take their value on ``as_of``.
     """
     found = thresholds(catalogue)
-    fixed = fixed_facts(catalogue.at(as_of))
+    view = catalogue.at(as_of)
+    fixed = fixed_facts(view)
+    days = date_values(view)
     parts: dict[str, st.SearchStrategy[Any]] = {}
     for name in catalogue.facts_used():
         if name in fixed:
             parts[name] = st.just(fixed[name])
             continue
-        near = st.sampled_from(candidate_values(FACTS[name], found.get(name)))
+        near = st.sampled_from(days if FACTS[name].kind is FactKind.date else candidate_values(FACTS[name], found.get(name)))
         parts[name] = st.one_of(st.none(), near, near, _random_fact(name))
     return st.fixed_dictionaries(parts)
 
@@ -422,7 +428,7 @@ def verdicts_from_facts(catalogue: Catalogue, as_of: date, facts: dict[str, Fact
     """
     view = catalogue.at(as_of)
     ruleset = engine_for(view)
-    engine = ruleset.run(encode_facts(facts))
+    engine = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
     explainer = Explainer(view, facts)
     explained: dict[str, Outcome] = {}
     for rid in view.rule_ids:
@@ -433,7 +439,8 @@ def verdicts_from_facts(catalogue: Catalogue, as_of: date, facts: dict[str, Fact
 
 def check_engine_agrees(catalogue: Catalogue, as_of: date, env: dict[str, Any]) -> dict[str, Outcome]:
     """The durable-rules verdict equals the explanation's, for every rule; returns the verdicts."""
-    facts = facts_env(env, catalogue.facts_used())
+    # Facts known without a profile (the evaluation date) take their value on ``as_of``.
+    facts = facts_env({**fixed_facts(catalogue.at(as_of)), **env}, catalogue.facts_used())
     engine, explained = verdicts_from_facts(catalogue, as_of, facts)
     for rid, outcome in engine.items():
         if outcome != explained[rid]:

@@ -1,50 +1,54 @@
 """When a verdict changes by time alone: an anniversary of registration, of a
-certificate, of returning home.
+certificate, of returning home; a window closing; a cut-off passing.
 
-Only the enterprise's own dates move; the parameters stay those in force on the
-date of evaluation (a later change of policy is a new catalogue, not a flip).
+Only time moves: the evaluation date in date conditions and the ages counted from
+the enterprise's dates (:func:`facts_on`); the parameters stay those in force on the
+date of evaluation (a later change of policy is a new catalogue, not a flip), and so
+do the yearly figures. The rules are decided again with the deciders the engine's
+verdict is checked against, so ``changes_on`` follows the verdict's own definition.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import TYPE_CHECKING
 
 from .catalogue import CatalogueView, rule_refs
-from .facts import FACTS, FactValue, lookup, whole_years
+from .dates import AS_OF, HORIZON_YEARS, change_days, shift, whole_units
+from .facts import FACTS, FactValue, lookup
 from .profile import EnterpriseProfile
-from .resolve import Leaf, leaves, resolve
+from .resolve import DateLeaf, Leaf, date_leaves, leaves, resolve
 from .semantics import Op, Truth
 
 if TYPE_CHECKING:
     from .explain import ViewStatic
 
-HORIZON_YEARS = 10
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day ``years`` later (28 February for 29 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def candidate_dates(view: CatalogueView, profile: EnterpriseProfile, static: ViewStatic | None = None) -> list[date]:
-    """The future days on which a time-dependent comparison of the catalogue flips."""
+def candidate_dates(
+    view: CatalogueView, profile: EnterpriseProfile, static: ViewStatic | None = None, facts: dict[str, FactValue] | None = None
+) -> list[date]:
+    """The future days (within ten years) on which a time-dependent condition of the
+    catalogue may change: an age reaching a threshold, a date condition's comparison
+    changing as the evaluation date moves (:func:`eligibility.dates.change_days`)."""
     days: set[date] = set()
-    horizon = add_years(view.day, HORIZON_YEARS)
+    horizon = shift(view.day, "years", HORIZON_YEARS)
     for leaf in _time_leaves(view, static):
         flip = FACTS[leaf.fact].years_since
         assert flip is not None
         base = lookup(profile, flip.path)
         if base is None:
             continue
-        years = int(leaf.value) + (1 if leaf.op in (Op.gt, Op.le) else 0)
-        day = add_years(base, years)
-        if view.day < day <= horizon:
-            days.add(day)
-    return sorted(days)
+        for value in leaf.value if isinstance(leaf.value, list) else [leaf.value]:
+            whole = int(value)
+            for n in {whole, whole + 1, math.ceil(value)}:
+                day = shift(base, flip.unit, n)
+                if view.day < day <= horizon:
+                    days.add(day)
+    if facts is not None:
+        for dleaf in _date_leaves(view, static):
+            dates = {n: facts[n].value for n in dleaf.test.names}
+            days |= change_days(dleaf.test, dates, horizon)
+    return sorted(d for d in days if view.day < d <= horizon)
 
 
 def _time_leaves(view: CatalogueView, static: ViewStatic | None) -> list[Leaf]:
@@ -62,6 +66,43 @@ def _time_leaves(view: CatalogueView, static: ViewStatic | None) -> list[Leaf]:
     return found
 
 
+def _date_leaves(view: CatalogueView, static: ViewStatic | None) -> list[DateLeaf]:
+    """The date conditions of the view (each moves with the evaluation date), found once per view."""
+    if static is not None and static.date_leaves is not None:
+        return static.date_leaves
+    found = [
+        leaf
+        for rid in view.rule_ids
+        for leaf in date_leaves(static.tree(rid) if static else resolve(view.catalogue.rules[rid].conditions, view))
+    ]
+    if static is not None:
+        static.date_leaves = found
+    return found
+
+
+def facts_on(facts: dict[str, FactValue], profile: EnterpriseProfile, day: date) -> tuple[dict[str, FactValue], set[str]]:
+    """The facts with time moved to ``day``: the evaluation date, and every age counted
+    from a date of the profile (the rest, yearly figures included, stay as they were on
+    the date of evaluation). Also the names of the facts that changed."""
+    moved = dict(facts)
+    changed: set[str] = set()
+    if AS_OF in facts:
+        moved[AS_OF] = FactValue(day)
+        changed.add(AS_OF)
+    for name in facts:
+        flip = FACTS[name].years_since
+        if flip is None:
+            continue
+        base = lookup(profile, flip.path)
+        if base is None:
+            continue
+        value = whole_units(base, day, flip.unit)
+        if value != facts[name].value:
+            moved[name] = FactValue(value)
+            changed.add(name)
+    return moved, changed
+
+
 def time_flips(
     view: CatalogueView,
     facts: dict[str, FactValue],
@@ -69,21 +110,17 @@ def time_flips(
     now: dict[str, Truth],
     static: ViewStatic | None = None,
 ) -> dict[str, tuple[date, Truth]]:
-    """Rule id -> (the first day its outcome changes by time alone, the outcome then)."""
+    """Rule id -> (the first day its outcome changes by time alone, the outcome then).
+
+    "By time alone": the rules decided again, as the engine decides them (the same
+    deciders the explanation is checked with), on the facts moved by :func:`facts_on`."""
     from .explain import Decided, ViewStatic
 
     static = static or ViewStatic(view)
     moving = _moving_rules(view, static)
     flips: dict[str, tuple[date, Truth]] = {}
-    dated = [(name, base) for name in facts if (base := _flip_base(name, profile)) is not None]
-    for day in candidate_dates(view, profile, static):
-        moved = dict(facts)
-        changed: set[str] = set()
-        for name, base in dated:
-            value = whole_years(base, day)
-            if value != facts[name].value:
-                moved[name] = FactValue(value)
-                changed.add(name)
+    for day in candidate_dates(view, profile, static, facts):
+        moved, changed = facts_on(facts, profile, day)
         # Only rules that read a fact that moved by that day, or name such a rule, can change.
         done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
         redone: set[str] = set()
@@ -98,20 +135,30 @@ def time_flips(
     return flips
 
 
-def _flip_base(fact: str, profile: EnterpriseProfile) -> date | None:
-    """The date a fact counts whole years from, when it moves with time and the profile gives it."""
-    flip = FACTS[fact].years_since
-    return lookup(profile, flip.path) if flip else None
+def decide_on(
+    view: CatalogueView, facts: dict[str, FactValue], profile: EnterpriseProfile, day: date, static: ViewStatic
+) -> dict[str, Truth]:
+    """Every rule's outcome with time moved to ``day`` (what :func:`time_flips` compares)."""
+    from .explain import Decided
+
+    moved, _changed = facts_on(facts, profile, day)
+    done: dict[str, Decided] = {}
+    for rid in view.rule_ids:
+        done[rid] = static.decider(rid)(moved, done)
+    return {rid: d[0] for rid, d in done.items()}
 
 
 def _moving_rules(view: CatalogueView, static: ViewStatic) -> list[tuple[str, frozenset[str], frozenset[str]]]:
     """The rules (in catalogue order) whose outcome can move with time, each with the
     moving facts it reads and the moving rules it names."""
     if static.moving_rules is None:
-        time_facts = {leaf.fact for leaf in _time_leaves(view, static)}
+        time_facts = {leaf.fact for leaf in _time_leaves(view, static)} | {AS_OF}
         moving: list[tuple[str, frozenset[str], frozenset[str]]] = []
         for rid in view.rule_ids:
-            reads = frozenset(leaf.fact for leaf in leaves(static.tree(rid))) & time_facts
+            tree = static.tree(rid)
+            reads = frozenset(leaf.fact for leaf in leaves(tree)) & time_facts
+            if date_leaves(tree):
+                reads |= {AS_OF}
             names = frozenset(rule_refs(view.catalogue.rules[rid].conditions) & {m[0] for m in moving})
             if reads or names:
                 moving.append((rid, reads, names))

@@ -49,7 +49,8 @@ from .explain import truth_of
 from .facts import FACTS, FactKind, FactSpec, FactValue, Ratio, compute_facts
 from .profile import EnterpriseProfile
 from .realise import BP, DATES, Builder, Unrealisable, build, realise_fact, same, stage
-from .resolve import Every, Leaf, Negation, Ref, Resolved, Unavailable, resolve
+from .dates import AS_OF, shift
+from .resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Unavailable, date_leaves, resolve
 from .schema import Compare, ParameterValue, walk
 from .semantics import Truth, all_of, any_of, not_
 
@@ -113,6 +114,8 @@ def candidate_values(spec: FactSpec, found: set[Any] | None = None) -> list[Any]
     """
     found = found or set()
     kind = spec.kind
+    if kind is FactKind.date:  # the days that matter depend on the date of evaluation: see date_values
+        return sorted(v for v in found if isinstance(v, dt.date)) or [dt.date(2020, 1, 1)]
     if kind is FactKind.bool:
         return [True, False]
     if kind in (FactKind.enum, FactKind.ordinal):
@@ -133,6 +136,29 @@ def candidate_values(spec: FactSpec, found: set[Any] | None = None) -> list[Any]
     return sorted(values)
 
 
+def date_values(view: CatalogueView) -> list[dt.date]:
+    """Days for the dates of the profile, around every boundary of the view's date
+    conditions: the day before, of and after the evaluation date moved back by each
+    amount (and by two of them: a return five years before a registration six months
+    ago), and each fixed day; one day after the evaluation date (not yet); most recent first."""
+    day = view.day
+    offsets: set[tuple[Any, int]] = set()
+    fixed: set[dt.date] = set()
+    for rid in view.rule_ids:
+        for leaf in date_leaves(resolve(view.catalogue.rules[rid].conditions, view)):
+            for term in leaf.test.terms:
+                if term.shifted:
+                    offsets.add((term.unit, term.amount))
+                if term.name is None and (const := term.constant()) is not None:
+                    fixed.add(const)
+    once = {day} | {shift(day, u, -a) for u, a in offsets}
+    twice = once | {shift(d, u, -a) for d in once for u, a in offsets}
+    out: set[dt.date] = {shift(day, "years", -20)}
+    for d in twice | fixed:
+        out.update((d - dt.timedelta(days=1), d, d + dt.timedelta(days=1)))
+    return sorted(out, reverse=True)
+
+
 # --- Fact-level evaluation and search ---------------------------------------------------
 
 
@@ -147,6 +173,8 @@ def truth(tree: Resolved, env: dict[str, Any], view: CatalogueView) -> Truth:
     """Three-valued truth of a resolved condition for fact values (absent = unknown)."""
     if isinstance(tree, Leaf):
         return truth_of(FACTS[tree.fact], tree.op, env.get(tree.fact), tree.value)
+    if isinstance(tree, DateLeaf):
+        return tree.test.truth({n: env.get(n) for n in tree.test.names})
     if isinstance(tree, Unavailable):
         return False
     if isinstance(tree, Ref):
@@ -185,6 +213,9 @@ def solutions(
             if truth_of(spec, tree.op, value, tree.value) is target:
                 yield {**env, tree.fact: value}
         return
+    if isinstance(tree, DateLeaf):
+        yield from _date_solutions(tree, target, env, candidates, rng)
+        return
     if isinstance(tree, Unavailable):
         if not target:
             yield env
@@ -206,6 +237,27 @@ def solutions(
     else:  # one item reaching the target is enough
         for item in items:
             yield from solutions(item, target, env, view, candidates, rng)
+
+
+def _date_solutions(
+    leaf: DateLeaf, target: bool, env: dict[str, Any], candidates: dict[str, list[Any]], rng: random.Random | None
+) -> Iterator[dict[str, Any]]:
+    """Days for the dates of a date condition it does not know yet, making it ``target``."""
+    free = [n for n in leaf.test.names if n not in env]
+    if not free:
+        if leaf.test.truth({n: env.get(n) for n in leaf.test.names}) is target:
+            yield env
+        return
+    name, rest = free[0], free[1:]
+    values = candidates.get(name, [])
+    if rng is not None:
+        values = rng.sample(values, len(values))
+    for value in values:
+        extended = {**env, name: value}
+        if rest:
+            yield from _date_solutions(leaf, target, extended, candidates, rng)
+        elif leaf.test.truth({n: extended.get(n) for n in leaf.test.names}) is target:
+            yield extended
 
 
 def _chain(
@@ -236,7 +288,12 @@ def fact_assignments(
     With ``rng``, the search runs in a random order (see :func:`solutions`).
     """
     found = thresholds(cat)
-    candidates = {name: candidate_values(FACTS[name], found.get(name)) for name in cat.facts_used() if name in FACTS}
+    days = date_values(view)
+    candidates = {
+        name: days if FACTS[name].kind is FactKind.date else candidate_values(FACTS[name], found.get(name))
+        for name in cat.facts_used()
+        if name in FACTS
+    }
     tree = resolve(cat.rules[rule_id].conditions, view)
     seen: set[tuple[tuple[str, str], ...]] = set()
     count = 0

@@ -22,7 +22,7 @@ def test_the_engine_reports_met_and_unmet_rules(catalogue):
     view = catalogue.at(AS_OF)
     ruleset = EngineRuleset(compile_view(view))
     p = make_profile(founder={"is_returnee": False})
-    out = ruleset.run(encode_facts(compute_facts(p, AS_OF, ruleset.compiled.facts, view.values)))
+    out = ruleset.run(encode_facts(compute_facts(p, AS_OF, ruleset.compiled.facts, view.values), ruleset.compiled.shifts))
     assert out["returnee_entrepreneurship"] is False
     assert "tech_innovation_board_listing" not in out
 

@@ -5,6 +5,8 @@ Run harder with ``HYPOTHESIS_PROFILE=thorough pytest tests/test_properties.py``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import shutil
 from datetime import date
 from pathlib import Path
@@ -101,7 +103,7 @@ def test_durable_rules_agrees_with_the_explanation_on_any_profile(data):
     view = CATALOGUE.at(AS_OF)
     ruleset = engine_for(view)
     values = compute_facts(parse_profile(data), AS_OF, ruleset.compiled.facts, view.values)
-    engine = ruleset.run(encode_facts(values))
+    engine = ruleset.run(encode_facts(values, ruleset.compiled.shifts))
     explainer = Explainer(view, values)
     for rid in view.rule_ids:
         status = explainer.explain_rule(CATALOGUE.rules[rid]).status
@@ -151,12 +153,12 @@ def test_a_better_value_of_a_monotone_fact_never_loses_eligibility(env):
 
 
 def test_a_wrong_monotone_declaration_is_caught(rules_copy):
-    """Declaring a capped fact monotone (an HNTE certificate older is better) fails the property."""
-    f = rules_copy / "derived" / "hnte_valid.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("{decreasing: [hnte_certificate_age]}", "{increasing: [hnte_certificate_age]}"), encoding="utf-8")
+    """Declaring a fact monotone the wrong way (less revenue is better for 规上) fails the property."""
+    f = rules_copy / "derived" / "above_designated_size.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("{increasing: [main_business_revenue_last_year, revenue_last_year]}", "{decreasing: [main_business_revenue_last_year]}"), encoding="utf-8")
     cat = load_catalogue(rules_copy)
-    env = {"certifications.hnte_certified": True, "hnte_certificate_age": 2}
-    with pytest.raises(AssertionError, match="hnte_valid is declared monotone"):
+    env = {"in_stats_register": True, "sector": "industry", "main_business_revenue_last_year": Decimal(20_000_000)}
+    with pytest.raises(AssertionError, match="above_designated_size is declared monotone"):
         check_monotone(cat, AS_OF, env)
 
 
