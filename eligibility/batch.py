@@ -24,6 +24,7 @@ import csv
 import json
 import multiprocessing as mp
 import os
+import sys
 import tempfile
 import threading
 from collections import deque
@@ -332,7 +333,8 @@ def run_batch(
 ) -> BatchSummary:
     """Evaluate every row (as :func:`iter_outcomes`) and write each result to ``output``
     (CSV, XLSX or JSON Lines, by suffix; see :func:`output_paths`) as it comes, the
-    summary at the end; memory stays flat however many rows there are.
+    summary at the end; memory stays flat however many rows there are. ``"-"`` writes
+    the results to standard output as JSON Lines, without a summary file.
 
     The files are written beside their targets and renamed into place when the run
     completes: if it fails (a broken line deep in the input, a full disk), existing files
@@ -341,8 +343,9 @@ def run_batch(
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     summary = BatchSummary(day, support_columns(cat, day), record_of(cat, day), source)
-    with atomic_files(output_paths(output)) as files:
-        writer = _WRITERS[output_format(output) or ""](list(files.values()), summary, lang)
+    to_stdout = str(output) == STDOUT
+    with _stdout() if to_stdout else atomic_files(output_paths(output)) as files:
+        writer = _WRITERS["jsonl" if to_stdout else output_format(output) or ""](list(files.values()), summary, lang)
         try:
             for row, outcome in _outcomes(rows, day, cat, processes):
                 summary.add(row, outcome)
@@ -447,6 +450,20 @@ def json_line(row: Row, outcome: Outcome | None) -> dict[str, Any]:
 # --- Files --------------------------------------------------------------------------
 
 
+STDOUT = "-"
+"""The output name that means standard output (JSON Lines)."""
+
+
+@contextmanager
+def _stdout() -> Iterator[dict[Path, BinaryIO]]:
+    """Standard output as the run's one file (its results; the summary is the caller's)."""
+    out = sys.stdout.buffer
+    try:
+        yield {Path(STDOUT): out}
+    finally:
+        out.flush()
+
+
 def output_paths(path: str | Path) -> list[Path]:
     """The files :func:`run_batch` writes for ``path``: the results, and a summary file for CSV and JSON Lines."""
     p = Path(path)
@@ -528,6 +545,8 @@ class _JsonlWriter(_Writer):
         self.files[0].write((json.dumps(json_line(row, outcome), ensure_ascii=False) + "\n").encode("utf-8"))
 
     def finish(self) -> None:
+        if len(self.files) < 2:  # standard output: results only
+            return
         s, lang = self.summary, self.lang
         data = {
             "as_of": s.as_of.isoformat(),

@@ -17,6 +17,16 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
@@ -459,6 +469,23 @@ def interview(
 # --- batch --------------------------------------------------------------------------
 
 
+def batch_progress(console: Console, total: int | None, zh: bool = True) -> Progress:
+    """The batch's progress display, with one task: with a known ``total``, a bar with the
+    percentage, rows done of the total and the time left; else a counter with the time
+    taken. Shown only on a terminal."""
+    label = "检查中" if zh else "checking"
+    if total is None:
+        columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description} {task.completed}"), TimeElapsedColumn()]
+    else:
+        columns = [
+            TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), MofNCompleteColumn(),
+            TextColumn("剩余" if zh else "left"), TimeRemainingColumn(),
+        ]
+    progress = Progress(*columns, console=console, transient=True, disable=not console.is_terminal)
+    progress.add_task(label, total=total)
+    return progress
+
+
 @app.command()
 def batch(
     input: Annotated[Optional[Path], typer.Argument(help="企业清单：.csv（UTF-8 或 GBK）、.txt（Unicode 文本）、.xlsx、.xls、.ods、.et 或 .jsonl。 Enterprises: CSV, text export, XLSX, XLS, ODS, ET or JSON Lines.", show_default=False)] = None,
@@ -480,8 +507,8 @@ def batch(
 
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
-    from .batch import Outcome, output_paths, run_batch, summary_rows, write_atomically
-    from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, open_table, output_format, table_format
+    from .batch import STDOUT, Outcome, output_paths, run_batch, summary_rows, write_atomically
+    from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, count_rows, jsonl_table, open_table, output_format, table_format
     from .template import default_years, write_template
 
     language = _lang(lang)
@@ -508,33 +535,35 @@ def batch(
         raise typer.BadParameter("缺少企业清单文件 (missing the enterprises file)", param_hint="INPUT")
     if output is None:
         raise typer.BadParameter("缺少 -o 结果文件 (missing -o OUTPUT)", param_hint="--output")
-    if table_format(input) is None:
+    from_stdin, to_stdout = str(input) == STDOUT, str(output) == STDOUT
+    if not from_stdin and table_format(input) is None:
         kinds = "、".join(INPUT_FORMATS)
-        raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件 (must be a table: CSV, text, XLSX, XLS, ODS, ET or JSON Lines)", param_hint="INPUT")
-    if output_format(output) is None:
+        raise typer.BadParameter(f"'{input}' 应为 {kinds} 文件，或 - 表示标准输入 (must be a table: CSV, text, XLSX, XLS, ODS, ET or JSON Lines; or - for standard input)", param_hint="INPUT")
+    if not to_stdout and output_format(output) is None:
         kinds = "、".join(OUTPUT_FORMATS)
-        raise typer.BadParameter(f"'{output}' 应为 {kinds} 文件 (must be CSV, XLSX or JSON Lines)", param_hint="--output")
-    targets = output_paths(output)
-    if any(t.resolve() == input.resolve() for t in targets):
+        raise typer.BadParameter(f"'{output}' 应为 {kinds} 文件，或 - 表示标准输出 (must be CSV, XLSX or JSON Lines; or - for standard output)", param_hint="--output")
+    targets = [] if to_stdout else output_paths(output)
+    if not from_stdin and any(t.resolve() == input.resolve() for t in targets):
         raise typer.BadParameter("结果文件不能是输入文件 (the output must not be the input)", param_hint="--output")
-    if not output.parent.is_dir():
+    if not to_stdout and not output.parent.is_dir():
         raise typer.BadParameter(f"目录不存在 (no such directory): {output.parent}", param_hint="--output")
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         names = ", ".join(str(t) for t in existing)
         raise typer.BadParameter(f"文件已存在，未覆盖；加 --force 覆盖 (exists; use --force to overwrite): {names}", param_hint="--output")
     err = _c.err
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    out = err if to_stdout else _c.out  # standard output carries the results alone
 
     try:
         catalogue = load_catalogue(rules)
-        rows = open_table(input)  # the header is checked now; rows are parsed where they are checked
-        # The number of rows is not known before the end: a counter, not a bar.
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description} {task.completed}"), TimeElapsedColumn(),
-            console=err, transient=True, disable=not err.is_terminal,
-        ) as progress:
-            task = progress.add_task("检查中 checking", total=None)
+        if from_stdin:  # JSON Lines, read as they come
+            rows = jsonl_table(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline=""))
+            total = None
+        else:
+            rows = open_table(input)  # the header is checked now; rows are parsed where they are checked
+            total = count_rows(input) if err.is_terminal else None
+        with batch_progress(err, total, zh) as progress:
+            task = progress.tasks[0].id
 
             def on_row(row: Row, outcome: Outcome | None) -> None:
                 progress.advance(task)
@@ -543,7 +572,7 @@ def batch(
 
             summary = run_batch(
                 rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None, on_row=on_row,
-                source=input.name,
+                source="-" if from_stdin else input.name,
             )
     except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None
@@ -556,10 +585,10 @@ def batch(
         table.add_column(col[0] if zh else col[1], justify="left" if col[0] == "政策" else "right")
     for sid, name, *counts in summary_rows(summary, language):
         table.add_row(escape(name), *(str(n) for n in counts))
-    _c.out.print(table)
+    out.print(table)
     bad = len(summary.invalid)
-    files = ", ".join(str(t) for t in targets)
-    _c.out.print(
+    files = ", ".join(str(t) for t in targets) or ("标准输出" if zh else "standard output")
+    out.print(
         f"已写入 {escape(files)}：{summary.rows} 家企业，{bad} 行有错误"
         if zh
         else f"Wrote {escape(files)}: {summary.rows} enterprises, {bad} row(s) with errors"

@@ -603,10 +603,8 @@ def read_csv(data: bytes | str, source: str = "") -> list[Row]:
 
 def _csv_table(lines: TextIO, source: str) -> Table:
     """The rows of CSV text read from ``lines`` (a text stream opened with ``newline=""``)."""
-    first = lines.readline()
+    dialect = _dialect(lines.readline())
     lines.seek(0)
-    # Tab-separated: text exports (「Unicode 文本」, 「文本文件（制表符分隔）」); else commas.
-    dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
 
     reader = csv.reader(lines, dialect)
 
@@ -625,6 +623,11 @@ def _csv_table(lines: TextIO, source: str) -> Table:
             raise invalid(exc) from None
 
     return Table(checked(), table.parse)
+
+
+def _dialect(first_line: str) -> str:
+    """Tab-separated for text exports (「Unicode 文本」, 「文本文件（制表符分隔）」); else commas."""
+    return "excel-tab" if first_line.count("\t") > first_line.count(",") else "excel"
 
 
 def read_xlsx(path: str | Path) -> list[Row]:
@@ -728,6 +731,13 @@ def read_jsonl(data: bytes | str, source: str = "") -> list[Row]:
     return list(_jsonl_table(io.StringIO(text, newline="")))
 
 
+def jsonl_table(stream: TextIO) -> Table:
+    """JSON Lines read from an open text stream (standard input), a line at a time: one
+    profile object per line, as ``eligibility check`` reads. Open the stream with
+    ``newline=""``."""
+    return _jsonl_table(stream)
+
+
 def _jsonl_table(lines: TextIO) -> Table:
     return Table(_jsonl_lines(lines), _jsonl_row)
 
@@ -827,6 +837,55 @@ def open_table(path: str | Path) -> Table:
             yield from table.raw
 
     return Table(closing(), table.parse)
+
+
+def count_rows(path: str | Path) -> int | None:
+    """How many rows a table holds below its header, found before it is read (for a true
+    progress bar): text records and JSON lines are counted in a pass that parses nothing;
+    a workbook's first sheet is measured by calamine, or its rows counted in its XML when
+    too large for calamine to hold. Blank rows may be counted. None if it cannot be told
+    (the reader then says what is wrong with the file)."""
+    p = Path(path)
+    fmt = table_format(p)
+    try:
+        if fmt == "csv":
+            with p.open(encoding=file_encoding(p), newline="") as fh:
+                dialect = _dialect(fh.readline())
+                fh.seek(0)
+                return max(0, sum(1 for record in csv.reader(fh, dialect) if not _blank(record)) - 1)
+        if fmt == "jsonl":
+            with p.open("rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        if fmt == "xlsx" and _worksheets_xml_size(p) > CALAMINE_XLSX_MAX_XML:
+            return _xml_rows(p)
+        if fmt in ("xlsx", "sheet") and p.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+            with CalamineWorkbook.from_path(p) as book:
+                sheet = book.get_sheet_by_index(0)
+                return max(0, (sheet.start or (0, 0))[0] + sheet.height - 1)
+    except Exception:  # noqa: BLE001 - a count is a courtesy: the reader reports what is wrong
+        return None
+    return None
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _xml_rows(path: Path) -> int | None:
+    """The rows below the header of an XLSX's first worksheet, by counting its ``<row>``
+    elements as the XML is decompressed in pieces (nothing is parsed or kept)."""
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
+        if not names:
+            return None
+        rows, tail = 0, b""
+        with archive.open(min(names, key=lambda n: int(re.sub(r"\D", "", n)))) as part:
+            while data := part.read(1 << 20):
+                buf = tail + data
+                cut = max(0, len(buf) - 16)  # a tag cut across two pieces is counted in the next
+                rows += sum(1 for m in _ROW_TAG.finditer(buf) if m.start() < cut)
+                tail = buf[cut:]
+        rows += len(_ROW_TAG.findall(tail))
+    return max(0, rows - 1)
 
 
 def file_encoding(path: Path) -> str:
