@@ -71,6 +71,9 @@ def _check_rule(cat: Catalogue, rule: Rule) -> list[Finding]:
         out += _check_monotone(cat, rule)
     for limit in rule.limits:
         out += _check_limit(cat, limit)
+    for pid in rule.rests_on:
+        if pid not in cat.parameters:
+            out.append(_at(cat, rule, "error", f"rests_on: 引用了不存在的参数 (unknown parameter): {pid}", "rests_on"))
     return out
 
 

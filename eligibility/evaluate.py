@@ -103,6 +103,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
             category=rule.category,
             name=rule.name,
             verdict=Verdict.needs_information,
+            basis=rule.basis,
             summary=rule.summary,
             benefit=rule.benefit,
             materials=list(rule.materials),

@@ -143,10 +143,14 @@ class Explainer:
         assert self.static is not None
         return self.static.assumptions(rule, self._collect_assumptions)
 
-    def _collect_assumptions(self, cond: Condition, out: dict[str, Assumption], seen: set[str]) -> None:
+    def _collect_assumptions(
+        self, cond: Condition | None, out: dict[str, Assumption], seen: set[str], rests_on: str | None = None
+    ) -> None:
         from .schema import RuleRef, walk
 
-        for node in walk(cond):
+        if rests_on is not None:
+            self._assumption(None, rests_on, out)
+        for node in walk(cond) if cond is not None else ():
             if isinstance(node, RuleRef) and node.rule not in seen and node.rule in self.view.catalogue.rules:
                 seen.add(node.rule)
                 self._collect_assumptions(self.view.catalogue.rules[node.rule].conditions, out, seen)
@@ -158,7 +162,7 @@ class Explainer:
                 for pid in node.params():
                     self._assumption(node, pid, out)
 
-    def _assumption(self, node: Compare | DateCondition, pid: str, out: dict[str, Assumption]) -> None:
+    def _assumption(self, node: Compare | DateCondition | None, pid: str, out: dict[str, Assumption]) -> None:
         value = self.view.values.get(pid)
         if value is None or value.certainty.value == "official":
             return
@@ -169,6 +173,8 @@ class Explainer:
             shown = ", ".join(f"≤{t.max}: {t.value}" if t.max is not None else f"others: {t.value}" for t in value.tiers)
         elif isinstance(node, DateCondition):
             shown = value.value.isoformat() if isinstance(value.value, date) else f"{Decimal(value.value).normalize():f}"
+        elif node is None:
+            shown = str(value.value).lower() if isinstance(value.value, bool) else str(value.value)
         else:
             shown = str(display_required(FACTS[node.fact], value.value))
         out[pid] = Assumption(
@@ -177,6 +183,7 @@ class Explainer:
             value=shown,
             certainty=value.certainty,
             note=value.note,
+            statement=value.statement,
             citations=[c for c in (self.citation(x) for x in value.citations) if c is not None],
         )
 
@@ -334,6 +341,8 @@ class ViewStatic:
         if found is None:
             out: dict[str, Assumption] = {}
             collect(rule.conditions, out, set())
+            for pid in rule.rests_on:  # the plan's term, a stand-in list: no condition compares them
+                collect(None, out, set(), pid)
             for limit in rule.limits:  # a cap told to the enterprise rests on its value too
                 collect(Compare(fact=limit.fact, op=Op.le, param=limit.param), out, set())
             found = self._assumptions[rule.id] = [out[k] for k in sorted(out)]

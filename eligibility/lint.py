@@ -33,7 +33,7 @@ from .loader import build_catalogue, default_rules_dir
 from .dates import AS_OF, Relation
 from .date_text import date_words
 from .resolve import DateLeaf, resolve_date
-from .schema import All, AnyOf, Compare, Condition, DateCondition, Not, Rule, RuleRef, walk
+from .schema import All, AnyOf, Basis, Compare, Condition, DateCondition, Not, ParameterValue, Rule, RuleRef, walk
 from .semantics import Op
 from .witness import candidate_values, fact_assignments
 
@@ -106,6 +106,7 @@ def _doubts(cat: Catalogue) -> list[LintFinding]:
         out += _monotone_directions(cat, rule)
         out += _ages_for_dates(cat, rule)
         out += _windows(cat, rule)
+        out += _plan_term(cat, rule)
     out += _parameters(cat)
     used = {ref for r in cat.rules.values() for ref in rule_refs(r.conditions)}
     for rid, rule in sorted(cat.rules.items()):
@@ -323,6 +324,7 @@ def _parameters(cat: Catalogue) -> list[LintFinding]:
     used = {pid for r in cat.rules.values() for n in walk(r.conditions) for pid in _params_of(n)}
     used |= {pid for name in cat.facts_used() for pid in FACTS[name].params}  # points tables read by scores
     used |= {lim.param for r in cat.rules.values() for lim in r.limits}  # caps told in the report
+    used |= {pid for r in cat.rules.values() for pid in r.rests_on}  # values a support rests on
     for pid, param in sorted(cat.parameters.items()):
         if pid not in used:
             out.append(_at(cat, param, "warning", f"参数未被使用 (parameter {pid} is used by no rule)"))
@@ -332,6 +334,63 @@ def _parameters(cat: Catalogue) -> list[LintFinding]:
             for cit in value.citations:
                 if not cit.article:
                     out.append(_at(cat, value, "info", f"参数 {pid} 的引用没有条款 (a citation of {pid} names no article)"))
+            out += _official_mark(cat, pid, value)
+    return out
+
+
+def _official_mark(cat: Catalogue, pid: str, value: ParameterValue) -> list[LintFinding]:
+    """An ``official`` value must be stated by an official text it cites, at a named article
+    or page: a truncated page, a third-party copy or a bare document number is not that."""
+    if value.certainty.value != "official":
+        return []
+    stated = [
+        c for c in value.citations
+        if c.article and c.source in cat.sources and cat.sources[c.source].certainty.value == "official"
+    ]
+    if stated:
+        return []
+    return [
+        _at(
+            cat, value, "warning",
+            f"参数 {pid} 自 {value.from_} 起标为 official，但所引来源没有一处是读过的官方文本中写明该值的条款或页面 "
+            f"(marked official, but no citation names an article or page of an official text that states the value)",
+        )
+    ]
+
+
+def _plan_term(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    """A support resting on a plan with a term: a plan support that exists only because of the
+    plan must end with the term or rest on a value that changes the day after it; a related
+    policy cites its own text first, not the plan."""
+    if rule.kind != "support" or rule.basis is None:
+        return []
+    plans = [cat.sources[c.source] for c in rule.citations if c.source in cat.sources and cat.sources[c.source].period]
+    out: list[LintFinding] = []
+    if rule.basis is not Basis.plan:
+        first = cat.sources.get(rule.citations[0].source)
+        if first is not None and first.period is not None:
+            out.append(_at(cat, rule, "warning", f"{rule.id} 是相关政策（{rule.basis.value}），却首先引用行动方案 {first.id} (a related policy cites the plan first; cite its own text first)"))
+        return out
+    others = [
+        c for c in rule.citations
+        if c.source in cat.sources and cat.sources[c.source].period is None and cat.sources[c.source].certainty.value != "assumption"
+    ]
+    if others:  # carried by a programme with texts of its own: the plan's term does not end it
+        return out
+    for plan in plans:
+        end = plan.period.to if plan.period else None
+        if end is None or (rule.effective.to is not None and rule.effective.to <= end):
+            continue
+        after = end + dt.timedelta(days=1)
+        marked = any(v.from_ == after for pid in rule.rests_on if pid in cat.parameters for v in cat.parameters[pid].values)
+        if not marked:
+            out.append(
+                _at(
+                    cat, rule, "warning",
+                    f"{rule.id} 只依据行动方案 {plan.id}（方案期至 {end}），却没有截止日期，也没有依据一个自 {after} 起变化的参数 "
+                    f"(a plan support with no end date and nothing in rests_on that changes after the plan's term)",
+                )
+            )
     return out
 
 

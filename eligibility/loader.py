@@ -286,7 +286,7 @@ def build_catalogue(root: Path) -> tuple[Catalogue | None, list[Problem]]:
                 problems.append(Problem(f"规则编号重复 (duplicate rule id): {rule.id}, also in {other.file}", f.name, f.line(("id",))))
                 continue
             rules[rule.id] = rule
-            where[id(rule)] = Located(f.name, 1)
+            where[id(rule)] = Located(f.name, 1, {"rests_on": f.line(("rests_on",)) or 1})
             if rule.monotone is not None:
                 where[id(rule.monotone)] = Located(f.name, f.line(("monotone",)))
             _record_conditions(f, _child(f.node, "conditions"), rule.conditions, where)

@@ -9,7 +9,7 @@ from .gaps import cost, flatten, gaps_of
 from .labels import field_label, value_label
 from .report import ConditionResult, Gap, GapKind, LimitResult, Report, Status, SupportResult, Verdict
 from .safe_text import for_markdown, for_terminal
-from .schema import Certainty
+from .schema import Basis, Certainty
 from .text import Lang, Text
 
 VERDICT_TITLE: dict[Verdict, dict[str, str]] = {
@@ -24,6 +24,14 @@ CERTAINTY: dict[Certainty, dict[str, str]] = {
     Certainty.third_party: {"zh": "第三方转载的官方文本，待核对原件", "en": "third-party copy of an official text"},
     Certainty.assumption: {"zh": "假设，待官方确认", "en": "assumption awaiting confirmation"},
 }
+
+
+BASIS: dict[Basis, dict[str, str]] = {
+    Basis.plan: {"zh": "行动方案支持", "en": "a support of the plan"},
+    Basis.provincial: {"zh": "相关省级政策，非行动方案承诺", "en": "a related provincial policy, not promised by the plan"},
+    Basis.national: {"zh": "相关国家政策，非行动方案承诺", "en": "a related national policy, not promised by the plan"},
+}
+"""How a support is marked: the plan's own, or a related policy the plan does not promise."""
 
 
 def t(zh: str, en: str, lang: Lang) -> str:
@@ -147,7 +155,7 @@ def _missing(s: SupportResult, lang: Lang) -> str:
 
 
 def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
-    yield f"■ {s.name(lang)}  [{s.id}]"
+    yield f"■ {s.name(lang)}  [{s.id}]" + (f"  〔{BASIS[s.basis][lang]}〕" if s.basis else "")
     if s.benefit:
         yield t(f"  支持内容：{s.benefit.zh}", f"  What it gives: {s.benefit.en}", lang)
     if s.department:
@@ -173,6 +181,13 @@ def support_lines(s: SupportResult, lang: Lang) -> Iterator[str]:
         for m in s.materials:
             yield f"    - {m(lang)}"
     for a in s.assumptions:
+        if a.statement is not None:  # the value's own words (方案期已于2025年底结束…)
+            yield t(
+                f"  ⚠ {a.statement.zh}（{CERTAINTY[a.certainty]['zh']}：{a.name.zh}）",
+                f"  ! {a.statement.en} ({CERTAINTY[a.certainty]['en']}: {a.name.en})",
+                lang,
+            )
+            continue
         yield t(
             f"  ⚠ 依据参数「{a.name.zh}」= {a.value}（{CERTAINTY[a.certainty]['zh']}）",
             f"  ! rests on '{a.name.en}' = {a.value} ({CERTAINTY[a.certainty]['en']})",
@@ -223,20 +238,21 @@ def to_markdown(report: Report, lang: Lang = "zh") -> str:
             lang,
         ),
         "",
-        t("| 政策 | 结论 | 受理部门 |", "| Support | Verdict | Department |", lang),
-        "|---|---|---|",
+        t("| 政策 | 结论 | 受理部门 | 性质 |", "| Support | Verdict | Department | Basis |", lang),
+        "|---|---|---|---|",
     ]
     for verdict in VERDICT_ORDER:
         for s in report.by_verdict(verdict):
             dept = s.department(lang) if s.department else ""
-            out.append(f"| {_cell(s.name(lang))} | {VERDICT_TITLE[verdict][lang]} | {_cell(dept)} |")
+            basis = BASIS[s.basis][lang] if s.basis else ""
+            out.append(f"| {_cell(s.name(lang))} | {VERDICT_TITLE[verdict][lang]} | {_cell(dept)} | {_cell(basis)} |")
     for verdict in VERDICT_ORDER:
         group = report.by_verdict(verdict)
         if not group:
             continue
         out += ["", f"## {VERDICT_TITLE[verdict][lang]}"]
         for s in group:
-            out += ["", f"### {s.name(lang)}", ""]
+            out += ["", f"### {s.name(lang)}" + (f"  〔{BASIS[s.basis][lang]}〕" if s.basis else ""), ""]
             for line in list(support_lines(s, lang))[1:]:
                 stripped = line.strip().removeprefix("- ")
                 indent = (len(line) - len(line.lstrip())) // 2

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import construct
 
 from .record import Record
-from .schema import Category, Certainty
+from .schema import Basis, Category, Certainty
 from .text import Text
 
 
@@ -112,6 +112,8 @@ class Assumption(_Out):
     certainty: Certainty
     note: str | None = None
     citations: list[CitationOut] = Field(default_factory=list)
+    statement: Text | None = None
+    """What the report must say about it (方案期已于2025年底结束…), shown with its mark."""
 
 
 class LimitResult(_Out):
@@ -206,6 +208,8 @@ class SupportResult(_Out):
     category: Category
     name: Text
     verdict: Verdict
+    basis: Basis | None = None
+    """A support of the plan, or a related provincial or national policy it does not promise (None for derived rules)."""
     summary: Text | None = None
     benefit: Text | None = None
     materials: list[Text] = Field(default_factory=list)

@@ -96,24 +96,23 @@ class Category(StrEnum):
     classification = "classification"
 
 
+class Basis(StrEnum):
+    """Who promises a support: the plan itself, or a related policy the plan does not promise."""
+
+    plan = "plan"
+    """A measure of the plan (竹政办发〔2022〕26号): it exists because of the plan."""
+    provincial = "provincial"
+    """A related provincial policy (e.g. Hubei's returnee subsidy), not promised by the plan."""
+    national = "national"
+    """A related national policy (e.g. 创业担保贷款), not promised by the plan."""
+
+
 class Citation(_Strict):
     """Where a rule or value comes from: a source document and its clause."""
 
     source: str = Field(description="id of a document in sources.yaml")
     article: str | None = Field(None, description="article or clause, e.g. 第十一条第（五）项")
     note: str | None = None
-
-
-class Source(_Strict):
-    """A document rules cite."""
-
-    id: str
-    number: str | None = Field(None, description="document number (文号), e.g. 国科发火〔2016〕32号")
-    title: str
-    issuer: str | None = None
-    date: dt.date | None = None
-    url: str | None = None
-    certainty: Certainty = Field(description="how the text was obtained")
 
 
 class Period(_Strict):
@@ -130,6 +129,21 @@ class Period(_Strict):
 
     def covers(self, day: dt.date) -> bool:
         return self.from_ <= day and (self.to is None or day <= self.to)
+
+
+class Source(_Strict):
+    """A document rules cite."""
+
+    id: str
+    number: str | None = Field(None, description="document number (文号), e.g. 国科发火〔2016〕32号")
+    title: str
+    issuer: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    certainty: Certainty = Field(description="how the text was obtained")
+    period: Period | None = Field(
+        None, description="for a plan with a set term (三年行动方案): the term; lint checks the supports resting on it"
+    )
 
 
 class Tier(_Strict):
@@ -172,6 +186,9 @@ class ParameterValue(Period):
     certainty: Certainty
     citations: list[Citation] = Field(min_length=1)
     note: str | None = None
+    statement: Text | None = Field(
+        None, description="what a report must say when a support rests on this value (shown with its mark)"
+    )
 
     @field_validator("value", mode="before")
     @classmethod
@@ -488,6 +505,14 @@ class Rule(_Strict):
     monotone: Monotone | None = Field(
         None, description="facts in which the verdict is monotone (checked by the property tests)"
     )
+    basis: Basis | None = Field(
+        None, description="a support of the plan, or a related provincial or national policy (required for supports)"
+    )
+    rests_on: list[str] = Field(
+        default_factory=list,
+        description="parameters the support rests on besides its conditions (the plan's term, a stand-in list): "
+        "their certainty is reported like a condition's",
+    )
     limits: list[Limit] = Field(
         default_factory=list, description="bounds of what the support gives, shown in the report (not conditions)"
     )
@@ -496,7 +521,7 @@ class Rule(_Strict):
     @model_validator(mode="after")
     def _support_fields(self) -> Rule:
         if self.kind == "support":
-            missing = [f for f in ("benefit", "department") if getattr(self, f) is None]
+            missing = [f for f in ("benefit", "department", "basis") if getattr(self, f) is None]
             if missing:
                 raise ValueError(f"a support needs {', '.join(missing)}")
         return self

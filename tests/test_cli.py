@@ -38,7 +38,7 @@ def test_check_json_is_a_report():
 def test_check_markdown_has_a_summary_table():
     result = runner.invoke(app, ["check", EXAMPLE, "--format", "markdown", "--as-of", "2026-11-25"])
     assert result.exit_code == 0
-    assert result.stdout.startswith("# 政策匹配报告") and "| 政策 | 结论 | 受理部门 |" in result.stdout
+    assert result.stdout.startswith("# 政策匹配报告") and "| 政策 | 结论 | 受理部门 | 性质 |" in result.stdout
 
 
 def test_check_reads_standard_input():

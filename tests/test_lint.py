@@ -192,3 +192,49 @@ def test_a_list_parameter_compared_with_one_value_is_an_error(rules_copy):
     """A parameter whose value is a list cannot be compared with >= (found by fuzzing: it crashed)."""
     edit(rules_copy, "parameters/hnte.yaml", "        value: 3\n", "        value: []\n")
     assert found(rules_copy, "error", "hnte.validity_years")
+
+
+def test_a_plan_only_support_without_the_plans_term_is_a_warning(rules_copy):
+    """A support that exists only because of a plan with a term must end with it or rest on a value changing after it."""
+    edit(rules_copy, "supports/st_awards.yaml", "rests_on: [plan.term_end]\n", "")
+    assert found(rules_copy, "warning", "st_awards 只依据行动方案 zhushan_2022_26") == [("supports/st_awards.yaml", 1)]
+
+
+def test_a_plan_only_support_ending_with_the_term_needs_no_mark(rules_copy):
+    edit(rules_copy, "supports/st_awards.yaml", "rests_on: [plan.term_end]\n", "")
+    edit(rules_copy, "supports/st_awards.yaml", "effective: {from: 2022-01-01}", "effective: {from: 2022-01-01, to: 2025-12-31}")
+    assert not found(rules_copy, "warning", "st_awards 只依据行动方案")
+
+
+def test_a_related_policy_citing_the_plan_first_is_a_warning(rules_copy):
+    f = rules_copy / "supports/returnee_startup_subsidy.yaml"
+    lines = f.read_text(encoding="utf-8").splitlines(keepends=True)
+    (plan,) = [i for i, x in enumerate(lines) if "source: zhushan_2022_26" in x]
+    (own,) = [i for i, x in enumerate(lines) if "source: ers_2021_36" in x]
+    lines[plan], lines[own] = lines[own], lines[plan]
+    f.write_text("".join(lines), encoding="utf-8")
+    assert found(rules_copy, "warning", "首先引用行动方案") == [("supports/returnee_startup_subsidy.yaml", 1)]
+
+
+def test_an_official_mark_on_a_third_party_copy_is_a_warning(rules_copy):
+    """'official' needs an official text that states the value at a named article or page."""
+    f = edit(
+        rules_copy, "parameters/talent.yaml",
+        "        value: 6\n        certainty: third_party",
+        "        value: 6\n        certainty: official",
+    )
+    assert found(rules_copy, "warning", "标为 official") == [("parameters/talent.yaml", line_of(f, "value: 6") - 1)]
+
+
+def test_an_official_mark_citing_no_article_is_a_warning(rules_copy):
+    f = edit(
+        rules_copy, "parameters/above_designated_size.yaml",
+        "[{source: nbs_size_standard, article: 规模以上工业：年主营业务收入2000万元及以上}]",
+        "[{source: nbs_size_standard}]",
+    )
+    assert found(rules_copy, "warning", "标为 official") == [("parameters/above_designated_size.yaml", line_of(f, "source: nbs_size_standard}]") - 3)]
+
+
+def test_an_unknown_parameter_in_rests_on_is_an_error_at_its_line(rules_copy):
+    f = edit(rules_copy, "supports/st_awards.yaml", "rests_on: [plan.term_end]", "rests_on: [plan.term_ned]")
+    assert found(rules_copy, "error", "plan.term_ned") == [("supports/st_awards.yaml", line_of(f, "plan.term_ned"))]
