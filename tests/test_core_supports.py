@@ -67,7 +67,7 @@ def test_an_enterprise_already_listed_is_not_targeted_even_with_grade_a():
 
 def test_the_board_verdict_rests_on_a_non_official_parameter_and_says_so():
     result = evaluate(tech_enterprise("B"), as_of=AS_OF, catalogue=RULES).support(BOARD)
-    assert [a.parameter for a in result.assumptions] == ["hnte.validity_years", "kv.board_min_grade"]
+    assert [a.parameter for a in result.assumptions] == ["hnte.validity_years", "kv.board_min_grade", "plan.term_end"]
 
 
 def test_before_the_2025_scheme_the_grade_threshold_is_an_assumption():
