@@ -25,13 +25,12 @@ import json
 import multiprocessing as mp
 import os
 import sys
-import tempfile
 import threading
+import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -44,6 +43,7 @@ from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .record import Record, record_of
 from .report import Report, Verdict
+from .safe_files import atomic_files, write_atomically
 from .safe_text import for_spreadsheet
 from .tabular import Row, Table, output_format
 from .text import Lang, Text, bi, display_width
@@ -330,6 +330,7 @@ def run_batch(
     processes: int | None = 1,
     on_row: Callable[[Row, Outcome | None], None] | None = None,
     source: str = "",
+    replace: bool = True,
 ) -> BatchSummary:
     """Evaluate every row (as :func:`iter_outcomes`) and write each result to ``output``
     (CSV, XLSX or JSON Lines, by suffix; see :func:`output_paths`) as it comes, the
@@ -339,12 +340,14 @@ def run_batch(
     The files are written beside their targets and renamed into place when the run
     completes: if it fails (a broken line deep in the input, a full disk), existing files
     are left as they were. ``on_row`` is called once per row, in input order. ``source``
-    (the input file's name) is written with the run's record in the summary."""
+    (the input file's name) is written with the run's record in the summary. Without
+    ``replace`` an output file that exists when the run completes is not replaced
+    (:class:`FileExistsError`; see :mod:`eligibility.safe_files`)."""
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     summary = BatchSummary(day, support_columns(cat, day), record_of(cat, day), source)
     to_stdout = str(output) == STDOUT
-    with _stdout() if to_stdout else atomic_files(output_paths(output)) as files:
+    with _stdout() if to_stdout else atomic_files(output_paths(output), replace=replace) as files:
         writer = _WRITERS["jsonl" if to_stdout else output_format(output) or ""](list(files.values()), summary, lang)
         try:
             for row, outcome in _outcomes(rows, day, cat, processes):
@@ -652,7 +655,21 @@ class _XlsxWriter(_Writer):
             chart.x_axis.scaling.orientation = "maxMin"  # the supports top to bottom, as in the table
             chart.height, chart.width = max(8.0, 0.7 * n), 22.0
             ws.add_chart(chart, "G2")
-        self.book.save(self.files[0])
+        self._save()
+
+    def _save(self) -> None:
+        """``Workbook.save`` into the open output file, except that an interrupted save
+        (Ctrl-C, SIGTERM, a full disk) leaves its zip archive unfinished rather than
+        finishing it at garbage collection into a file already closed and removed."""
+        from openpyxl.writer.excel import ExcelWriter
+
+        archive = zipfile.ZipFile(self.files[0], "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self.book.properties.modified = datetime.now(tz=timezone.utc).replace(tzinfo=None)
+        try:
+            ExcelWriter(self.book, archive).save()
+        except BaseException:
+            archive.fp = None  # nothing left to write: the temporary file is discarded
+            raise
 
     def abort(self) -> None:
         # An unsaved write-only sheet holds an open stream into a temporary file of
@@ -664,37 +681,3 @@ class _XlsxWriter(_Writer):
 
 
 _WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "jsonl": _JsonlWriter, "xlsx": _XlsxWriter}
-
-
-@contextmanager
-def atomic_files(targets: list[Path]) -> Iterator[dict[Path, BinaryIO]]:
-    """A temporary file, open for writing, beside each target; when the block completes,
-    each is renamed into place. If the block (or a rename) fails, the targets are left
-    as they were and no temporary file remains."""
-    umask = os.umask(0)
-    os.umask(umask)
-    temps: list[tuple[str, Path, BinaryIO]] = []
-    try:
-        for target in targets:
-            fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".tmp")
-            temps.append((tmp, target, os.fdopen(fd, "wb")))
-        yield {target: fh for _, target, fh in temps}
-        for tmp, _, fh in temps:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-            os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-        for tmp, target, _ in temps:
-            os.replace(tmp, target)
-    finally:
-        for tmp, _, fh in temps:
-            fh.close()
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-
-def write_atomically(files: Mapping[Path, bytes]) -> None:
-    """Write each file's bytes through :func:`atomic_files`: all of them, or none."""
-    with atomic_files(list(files)) as handles:
-        for target, content in files.items():
-            handles[target].write(content)

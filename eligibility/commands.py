@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import sys
 from datetime import date
 from enum import StrEnum
@@ -31,6 +32,8 @@ from rich.table import Table
 
 from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
 from .input_limits import LimitError, check_day, quote, read_capped
+from .recovery import Recovery, latest
+from .safe_files import write_atomically
 from .safe_text import for_terminal
 from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
@@ -318,10 +321,15 @@ def _ask(text: str) -> str | None:
 
 
 def _yes(text: str) -> bool:
+    return bool(_confirm(text))
+
+
+def _confirm(text: str) -> bool | None:
+    """The user's yes or no; None at the end of input (or Ctrl-C)."""
     try:
         return typer.confirm(text, default=False)
     except typer.Abort:
-        return False
+        return None
 
 
 def _settled_line(s, lang: Lang) -> str:  # noqa: ANN001 - SupportResult
@@ -336,38 +344,46 @@ def _settled_line(s, lang: Lang) -> str:  # noqa: ANN001 - SupportResult
     return line
 
 
-def _save_profile(data: dict, save: Path | None, lang: Lang) -> Path | None:
-    """Offer to save; never overwrite a file without the user's yes. The path saved, or None."""
+def _save_profile(data: dict, save: Path | None, lang: Lang) -> tuple[Path | None, bool]:
+    """Offer to save; never overwrite a file without the user's yes; a path that cannot be
+    written is asked again. (The path saved or None, and whether the user declined to save.)"""
     import yaml
-
-    from .batch import write_atomically
 
     zh = lang == "zh"
     path = save
     if path is None:
-        if not _yes("保存企业画像？ Save the profile?" if zh else "Save the profile?"):
-            return None
+        wanted = _confirm("保存企业画像？ Save the profile?" if zh else "Save the profile?")
+        if not wanted:
+            return None, wanted is False
         typed = _ask("文件名（.json 或 .yaml） File name" if zh else "File name (.json or .yaml)")
         if not typed or not typed.strip():
-            return None
+            return None, False
         path = Path(typed.strip())
-    while path.exists():
-        if _yes(f"{path} 已存在，覆盖？ Overwrite?" if zh else f"{path} exists. Overwrite?"):
-            break
-        typed = _ask("另存为（留空则不保存） Save as (empty: do not save)" if zh else "Save as (empty: do not save)")
-        if not typed or not typed.strip():
-            return None
-        path = Path(typed.strip())
-    if path.suffix.lower() in (".yaml", ".yml"):
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    else:
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    try:
-        write_atomically({path: text.encode("utf-8")})
-    except OSError as exc:
-        _c.err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(path))}: {escape(exc.strerror or str(exc))}")
-        return None
-    return path
+    while True:
+        replace = False
+        while path.exists():
+            if _yes(f"{path} 已存在，覆盖？ Overwrite?" if zh else f"{path} exists. Overwrite?"):
+                replace = True
+                break
+            typed = _ask("另存为（留空则不保存） Save as (empty: do not save)" if zh else "Save as (empty: do not save)")
+            if not typed or not typed.strip():
+                return None, False
+            path = Path(typed.strip())
+        if path.suffix.lower() in (".yaml", ".yml"):
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        else:
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        try:
+            write_atomically({path: text.encode("utf-8")}, replace=replace)
+        except OSError as exc:
+            reason = "appeared meanwhile" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+            _c.err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(path))}: {escape(reason)}")
+            typed = _ask("另存为（留空则不保存） Save as (empty: do not save)" if zh else "Save as (empty: do not save)")
+            if not typed or not typed.strip():
+                return None, False
+            path = Path(typed.strip())
+            continue
+        return path, False
 
 
 @app.command()
@@ -400,6 +416,18 @@ def interview(
     except EligibilityError as exc:
         raise fail(exc) from None
 
+    recovery = Recovery()
+    found = latest() if start is None else None
+    if found is not None:
+        earlier, answers = found
+        shown = escape(str(answers.get("name") or "?"))
+        if _yes(
+            f"发现上次未保存的问答（{shown}），继续？ Continue the unsaved interview ({shown}) kept in {escape(str(earlier.path))}?"
+            if zh
+            else f"Continue the unsaved interview ({shown}) kept in {escape(str(earlier.path))}?"
+        ):
+            data, recovery = answers, earlier
+
     out.print(
         "回答下列问题；直接回车或输入 ? 跳过，输入 q 结束。"
         if zh
@@ -414,7 +442,11 @@ def interview(
         else:
             out.print("[yellow]企业名称必填 (the name is required)[/]")
 
-    iv = Interview(data, as_of=day, catalogue=catalogue)
+    try:
+        iv = Interview(data, as_of=day, catalogue=catalogue)
+    except EligibilityError as exc:  # a recovery file edited by hand
+        raise fail(exc) from None
+    recovery.keep(iv.data)
     for s in iv.settled():
         out.print(_settled_line(s, language))
     asked = 0
@@ -443,6 +475,7 @@ def interview(
                 for line in check_answer_error(exc):
                     out.print(f"[red]✗ {escape(line)}[/]")
                 continue
+            recovery.keep(iv.data)
             for s in changed:
                 out.print(_settled_line(s, language))
             break
@@ -460,7 +493,15 @@ def interview(
                 need = ("、" if zh else ", ").join(field_label(f, language) for f in s.missing_fields)
                 line += f"（需补充：{escape(need)}）" if zh else f" (provide: {escape(need)})"
             out.print(line)
-    saved = _save_profile(iv.data, save, language)
+    saved, declined = _save_profile(iv.data, save, language)
+    if saved is not None or declined:
+        recovery.discard()
+    elif recovery.path.exists():
+        out.print(
+            f"回答未保存，已留在 {escape(str(recovery.path))}；下次 eligibility interview 时可继续"
+            if zh
+            else f"The answers are not saved; they are kept in {escape(str(recovery.path))} and offered by the next eligibility interview"
+        )
     if saved is not None:
         out.print(f"已保存 {escape(str(saved))}" if zh else f"Saved {escape(str(saved))}")
         out.print(f"eligibility check {escape(str(saved))}" + (" --lang en" if not zh else ""))
@@ -507,7 +548,7 @@ def batch(
 
     Example: eligibility batch examples/batch_enterprises.csv -o results.xlsx
     """
-    from .batch import STDOUT, Outcome, output_paths, run_batch, summary_rows, write_atomically
+    from .batch import STDOUT, Outcome, output_paths, run_batch, summary_rows
     from .tabular import INPUT_FORMATS, OUTPUT_FORMATS, Row, count_rows, jsonl_table, open_table, output_format, table_format
     from .template import default_years, write_template
 
@@ -524,7 +565,7 @@ def batch(
         buffer = io.BytesIO()
         years = default_years(day)
         columns = write_template(buffer, years, language)
-        write_atomically({template: buffer.getvalue()})
+        write_atomically({template: buffer.getvalue()}, replace=force)
         _c.out.print(
             f"已写入模板 {escape(str(template))}：{len(columns)} 列（{years[0]}–{years[-1]} 年度财务数据）；填好后运行 eligibility batch {escape(str(template))} -o 结果.xlsx"
             if zh
@@ -572,10 +613,16 @@ def batch(
 
             summary = run_batch(
                 rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None, on_row=on_row,
-                source="-" if from_stdin else input.name,
+                source="-" if from_stdin else input.name, replace=force,
             )
     except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None
+    except FileExistsError as exc:  # another run, or the user, wrote the output meanwhile
+        err.print(
+            f"[bold red]错误 (error):[/] {escape(str(exc.filename))} 在运行期间出现，未覆盖；加 --force 覆盖 "
+            "(appeared during the run; not replaced; use --force)"
+        )
+        raise typer.Exit(EXIT_INVALID) from None
     except OSError as exc:  # the input's read errors are EligibilityErrors: this is the output
         err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
         raise typer.Exit(EXIT_INVALID) from None
@@ -597,8 +644,14 @@ def batch(
         raise typer.Exit(EXIT_INVALID)
 
 
+def _terminate(signum: int, frame: Any) -> None:
+    # SIGTERM ends the command as Ctrl-C does: through the cleanup of temporary files.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Entry point of the ``eligibility`` command."""
+    signal.signal(signal.SIGTERM, _terminate)
     app()
 
 

@@ -34,3 +34,9 @@ def verdict(profile: EnterpriseProfile, support_id: str, as_of: date = AS_OF) ->
 @pytest.fixture(scope="session")
 def catalogue():
     return load_catalogue(RULES)
+
+
+@pytest.fixture(autouse=True)
+def _own_state_dir(tmp_path_factory, monkeypatch):
+    """Each test keeps interview recovery files in a folder of its own, not the user's."""
+    monkeypatch.setenv("ELIGIBILITY_STATE_DIR", str(tmp_path_factory.mktemp("state")))
