@@ -23,6 +23,7 @@ from .profile import (
     ListingStatus,
     Ownership,
     Park,
+    ProvincialPlatform,
     RDInstitutionLevel,
     Sector,
     SizeClass,
@@ -86,6 +87,14 @@ VALUE_LABELS: dict[type[Enum], dict[str, Text]] = {
         "municipal": bi("市级", "municipal"),
         "provincial": bi("省级", "provincial"),
         "national": bi("国家级", "national"),
+    },
+    ProvincialPlatform: {
+        "enterprise_tech_center": bi("省企业技术中心", "provincial enterprise technology centre"),
+        "engineering_research_center": bi("省工程研究中心", "provincial engineering research centre"),
+        "joint_innovation_center": bi("省企校联合创新中心", "provincial enterprise–university joint innovation centre"),
+        "engineering_tech_research_center": bi("省工程技术研究中心", "provincial engineering technology research centre"),
+        "key_laboratory": bi("省重点实验室", "provincial key laboratory"),
+        "other": bi("其他省级以上创新平台", "another provincial or national platform"),
     },
     ListingStatus: {
         "none": bi("未挂牌上市", "not listed"),

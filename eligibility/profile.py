@@ -144,6 +144,17 @@ class RDInstitutionLevel(StrEnum):
     national = "national"
 
 
+class ProvincialPlatform(StrEnum):
+    """A provincial (or higher) innovation platform the enterprise already holds, by type."""
+
+    enterprise_tech_center = "enterprise_tech_center"
+    engineering_research_center = "engineering_research_center"
+    joint_innovation_center = "joint_innovation_center"
+    engineering_tech_research_center = "engineering_tech_research_center"
+    key_laboratory = "key_laboratory"
+    other = "other"
+
+
 class ListingStatus(StrEnum):
     """Where the enterprise's shares are listed or quoted."""
 
@@ -336,6 +347,11 @@ class RDInstitution(_Model):
         None, title="来自合作高校、科研院所的研发人员数", description="单位：人，不超过研发人员数"
     )
     equipment_value: Yuan | None = Field(None, title="研发仪器设备原值", description="单位：元")
+    provincial_platforms: list[ProvincialPlatform] | None = Field(
+        None,
+        title="已获认定的省级以上创新平台",
+        description="可多选：省企业技术中心、省工程研究中心、省企校联合创新中心等；空列表表示尚无",
+    )
     floor_area: SquareMetres | None = Field(None, title="研发场所面积", description="单位：平方米")
 
     @field_validator("fulltime_rd_staff", "university_rd_staff")

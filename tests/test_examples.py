@@ -15,6 +15,8 @@ from conftest import AS_OF, EXAMPLES, RULES
 E, N, I = "eligible", "not_eligible", "needs_information"
 
 EXPECTED: dict[str, dict[str, str]] = {
+    # 投融资服务平台 (assumed users: a tech enterprise or an SME in one of the parks): every example
+    # is in a park and an industrial SME (< 1000 staff or < 4亿), so every one is eligible.
     # 锂能新材料: 规上 industry (main revenue 1.401亿 ≥ 2000万, registered), no R&D institution.
     # Not a valid HNTE (certificate never held); grade B in the tech pool → board and loan.
     # HNTE recognition fails on S&T staff 21/186 = 11.3% ≥ 10% but high-tech share 97.7/146.0 (总收入) = 67%,
@@ -30,6 +32,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "new_species_cultivation": I, "returnee_entrepreneurship": N, "returnee_startup_subsidy": N,
         "talent_introduction": I, "industry_university_cooperation": E, "st_awards": I,
         "state_coinvestment_rd": E, "park_placement": E,
+        "investment_financing_platform": E,
     },
     # 归雁电机配件: returned 2024-08-15, registered 2025-03-10 (within 5 years), 20 months in
     # operation ≥ 6, 7 jobs ≥ 3 → 5000元 subsidy. Individual loan 25万 ≤ 30万; enterprise loan
@@ -44,6 +47,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "new_species_cultivation": N, "returnee_entrepreneurship": E, "returnee_startup_subsidy": E,
         "talent_introduction": E, "industry_university_cooperation": N, "st_awards": N,
         "state_coinvestment_rd": N, "park_placement": E,
+        "investment_financing_platform": E,
     },
     # 华磁电机: HNTE certificate 2025-10-28 (valid, age 1 < 2: no renewal yet), grade B → board,
     # loan, awards. Gazelle: 11 years, sales 1.83亿 < 5亿, total-profit growth
@@ -60,6 +64,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "new_species_cultivation": E, "returnee_entrepreneurship": N, "returnee_startup_subsidy": N,
         "talent_introduction": E, "industry_university_cooperation": E, "st_awards": E,
         "state_coinvestment_rd": E, "park_placement": E,
+        "investment_financing_platform": E,
     },
     # 秦巴山珍食品: 规上 (main revenue 3540万), no R&D institution → full coverage; agricultural
     # processing fits Dengping (not a target chain). 科小: staff 4/86 = 4.7% scores 0 → fails.
@@ -74,6 +79,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "new_species_cultivation": N, "returnee_entrepreneurship": N, "returnee_startup_subsidy": N,
         "talent_introduction": N, "industry_university_cooperation": E, "st_awards": N,
         "state_coinvestment_rd": E, "park_placement": E,
+        "investment_financing_platform": E,
     },
     # 通济智联电子: HNTE criteria all met (staff 27/128 = 21%; R&D 3y 535/10110万 = 5.29% in the 5%
     # band, last sales 4120万; high-tech 31.3/41.2 = 76%); score 24 + 22 + 15 + growth (net assets
@@ -88,6 +94,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "new_species_cultivation": E, "returnee_entrepreneurship": N, "returnee_startup_subsidy": N,
         "talent_introduction": E, "industry_university_cooperation": E, "st_awards": N,
         "state_coinvestment_rd": E, "park_placement": E,
+        "investment_financing_platform": E,
     },
 }
 
