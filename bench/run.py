@@ -32,6 +32,7 @@ from profiles import columns_of, generate, to_cells  # noqa: E402
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue  # noqa: E402
 from eligibility.evaluate import evaluate_verdicts, prepare  # noqa: E402
+from eligibility.views import VIEWS, view_json  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 
@@ -61,6 +62,28 @@ def latency(n: int) -> dict[str, Any]:
         "mean_ms": round(statistics.fmean(times), 3),
         "rules_in_force": len(prepare(cat, AS_OF).view.rule_ids),
     }
+
+
+def views(n: int) -> dict[str, Any]:
+    """Each report view's size and serialisation cost beside the explained evaluation's,
+    in µs per profile (the summary in Chinese; ``report`` and ``full`` are bilingual)."""
+    cat = load_catalogue()
+    profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=3)]
+    t = time.perf_counter_ns()
+    reports = [evaluate(p, as_of=AS_OF, catalogue=cat) for p in profiles]
+    evaluate_us = (time.perf_counter_ns() - t) / 1e3 / n
+    out: dict[str, Any] = {"profiles": n, "evaluate_us": round(evaluate_us, 1)}
+    for view in VIEWS:
+        t = time.perf_counter_ns()
+        sizes = [len(view_json(r, view).encode("utf-8")) for r in reports]
+        us = (time.perf_counter_ns() - t) / 1e3 / n
+        out[view] = {
+            "serialise_us": round(us, 1),
+            "of_evaluation": round(us / evaluate_us, 3),
+            "mean_kb": round(statistics.fmean(sizes) / 1000, 1),
+            "max_kb": round(max(sizes) / 1000, 1),
+        }
+    return out
 
 
 def _rows(results: Any) -> list[dict[str, str]]:
@@ -719,6 +742,7 @@ def main() -> None:
         ("ratios", lambda: ratios(1000 if q else 5000)),
         ("batch_files", lambda: batch_files(4000 if q else 20_000)),
         ("latency", lambda: latency(1000 if q else 5000)),
+        ("views", lambda: views(300 if q else 2000)),
         ("throughput", lambda: throughput(10_000 if q else 100_000)),
         ("stages", lambda: stages(2000 if q else 10_000)),
         ("engine_variants", lambda: engine_variants(2000 if q else 10_000)),

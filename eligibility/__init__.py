@@ -24,11 +24,13 @@ from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
 from .profile_io import load_profile, parse_profile
 from .questions import Question, next_questions
 from .record import Record, record_of
+from .views import CompactReport, SummaryReport, ViewName, report_view, view_json
 from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
 
 __all__ = [
     "__version__",
     "Catalogue",
+    "CompactReport",
     "ConditionResult",
     "EligibilityError",
     "EngineError",
@@ -43,8 +45,10 @@ __all__ = [
     "Report",
     "RuleError",
     "Status",
+    "SummaryReport",
     "SupportResult",
     "Verdict",
+    "ViewName",
     "apply_gaps",
     "default_rules_dir",
     "evaluate",
@@ -56,4 +60,6 @@ __all__ = [
     "parse_profile",
     "profile_json_schema",
     "record_of",
+    "report_view",
+    "view_json",
 ]

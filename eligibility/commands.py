@@ -39,6 +39,7 @@ from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
 from .text import Lang
+from .views import view_json
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -112,6 +113,12 @@ class Format(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+
+
+class View(StrEnum):
+    summary = "summary"
+    report = "report"
+    full = "full"
 
 
 class Only(StrEnum):
@@ -210,13 +217,24 @@ def check(
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="评估日期 YYYY-MM-DD（默认今天）。 Evaluate as of this date.")] = None,
     only: Annotated[Optional[Only], typer.Option("--only", help="只显示某一类结论。 Show one verdict only.")] = None,
     rules: RulesOpt = None,
+    view: Annotated[
+        Optional[View],
+        typer.Option(
+            "--view",
+            help="JSON 的详略：summary（结果页所需，单一语言）、report（不重复）、full（默认）。 "
+            "With --format json: summary (one language), report (nothing repeated) or full (default).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """检查一家企业可申报的政策。 Check which supports an enterprise can apply for.
 
-    Example: eligibility check examples/battery_materials.json --format markdown
+    Example: eligibility check examples/battery_materials.json --format json --view summary
     """
     language = _lang(lang)
     day = _as_of(as_of)
+    if view is not None and format is not Format.json:
+        raise typer.BadParameter("--view 仅用于 --format json (only with --format json)", param_hint="--view")
     try:
         catalogue = load_catalogue(rules)
         report = evaluate(_read_profile(profile), as_of=day, catalogue=catalogue)
@@ -226,7 +244,7 @@ def check(
         keep = Verdict(only.value)
         report = report.model_copy(update={"supports": [s for s in report.supports if s.verdict is keep]})
     if format is Format.json:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
+        sys.stdout.write(view_json(report, (view or View.full).value, language, indent=2) + "\n")
     elif format is Format.markdown:
         sys.stdout.write(to_markdown(report, language))  # escapes what the enterprise wrote
     elif format is Format.text:

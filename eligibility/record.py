@@ -23,7 +23,7 @@ class Record(BaseModel):
 
     model_config = ConfigDict(frozen=True, title="判定依据记录")
 
-    package: str = Field(PACKAGE, description="the package that evaluated (its distribution name)")
+    package: str = Field(description="the package that evaluated (its distribution name)")
     package_version: str = Field(description="the package's version")
     catalogue: str = Field(description="the rule catalogue's name")
     catalogue_version: str = Field(description="the catalogue's version, as written in its catalogue.yaml")
@@ -40,6 +40,7 @@ class Record(BaseModel):
 def record_of(catalogue: Catalogue, as_of: date) -> Record:
     """The record of evaluating against ``catalogue`` on ``as_of``."""
     return Record(
+        package=PACKAGE,
         package_version=__version__,
         catalogue=catalogue.info.name.zh,
         catalogue_version=catalogue.info.version,

@@ -22,6 +22,7 @@ def test_a_report_carries_the_record_of_its_catalogue_and_date(catalogue):
     """Package and catalogue versions, the rules fingerprint and the date are in the report."""
     report = evaluate(make_profile(), as_of=AS_OF, catalogue=catalogue)
     assert report.record == Record(
+        package="zhushan-eligibility",
         package_version=eligibility.__version__,
         catalogue=catalogue.info.name.zh,
         catalogue_version=catalogue.info.version,

@@ -1,0 +1,169 @@
+"""Report views: a summary sized for a result page, a report without repetition, the full report."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from eligibility import ConditionResult, Report, evaluate, load_profile, report_view, view_json
+from eligibility.commands import app
+from eligibility.report import Gap, GapKind, SupportResult
+from eligibility.views import CompactReport, SummaryReport, SupportEntry
+
+from conftest import AS_OF, EXAMPLES, make_profile
+
+runner = CliRunner()
+EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def reports(catalogue) -> dict[str, Report]:
+    return {p.stem: evaluate(load_profile(p), as_of=AS_OF, catalogue=catalogue) for p in EXAMPLE_FILES}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_summary_of_every_example_is_under_10_kb(reports, lang):
+    """The full catalogue's summary stays under 10 KB for each bundled example."""
+    for name, report in reports.items():
+        assert len(view_json(report, "summary", lang).encode("utf-8")) < 10_000, name
+
+
+def test_the_summary_has_the_reports_verdicts_and_missing_fields(reports):
+    """Each support's verdict, department and missing fields are the report's."""
+    for report in reports.values():
+        summary = report_view(report, "summary", "zh")
+        assert isinstance(summary, SummaryReport)
+        assert [(s.id, s.verdict, s.missing_fields) for s in summary.supports] == [
+            (s.id, s.verdict, s.missing_fields) for s in report.supports
+        ]
+        assert [s.department for s in summary.supports] == [s.department.zh if s.department else None for s in report.supports]
+
+
+def test_the_summary_labels_every_missing_field(reports):
+    """Every field a support asks for has its label, once."""
+    for report in reports.values():
+        summary = report_view(report, "summary", "zh")
+        asked = {f for s in summary.supports for f in s.missing_fields}
+        assert set(summary.labels) == asked
+
+
+def test_the_summary_gives_a_reason_and_a_gap_for_each_support_not_eligible(reports):
+    """A not-eligible support has its first failed condition and its first gap; others have none."""
+    report = reports["battery_materials"]
+    for s, full in zip(report_view(report, "summary").supports, report.supports):
+        if full.verdict.value == "not_eligible":
+            assert s.reason and s.gap
+        else:
+            assert s.reason is None and s.gap is None
+
+
+def test_an_english_summary_has_names_departments_and_reasons_in_english(reports):
+    """lang=en gives each support's English name and department, and English reasons."""
+    report = reports["battery_materials"]
+    summary = report_view(report, "summary", "en")
+    assert [(s.name, s.department) for s in summary.supports] == [
+        (s.name.en, s.department.en if s.department else None) for s in report.supports
+    ]
+    reasons = " ".join(s.reason or "" for s in summary.supports)
+    assert reasons and not CJK.search(reasons)
+
+
+def test_the_summary_carries_the_changes_on_date(catalogue):
+    """A verdict that changes by date alone has its date in the summary."""
+    report = evaluate(load_profile(EXAMPLES / "battery_materials.json"), as_of=AS_OF, catalogue=catalogue)
+    changing = [s for s in report.supports if s.changes_on]
+    assert changing
+    summary = {s.id: s for s in report_view(report, "summary").supports}
+    for s in changing:
+        assert (summary[s.id].changes_on, summary[s.id].changes_to) == (s.changes_on, s.changes_to)
+
+
+def _expand(compact: CompactReport) -> Report:
+    """The full report back from the report view: what the view left out is found by id."""
+    derived = {s.id: s for s in compact.derived}
+
+    def gap(g: Gap) -> Gap:
+        if g.kind is GapKind.obtain and g.rule:
+            return g.model_copy(update={"gaps": [gap(x) for x in derived[g.rule].gaps]})
+        return g
+
+    def node(n: ConditionResult) -> ConditionResult:
+        if n.kind == "rule" and n.rule:
+            kids = [node(derived[n.rule].explanation)]  # type: ignore[arg-type]
+        else:
+            kids = [node(c) for c in n.children]
+        return n.model_copy(update={"children": kids, "gaps": [gap(g) for g in n.gaps]})
+
+    def entry(s: SupportEntry) -> SupportResult:
+        data = dict(s.__dict__)
+        data["assumptions"] = [compact.assumptions[a] for a in s.assumptions]
+        data["gaps"] = [gap(g) for g in s.gaps]
+        data["explanation"] = node(s.explanation) if s.explanation else None
+        return SupportResult.model_construct(**data)
+
+    return Report.model_construct(
+        enterprise=compact.enterprise, uscc=compact.uscc, record=compact.record,
+        supports=[entry(s) for s in compact.supports], derived=[entry(s) for s in compact.derived],
+    )
+
+
+def test_the_report_view_loses_nothing(reports):
+    """Putting back each derived explanation and assumption by id gives the full report."""
+    for report in reports.values():
+        compact = CompactReport.model_validate_json(view_json(report, "report"))
+        assert _expand(compact).model_dump() == report.model_dump()
+
+
+def test_the_report_view_stores_each_derived_explanation_once(reports):
+    """No rule node in the report view carries the derived rule's tree."""
+    compact = report_view(reports["battery_materials"], "report")
+    assert isinstance(compact, CompactReport)
+
+    def rule_nodes(n: ConditionResult):
+        if n.kind == "rule":
+            yield n
+        for c in n.children:
+            yield from rule_nodes(c)
+
+    nodes = [r for s in (*compact.supports, *compact.derived) if s.explanation for r in rule_nodes(s.explanation)]
+    assert nodes and all(not n.children for n in nodes)
+
+
+def test_the_report_view_is_less_than_half_the_full_report(reports):
+    """The report view of each example is under half the size of the full report."""
+    for report in reports.values():
+        assert len(view_json(report, "report")) * 2 < len(view_json(report, "full"))
+
+
+def test_the_full_view_is_the_report(reports):
+    """``full`` is the report's own JSON."""
+    report = reports["battery_materials"]
+    assert view_json(report, "full") == report.model_dump_json()
+
+
+def test_check_json_summary_view_in_english():
+    """``check --format json --view summary --lang en`` prints the English summary."""
+    result = runner.invoke(
+        app, ["check", str(EXAMPLES / "battery_materials.json"), "-f", "json", "--view", "summary", "-l", "en", "--as-of", "2026-11-25"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["lang"] == "en" and data["record"]["as_of"] == "2026-11-25"
+    assert {s["id"] for s in data["supports"]} >= {"tech_innovation_board_listing"}
+
+
+def test_check_view_without_json_is_a_usage_error():
+    """``--view`` with a text format exits 2 naming the option."""
+    result = runner.invoke(app, ["check", str(EXAMPLES / "battery_materials.json"), "--view", "summary"])
+    assert result.exit_code == 2
+    assert "--view" in result.output
+
+
+def test_an_unknown_view_is_refused(catalogue):
+    """report_view names the views it knows."""
+    with pytest.raises(ValueError, match="summary, report, full"):
+        report_view(evaluate(make_profile(), as_of=AS_OF, catalogue=catalogue), "short")  # type: ignore[arg-type]
