@@ -18,6 +18,7 @@ from .batch import evaluate_many
 from .catalogue import Catalogue
 from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
 from .evaluate import evaluate, evaluate_verdicts
+from .form_schema import form_json_schema
 from .gaps import apply_gaps
 from .loader import default_rules_dir, load_catalogue
 from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
@@ -54,6 +55,7 @@ __all__ = [
     "evaluate",
     "evaluate_many",
     "evaluate_verdicts",
+    "form_json_schema",
     "load_catalogue",
     "load_profile",
     "next_questions",

@@ -39,6 +39,7 @@ from .profile_io import load_data, load_profile, parse_profile, read_data
 from .render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
 from .text import Lang
+from .form_schema import form_json_schema
 from .views import view_json
 
 EXIT_INVALID = 1
@@ -319,12 +320,22 @@ def rules_lint(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    form: Annotated[
+        bool,
+        typer.Option(
+            "--form",
+            help="表单用的 JSON Schema：选项带名称、单位为 x-unit、无 null 分支。 "
+            "The schema for form generators: labelled choices, x-unit, no null branches.",
+        ),
+    ] = False,
+) -> None:
     """输出企业画像的 JSON Schema（供门户表单使用）。 Print the profile's JSON Schema.
 
-    Example: eligibility schema > profile.schema.json
+    Example: eligibility schema --form > profile.form.schema.json
     """
-    sys.stdout.write(json.dumps(profile_json_schema(), ensure_ascii=False, indent=2) + "\n")
+    document = form_json_schema() if form else profile_json_schema()
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
 # --- interview ----------------------------------------------------------------------

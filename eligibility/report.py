@@ -37,7 +37,8 @@ _ALL_FIELDS: dict[type, set[str]] = {}
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # The attributes' docstrings are their descriptions in the JSON Schema (the service's OpenAPI).
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
     @classmethod
     def build(cls, **values: Any) -> Any:
