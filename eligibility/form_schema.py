@@ -42,6 +42,7 @@ DEF_TITLES: dict[str, str] = {
     "ListingStatus": "上市挂牌状态",
     "Ownership": "所有制类型",
     "Park": "园区",
+    "ProvincialPlatform": "省级以上创新平台",
     "RDInstitution": "研发机构",
     "RDInstitutionLevel": "研发机构级别",
     "Sector": "行业门类",
@@ -78,7 +79,7 @@ def form_json_schema(today: date | None = None) -> dict[str, Any]:
     defs: dict[str, Any] = schema["$defs"]
     for name, sub in defs.items():
         sub.pop("description", None)  # class docstrings, in English; the title says it
-        sub["title"] = DEF_TITLES[name]
+        sub["title"] = DEF_TITLES.get(name, name)  # a new part without a title here: its class name (a test catches it)
         if name in ENUMS:
             labels = VALUE_LABELS[ENUMS[name]]
             sub["oneOf"] = [{"const": v, "title": labels[v].zh, "x-title-en": labels[v].en} for v in sub.pop("enum")]
@@ -123,7 +124,7 @@ def _english_titles(properties: dict[str, Any], prefix: str, defs: dict[str, Any
     """Each property's English label as ``x-title-en``, through the nested models."""
     for name, sub in properties.items():
         path = prefix + name
-        sub["x-title-en"] = FIELD_EN[path]
+        sub["x-title-en"] = FIELD_EN.get(path, path)
         ref = sub.get("$ref") or sub.get("items", {}).get("$ref")
         if ref:
             target = defs[ref.rsplit("/", 1)[1]]

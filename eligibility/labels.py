@@ -155,6 +155,7 @@ FIELD_EN: dict[str, str] = {
     "rd_institution.fulltime_rd_staff": "R&D institution's full-time R&D staff",
     "rd_institution.university_rd_staff": "R&D staff from partner universities and institutes",
     "rd_institution.equipment_value": "original value of R&D equipment",
+    "rd_institution.provincial_platforms": "provincial or higher innovation platforms held",
     "rd_institution.floor_area": "R&D floor area",
     "compliance": "compliance",
     "compliance.major_incident_last_year": "major safety, quality or environmental incident in the last year",
