@@ -14,7 +14,7 @@ imports.
 """
 
 from ._version import __version__
-from .batch import evaluate_many
+from .batch import evaluate_many, evaluate_partition, partition_columns
 from .catalogue import Catalogue
 from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
 from .evaluate import evaluate, evaluate_verdicts
@@ -54,12 +54,14 @@ __all__ = [
     "default_rules_dir",
     "evaluate",
     "evaluate_many",
+    "evaluate_partition",
     "evaluate_verdicts",
     "form_json_schema",
     "load_catalogue",
     "load_profile",
     "next_questions",
     "parse_profile",
+    "partition_columns",
     "profile_json_schema",
     "record_of",
     "report_view",

@@ -28,7 +28,8 @@ import sys
 import threading
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from .catalogue import Catalogue
-from .errors import ProfileError
+from .errors import Problem, ProfileError, RuleError
 from .evaluate import VERDICT, Compact, Prepared, assemble, evaluate, evaluate_compact, prepare
 from .labels import field_label
 from .render import t
@@ -44,9 +45,10 @@ from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .record import Record, record_of
 from .report import Report, Verdict
+from .profile_io import parse_profile
 from .safe_files import atomic_files, write_atomically
 from .safe_text import for_spreadsheet
-from .tabular import Row, Table, output_format
+from .tabular import Columns, Row, Table, output_format
 from .text import Lang, Text, bi, display_width
 
 VERDICT_CELL: dict[Verdict, Text] = {
@@ -72,6 +74,7 @@ def evaluate_many(
     explain: bool = False,
     processes: int | None = 1,
     chunk_size: int = 256,
+    executor: Executor | None = None,
 ) -> Iterator[Report | ProfileError]:
     """Evaluate each profile; yields its report, or the :class:`ProfileError` of an invalid one.
 
@@ -80,10 +83,19 @@ def evaluate_many(
     equal :func:`~eligibility.evaluate` with the same ``explain`` for each profile alone.
     ``processes`` > 1 (None: one per core) spreads the work over worker processes
     (where the platform can fork; elsewhere the work stays in this process).
+
+    ``executor``: any :class:`concurrent.futures.Executor` instead (a
+    ``ProcessPoolExecutor``, Dask's ``Client.get_executor()``, Ray's ...). It is given
+    chunks of ``chunk_size`` profiles, a few chunks ahead of the results handed out; each
+    of its workers loads the catalogue from its directory (``Catalogue.source``, checked
+    by fingerprint) and prepares its own engine handles.
     """
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    return _evaluate_all(profiles, day, cat, "explain" if explain else "report", processes, chunk_size)
+    mode: Mode = "explain" if explain else "report"
+    if executor is not None:
+        return _evaluate_on(executor, profiles, day, cat, mode, chunk_size)
+    return _evaluate_all(profiles, day, cat, mode, processes, chunk_size)
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,120 @@ def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Any
     day, cat, mode, parse = _job
     prepared = prepare(cat, day)
     return [_evaluate_one(p, prepared, mode, parse) for p in chunk]
+
+
+_AHEAD = 4
+"""Chunks an executor is given beyond the one whose results are being handed out."""
+
+
+def _evaluate_on(executor: Executor, profiles: Iterable[Any], day: date, cat: Catalogue, mode: Mode, chunk_size: int) -> Iterator[Any]:
+    """:func:`_evaluate_all` through ``executor``: chunks submitted a few ahead, results
+    handed out in input order."""
+    if cat.source is None:
+        raise ValueError("an executor's workers load the catalogue from its directory: this one was not loaded from one")
+    prepared = prepare(cat, day)
+    ref = (str(cat.source), cat.fingerprint)
+    pending: deque[Future[list[Any]]] = deque()
+    try:
+        for chunk in _chunks(profiles, chunk_size):
+            pending.append(executor.submit(_evaluate_part, chunk, day, ref, mode))
+            if len(pending) > _AHEAD:
+                for item in pending.popleft().result():
+                    yield _finish(prepared, mode, item)
+        while pending:
+            for item in pending.popleft().result():
+                yield _finish(prepared, mode, item)
+    finally:
+        for future in pending:  # the caller stopped early
+            future.cancel()
+
+
+def _evaluate_part(chunk: list[Any], day: date, ref: tuple[str, str], mode: Mode) -> list[Any]:
+    """One chunk in an executor's worker: the catalogue loaded there once (and reloaded only
+    if its files change), the engine handles prepared there."""
+    prepared = prepare(_catalogue_at(*ref), day)
+    return [_evaluate_one(p, prepared, mode, _parsed) for p in chunk]
+
+
+def _catalogue_at(source: str, fingerprint: str) -> Catalogue:
+    cat = load_catalogue(source)
+    if cat.fingerprint != fingerprint:
+        raise RuleError(f"规则目录在运行中被修改 (the rules directory changed during the run): {source}")
+    return cat
+
+
+def evaluate_partition(
+    records: Iterable[Mapping[str, Any]],
+    *,
+    as_of: date,
+    catalogue: str | Path | None = None,
+    flat: bool = False,
+) -> list[dict[str, Any]]:
+    """One partition of a distributed run: records in, flat result rows out (Dask's
+    ``map_partitions``, Spark's ``mapInPandas``; see the README).
+
+    Each record is a profile as ``eligibility check`` reads it (nested JSON objects) or,
+    with ``flat=True``, a spreadsheet row: column -> cell, the columns named as
+    ``eligibility batch`` reads them (``financials.2025.rd_expense``, ``2025年度研发费用``),
+    an empty, None or NaN cell unknown. ``catalogue`` is a rules directory (None: the
+    bundled rules), loaded once per process; the engine handles are prepared in the
+    process that runs this. Each result row holds only scalars, keys as
+    :func:`partition_columns` lists them: the record's position in the partition, name,
+    USCC, each support's verdict code, the counts per verdict, the missing fields
+    (``;``-separated), the errors of a record that could not be read, and the record of
+    what decided it (package and catalogue versions, rules fingerprint, date). The
+    verdicts equal :func:`~eligibility.evaluate` on each record alone."""
+    cat = load_catalogue(catalogue)
+    prepared = prepare(cat, as_of)
+    record = dict(record_of(cat, as_of).fields())
+    headers: dict[tuple[str, ...], Columns] = {}
+    out = []
+    for i, data in enumerate(records):
+        if flat:
+            keys = tuple(data)
+            columns = headers.get(keys) or headers.setdefault(keys, Columns.from_headers(keys))
+            row = columns.row(i, data.values())
+        else:
+            row = _profile_row(i, data)
+        row, outcome = _evaluate_row(row, prepared)
+        out.append(_flat_result(prepared, row, outcome, record))
+    return out
+
+
+def partition_columns(*, as_of: date, catalogue: str | Path | None = None) -> list[str]:
+    """The keys of :func:`evaluate_partition`'s rows, in order (for a table's schema)."""
+    cat = load_catalogue(catalogue)
+    record = [k for k, _ in record_of(cat, as_of).fields()]
+    counts = [v.value for v in _VERDICTS]
+    return ["index", "name", "uscc", *prepare(cat, as_of).supports, *counts, "missing_fields", "errors", *record]
+
+
+def _profile_row(index: int, data: Mapping[str, Any]) -> Row:
+    row = Row(index, unit="record")
+    if isinstance(data.get("name"), str):
+        row.name = data["name"]
+    if isinstance(data.get("uscc"), str):
+        row.uscc = data["uscc"]
+    try:
+        row.profile = parse_profile(dict(data))
+    except ProfileError as exc:
+        row.problems = list(exc.problems) or [Problem(exc.summary)]
+    return row
+
+
+def _flat_result(prepared: Prepared, row: Row, outcome: Outcome | None, record: dict[str, str]) -> dict[str, Any]:
+    verdicts = dict.fromkeys(prepared.supports) if outcome is None else {s: v.value for s, v in zip(outcome.supports, outcome.verdict_of)}
+    counts = {v.value: None if outcome is None else outcome.count(v) for v in _VERDICTS}
+    return {
+        "index": row.number,
+        "name": row.name if outcome is None else outcome.enterprise,
+        "uscc": row.uscc if outcome is None else outcome.uscc,
+        **verdicts,
+        **counts,
+        "missing_fields": "" if outcome is None else ";".join(outcome.missing_fields),
+        "errors": "; ".join(str(p) for p in row.problems),
+        **record,
+    }
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

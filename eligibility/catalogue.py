@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from .dates import AS_OF
@@ -48,6 +49,9 @@ class Catalogue:
     where: dict[int, Located] = field(default_factory=dict, repr=False)
     """id() of a rule, parameter, source or condition node -> where it was written."""
     fingerprint: str = ""
+    source: Path | None = None
+    """The rules directory it was loaded from (worker processes of other executors load it
+    from there; None for a catalogue made otherwise)."""
 
     def locate(self, obj: Any) -> Located | None:
         return self.where.get(id(obj))

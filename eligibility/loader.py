@@ -301,4 +301,4 @@ def build_catalogue(root: Path) -> tuple[Catalogue | None, list[Problem]]:
     stamp = hashlib.sha256()
     for path in sorted(root.rglob("*.yaml")):
         stamp.update(path.relative_to(root).as_posix().encode() + path.read_bytes())
-    return Catalogue(info, rules, parameters, sources, where, stamp.hexdigest()[:16]), problems
+    return Catalogue(info, rules, parameters, sources, where, stamp.hexdigest()[:16], root), problems

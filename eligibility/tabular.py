@@ -468,8 +468,8 @@ class Columns:
         years: dict[int, dict[str, Any]] = {}
         width = len(self.resolved)
         for i, raw in enumerate(cells):
-            if raw is None or type(raw) is str and not raw.strip():
-                continue  # an empty cell is unknown
+            if raw is None or type(raw) is str and not raw.strip() or raw != raw:
+                continue  # an empty cell is unknown (NaN: an empty cell as pandas reads it)
             col = self.resolved[i] if i < width else None
             try:
                 check_cell(raw)
