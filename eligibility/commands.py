@@ -673,6 +673,99 @@ def batch(
         raise typer.Exit(EXIT_INVALID)
 
 
+# --- diff ---------------------------------------------------------------------------
+
+
+@app.command()
+def diff(
+    input: Annotated[Path, typer.Argument(help="企业清单（与 batch 相同的格式）。 Enterprises, in any format batch reads.", show_default=False)],
+    rules_a: Annotated[Optional[Path], typer.Option("--rules-a", help="A 侧规则目录（默认内置）。 Rules directory of side A (default: bundled).", show_default=False)] = None,
+    rules_b: Annotated[Optional[Path], typer.Option("--rules-b", help="B 侧规则目录（默认内置）。 Rules directory of side B (default: bundled).", show_default=False)] = None,
+    as_of_a: Annotated[Optional[str], typer.Option("--as-of-a", help="A 侧评估日期（默认 --as-of 或今天）。 Date of side A.")] = None,
+    as_of_b: Annotated[Optional[str], typer.Option("--as-of-b", help="B 侧评估日期（默认 --as-of 或今天）。 Date of side B.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="两侧共同的评估日期（默认今天）。 Date of both sides.")] = None,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="写入 .xlsx 或 .json 文件。 Write an .xlsx or .json file.", show_default=False)] = None,
+    format: Annotated[str, typer.Option("--format", help="终端输出 table 或 json。 Terminal output: table or json.")] = "table",
+    lang: LangOpt = "zh",
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的输出文件。 Overwrite an existing output file.")] = False,
+) -> None:
+    """规则或日期变化的影响：同一企业清单在 A、B 两侧的结果对比。 What changes for whom between two rule sets or dates.
+
+    Per support, how many enterprises move from each verdict to each other; then each enterprise that changes,
+    with the conditions whose outcome changed and the parameter values (required on A and on B) behind them.
+
+    Example: eligibility diff 企业清单.xlsx --rules-b 新规则/ -o 变化.xlsx
+    """
+    from .batch import write_atomically
+    from .diff import Side, diff_rows
+    from .diff_output import change_header, change_rows, to_json, transition_header, transition_rows, write_xlsx
+    from .tabular import INPUT_FORMATS, open_table, table_format
+
+    language = _lang(lang)
+    zh = language == "zh"
+    if format not in ("table", "json"):
+        raise typer.BadParameter(f"'{format}' 应为 table 或 json (must be table or json)", param_hint="--format")
+    if table_format(input) is None:
+        raise typer.BadParameter(f"'{input}' 应为 {'、'.join(INPUT_FORMATS)} 文件 (must be a table batch reads)", param_hint="INPUT")
+    if output is not None:
+        if output.suffix.lower() not in (".xlsx", ".json"):
+            raise typer.BadParameter(f"'{output}' 应为 .xlsx 或 .json 文件 (must be .xlsx or .json)", param_hint="--output")
+        if output.exists() and not force:
+            raise typer.BadParameter(f"文件已存在，未覆盖；加 --force 覆盖 (exists; use --force to overwrite): {output}", param_hint="--output")
+        if output.exists() and output.resolve() == input.resolve():
+            raise typer.BadParameter("结果文件不能是输入文件 (the output must not be the input)", param_hint="--output")
+    common = _as_of(as_of) or date.today()
+    day_a, day_b = _as_of(as_of_a) or common, _as_of(as_of_b) or common
+    try:
+        catalogue_a = load_catalogue(rules_a)
+        catalogue_b = catalogue_a if rules_b == rules_a else load_catalogue(rules_b)
+        a, b = Side(catalogue_a, day_a), Side(catalogue_b, day_b)
+        result = diff_rows(open_table(input), a, b, source=input.name)
+        if output is not None:
+            buffer = io.BytesIO()
+            if output.suffix.lower() == ".xlsx":
+                write_xlsx(buffer, result, language)
+            else:
+                buffer.write((json.dumps(to_json(result), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+            write_atomically({output: buffer.getvalue()})
+    except EligibilityError as exc:
+        raise fail(exc) from None
+    except OSError as exc:
+        _c.err.print(f"[bold red]错误 (error):[/] 无法写入 (cannot write) {escape(str(output))}: {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(EXIT_INVALID) from None
+    for row in result.invalid:
+        for line in row.messages():
+            _c.err.print(f"[bold red]{'错误' if zh else 'error'}:[/] {escape(line)}")
+    if format == "json":
+        _c.out.print_json(json.dumps(to_json(result), ensure_ascii=False))
+    else:
+        side = lambda r: f"{r.catalogue_version} ({r.rules_fingerprint}) {r.as_of}"  # noqa: E731
+        _c.out.print(f"A: {escape(side(result.a))}\nB: {escape(side(result.b))}")
+        moves = Table(title="各项政策的结果变化" if zh else "Moves per support")
+        for head in transition_header(language)[1:]:
+            moves.add_column(head, justify="right" if head in ("企业数", "enterprises") else "left")
+        for _, name, va, vb, n in transition_rows(result, language):
+            moves.add_row(escape(name), va, vb, str(n))
+        _c.out.print(moves if moves.row_count else ("两侧结果相同，没有企业变化。" if zh else "No enterprise's verdict changes."))
+        if result.changed:
+            changes = Table(title="结果变化的企业及其条件" if zh else "Enterprises that change, and why")
+            header = change_header(language)
+            keep = [0, 1, 3, 4, 5, 6, 8, 9, 11, 12, 13]  # without USCC, rule path, parameter id, B's value
+            for i in keep:  # names whole; the rest folds rather than being cut
+                changes.add_column(header[i], no_wrap=i == 1, overflow="fold")
+            for values in change_rows(result, language):
+                changes.add_row(*(escape(str(values[i])) for i in keep))
+            _c.out.print(changes)
+    message = (
+        f"{result.rows} 家企业，{len(result.changed)} 家的结果有变化，{len(result.invalid)} 行有错误"
+        if zh
+        else f"{result.rows} enterprises, {len(result.changed)} with changed verdicts, {len(result.invalid)} row(s) with errors"
+    )
+    (_c.err if format == "json" else _c.out).print(message + (f"；已写入 {escape(str(output))}" if zh and output else f"; wrote {escape(str(output))}" if output else ""))
+    if result.invalid:
+        raise typer.Exit(EXIT_INVALID)
+
+
 def _terminate(signum: int, frame: Any) -> None:
     # SIGTERM ends the command as Ctrl-C does: through the cleanup of temporary files.
     raise SystemExit(128 + signum)
