@@ -177,14 +177,16 @@ def _condition_changes(a: ConditionResult | None, b: ConditionResult | None) -> 
         pb, nb = right.get(key, ((), None))
         if na is not None and nb is not None and na.status is nb.status:
             continue
+        either = na or nb
+        assert either is not None  # each key comes from one side at least
         yield ConditionChange(
             path=pa if na is not None else pb,
             label_a=na.label if na else None,
             label_b=nb.label if nb else None,
             status_a=na.status if na else None,
             status_b=nb.status if nb else None,
-            fact=(na or nb).fact if (na or nb) else None,
-            op=(na or nb).op if (na or nb) else None,
+            fact=either.fact,
+            op=either.op,
             parameter_a=na.parameter if na else None,
             parameter_b=nb.parameter if nb else None,
             required_a=na.required if na else None,
