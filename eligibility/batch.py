@@ -801,10 +801,19 @@ class _XlsxWriter(_Writer):
     def abort(self) -> None:
         # An unsaved write-only sheet holds an open stream into a temporary file of
         # openpyxl's own, which it would otherwise remove only when Python exits.
+        # Interrupted while saving (SIGTERM), a sheet may be half closed and its temporary
+        # file gone already: what is left is removed, and the interruption is what is raised.
         for ws in self.book.worksheets:
-            if not ws.closed:
-                ws.close()
-            ws._writer.cleanup()
+            try:
+                if not ws.closed:
+                    ws.close()
+            except Exception:  # noqa: BLE001 - the sheet's stream was closed by the save
+                pass
+            if ws._writer is not None:
+                try:
+                    ws._writer.cleanup()
+                except (OSError, ValueError):  # removed by the save already
+                    pass
 
 
 _WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "jsonl": _JsonlWriter, "xlsx": _XlsxWriter}
