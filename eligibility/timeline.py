@@ -112,40 +112,48 @@ def time_flips(
 ) -> dict[str, tuple[date, Truth]]:
     """Rule id -> (the first day its outcome changes by time alone, the outcome then).
 
-    "By time alone": the rules decided again, as the engine decides them (the same
-    deciders the explanation is checked with), on the facts moved by :func:`facts_on`."""
-    from .explain import Decided, ViewStatic
+    "By time alone": the rules decided again by :func:`decide_on` (the deciders the
+    engine's verdict is checked against) on the candidate days; between two candidate
+    days no comparison changes, so neither does an outcome."""
+    from .explain import ViewStatic
 
     static = static or ViewStatic(view)
-    moving = _moving_rules(view, static)
     flips: dict[str, tuple[date, Truth]] = {}
     for day in candidate_dates(view, profile, static, facts):
-        moved, changed = facts_on(facts, profile, day)
-        # Only rules that read a fact that moved by that day, or name such a rule, can change.
-        done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
-        redone: set[str] = set()
-        for rid, reads, names in moving:
-            if reads.isdisjoint(changed) and names.isdisjoint(redone):
-                continue
-            redone.add(rid)
-            done[rid] = static.decider(rid)(moved, done)
-            truth = done[rid][0]
+        for rid, truth in decide_on(view, facts, profile, day, static, now).items():
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
     return flips
 
 
 def decide_on(
-    view: CatalogueView, facts: dict[str, FactValue], profile: EnterpriseProfile, day: date, static: ViewStatic
+    view: CatalogueView,
+    facts: dict[str, FactValue],
+    profile: EnterpriseProfile,
+    day: date,
+    static: ViewStatic,
+    now: dict[str, Truth],
 ) -> dict[str, Truth]:
-    """Every rule's outcome with time moved to ``day`` (what :func:`time_flips` compares)."""
+    """The outcome on ``day``, by time alone, of every rule that can move with time
+    (:func:`moving_rules`); ``now``: every rule's outcome on the date of evaluation."""
     from .explain import Decided
 
-    moved, _changed = facts_on(facts, profile, day)
-    done: dict[str, Decided] = {}
-    for rid in view.rule_ids:
+    moved, changed = facts_on(facts, profile, day)
+    # Only rules that read a fact that moved by that day, or name such a rule, can change.
+    done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
+    redone: dict[str, Truth] = {}
+    for rid, reads, names in moving_rules(view, static):
+        if reads.isdisjoint(changed) and names.isdisjoint(redone):
+            continue
         done[rid] = static.decider(rid)(moved, done)
-    return {rid: d[0] for rid, d in done.items()}
+        redone[rid] = done[rid][0]
+    return redone
+
+
+def moving_rules(view: CatalogueView, static: ViewStatic) -> list[tuple[str, frozenset[str], frozenset[str]]]:
+    """The rules (in catalogue order) whose outcome can move with time, each with the
+    moving facts it reads and the moving rules it names."""
+    return _moving_rules(view, static)
 
 
 def _moving_rules(view: CatalogueView, static: ViewStatic) -> list[tuple[str, frozenset[str], frozenset[str]]]:
