@@ -70,10 +70,16 @@ def test_the_board_verdict_rests_on_a_non_official_parameter_and_says_so():
     assert [a.parameter for a in result.assumptions] == ["hnte.validity_years", "kv.board_min_grade", "plan.term_end"]
 
 
-def test_before_the_2025_scheme_the_grade_threshold_is_an_assumption():
+def test_before_the_2025_scheme_a_grade_is_not_applicable_and_says_why():
     result = evaluate(tech_enterprise("B"), as_of=date(2024, 6, 1), catalogue=RULES).support(BOARD)
-    (grade,) = [a for a in result.assumptions if a.parameter == "kv.board_min_grade"]
-    assert grade.certainty.value == "assumption"
+    assert result.verdict.value == "not_eligible"
+    assert not [a for a in result.assumptions if a.parameter == "kv.board_min_grade"]
+    refs = [n for n in _nodes(result.explanation) if n.rule == "kv_grade_c_or_above"]
+    assert refs and refs[0].status.value == "not_met"
+
+
+def _nodes(node):
+    return [node, *(x for c in node.children for x in _nodes(c))]
 
 
 # --- 规上企业研发机构全覆盖 -----------------------------------------------------------

@@ -8,6 +8,7 @@ from datetime import date
 from eligibility import evaluate, load_profile
 from eligibility.compiler import compile_view, encode_facts
 from eligibility.engine import EngineRuleset
+from eligibility.evaluate import engine_for
 from eligibility.facts import compute_facts
 
 from conftest import AS_OF, EXAMPLES, RULES, make_profile
@@ -54,15 +55,12 @@ def test_eight_threads_give_the_serial_reports(catalogue):
 
 
 def test_different_dates_use_different_compiled_rulesets(catalogue):
-    p = make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": "C"})
-    before = evaluate(p, as_of=date(2024, 1, 1), catalogue=catalogue).support("tech_innovation_board_listing")
-    after = evaluate(p, as_of=AS_OF, catalogue=catalogue).support("tech_innovation_board_listing")
-    assert before.verdict == after.verdict
-
-    def grade(result):
-        return next(a.certainty for a in result.assumptions if a.parameter == "kv.board_min_grade")
-
-    assert grade(before) != grade(after)
+    """Before 2025-03-25 Hubei had no knowledge-value grades: a grade C opens the board only after."""
+    p = make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": "C", "hnte_certified": False})
+    before = evaluate(p, as_of=date(2025, 3, 24), catalogue=catalogue).support("tech_innovation_board_listing")
+    after = evaluate(p, as_of=date(2025, 3, 25), catalogue=catalogue).support("tech_innovation_board_listing")
+    assert (before.verdict.value, after.verdict.value) == ("not_eligible", "eligible")
+    assert engine_for(catalogue.at(date(2025, 3, 24))) is not engine_for(catalogue.at(date(2025, 3, 25)))
 
 
 def test_sixteen_threads_give_the_serial_verdicts(catalogue):

@@ -107,8 +107,8 @@ def test_a_comparison_of_the_wrong_type_is_an_error(rules_copy):
 
 def test_overlapping_parameter_periods_are_an_error(rules_copy):
     """Two values of one parameter in force on the same day are an error at the second value."""
-    f = edit(rules_copy, "parameters/knowledge_value.yaml", "to: 2025-03-24", "to: 2025-06-30")
-    assert found(rules_copy, "error", "overlapping") == [("parameters/knowledge_value.yaml", line_of(f, "from: 2025-03-25"))]
+    f = edit(rules_copy, "parameters/plan.yaml", "to: 2025-12-31", "to: 2026-06-30")
+    assert found(rules_copy, "error", "overlapping") == [("parameters/plan.yaml", line_of(f, "from: 2026-01-01"))]
 
 
 def test_a_parameter_without_a_citation_is_an_error(rules_copy):
@@ -136,7 +136,7 @@ def test_an_unused_parameter_is_a_warning(rules_copy):
 
 def test_an_assumed_parameter_value_is_a_note(rules_copy):
     """A value whose certainty is an assumption is reported as a note, not a warning."""
-    assert found(rules_copy, "info", "kv.board_min_grade")
+    assert found(rules_copy, "info", "plan.term_end 自 2026-01-01 起的值是假设")
 
 
 def test_a_comparison_against_the_declared_monotone_direction_is_a_warning(rules_copy):
