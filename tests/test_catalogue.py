@@ -135,3 +135,10 @@ def test_score_assumptions_are_reported():
     p = make_profile(certifications={"hnte_certified": False})
     result = evaluate(p, as_of=AS_OF, catalogue=RULES).support("hnte_recognition")
     assert "hnte.growth_points" in [a.parameter for a in result.assumptions]
+
+
+def test_the_changelog_says_what_changed_in_the_current_catalogue_version():
+    """A zone office reads rules/CHANGELOG.md to see what moved: every version bump gets an entry."""
+    version = load_catalogue(RULES).info.version
+    changelog = (RULES / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## {version} — " in changelog

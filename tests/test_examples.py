@@ -14,6 +14,11 @@ from conftest import AS_OF, EXAMPLES, RULES
 
 E, N, I = "eligible", "not_eligible", "needs_information"
 
+# Re-checked by hand against the 2026-11 policy audit (catalogue 2026.11.1): the 科小 numbers are of 2026
+# (current on 2026-11-25); high-tech shares are over 总收入 (figures below); grades apply (after 2025-03-25);
+# the loan amounts asked for are within the caps (25万 ≤ 30万, 150万 ≤ 400万); the returnee founder is in a
+# loan target group (a returning migrant worker); no example holds a provincial platform. On 2026-11-25 the
+# plan's term has ended: the plan-only supports keep their verdicts, marked as resting on an assumption.
 EXPECTED: dict[str, dict[str, str]] = {
     # 投融资服务平台 (assumed users: a tech enterprise or an SME in one of the parks): every example
     # is in a park and an industrial SME (< 1000 staff or < 4亿), so every one is eligible.
@@ -82,9 +87,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "investment_financing_platform": E,
     },
     # 通济智联电子: HNTE criteria all met (staff 27/128 = 21%; R&D 3y 535/10110万 = 5.29% in the 5%
-    # band, last sales 4120万; high-tech 31.3/41.2 = 76%); score 24 + 22 + 15 + growth (net assets
+    # band, last sales 4120万; high-tech 31.3/41.8 总收入 = 75%); score 24 + 22 + 15 + growth (net assets
     # 26.3% → 7, sales 24.7% → 5) = 73 > 70. 科小: 12 + 40 + 30 = 82. Gazelle: sales growth 24.7%,
-    # R&D 5.3%. Joint centre: 4 years, 22 R&D staff, 5/22 = 22.7% university, 120万 planned.
+    # R&D 5.3%. High-tech 31.3/41.8 (总收入) = 75%. Joint centre: 4 years, 22 R&D staff, 5/22 = 22.7% university, 120万 planned.
     "electronics_maker": {
         "exchange_listing": N, "sme_listing_service": E, "tech_innovation_board_listing": E,
         "guaranteed_loan_enterprise": I, "guaranteed_loan_individual": I, "knowledge_value_credit_loan": E,
