@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import sys
 from datetime import date
@@ -769,6 +770,51 @@ def diff(
 def _terminate(signum: int, frame: Any) -> None:
     # SIGTERM ends the command as Ctrl-C does: through the cleanup of temporary files.
     raise SystemExit(128 + signum)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址。 Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="端口。 Port.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="工作进程数。 Worker processes.")] = 1,
+    rules: RulesOpt = None,
+    cors: Annotated[
+        Optional[list[str]],
+        typer.Option("--cors", help="允许跨域调用的来源（可重复）。 An origin allowed to call from a web page (repeatable).", show_default=False),
+    ] = None,
+    max_body: Annotated[int, typer.Option("--max-body", min=1, help="JSON 请求体上限（字节）。 Largest JSON body, bytes.")] = 1 * 2**20,
+    max_upload: Annotated[int, typer.Option("--max-upload", min=1, help="批量上传文件上限（字节）。 Largest batch upload, bytes.")] = 8 * 2**20,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="一次批量上传的企业数上限。 Most enterprises in one batch upload.")] = 5000,
+) -> None:
+    """启动 JSON 服务与自查页面（需安装 serve 扩展）。 Start the JSON service and the self-check page.
+
+    OpenAPI at /openapi.json, the page at /. Needs the serve extra: pip install ".[serve]".
+
+    Example: eligibility serve --port 8000 --cors https://portal.example
+    """
+    try:
+        import uvicorn
+
+        from .service import create_app
+    except ImportError as exc:
+        _c.err.print(
+            f"[bold red]错误 (error):[/] 缺少 serve 扩展 (the serve extra is not installed: {escape(str(exc))}); "
+            "pip install \"zhushan-eligibility[serve]\"  (或在源码目录 / in a checkout: pip install \".[serve]\")"
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+    try:
+        load_catalogue(rules)  # a broken rules directory is told here, once, not by each worker
+    except EligibilityError as exc:
+        raise fail(exc) from None
+    if workers > 1:  # each worker process builds the app from these variables
+        os.environ.update(
+            ELIGIBILITY_RULES=str(rules or ""), ELIGIBILITY_CORS=",".join(cors or []), ELIGIBILITY_MAX_BODY=str(max_body),
+            ELIGIBILITY_MAX_UPLOAD=str(max_upload), ELIGIBILITY_MAX_ROWS=str(max_rows),
+        )
+        uvicorn.run("eligibility.service:app_from_environment", factory=True, host=host, port=port, workers=workers, access_log=False)
+        return
+    app_ = create_app(rules, cors=cors or None, max_body=max_body, max_upload=max_upload, max_rows=max_rows)
+    uvicorn.run(app_, host=host, port=port, access_log=False)
 
 
 def main() -> None:

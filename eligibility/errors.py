@@ -26,6 +26,10 @@ class Problem:
     """Field path (``financials[2].rd_expense``), or rule file path."""
     line: int | None = None
     """1-based line in the file, when the input is a file."""
+    code: str = ""
+    """The kind of problem, stable across versions: pydantic's error type
+    (``greater_than_equal``, ``extra_forbidden`` ...) or the profile's own check
+    (``st_staff_within_staff``, ``not_future`` ...); empty when not classified."""
 
     def __str__(self) -> str:
         where = self.location

@@ -66,10 +66,11 @@ CHECKS: list[dict[str, str]] = [
     {"code": "high_tech_within_revenue", "zh": "高新技术产品（服务）收入不得超过营业收入", "en": "high-tech revenue may not exceed operating revenue"},
     {"code": "domestic_within_rd", "zh": "境内研发费用不得超过研发费用", "en": "domestic R&D expense may not exceed R&D expense"},
     {"code": "unique_years", "zh": "每个会计年度只填一行", "en": "each fiscal year is given once"},
-    {"code": "two_decimals", "zh": "人数、面积至多两位小数", "en": "staff counts and areas have at most two decimals"},
+    {"code": "high_tech_within_total_income", "zh": "高新技术产品（服务）收入不得超过总收入", "en": "high-tech revenue may not exceed total income"},
+    {"code": "decimal_max_places", "zh": "人数、面积至多两位小数", "en": "staff counts and areas have at most two decimals"},
 ]
-"""What the library checks that this schema cannot say; a form should check them itself
-or show the service's 422 problems next to the fields."""
+"""What the library checks that this schema cannot say, by the ``code`` of the problem it
+reports; a form should check them itself or show the service's 422 problems by the fields."""
 
 
 def form_json_schema(today: date | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+from pydantic_core import PydanticCustomError
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -30,15 +31,22 @@ from pydantic import (
     field_validator,
 )
 
+from .uscc import CHARSET as USCC_CHARSET
 from .uscc import uscc_problem
 
 MAX_AMOUNT = 10**13
 """Upper bound on any single amount (10万亿 yuan): keeps engine arithmetic exact in int64."""
 
 
+def refusal(code: str, message: str) -> PydanticCustomError:
+    """A validator's refusal with a stable ``code`` (a :class:`Problem`'s, the service's 422)
+    and its message in Chinese and English."""
+    return PydanticCustomError(code, message.replace("{", "{{").replace("}", "}}"))
+
+
 def _not_future(value: date) -> date:
     if value > date.today():
-        raise ValueError(f"日期 {value.isoformat()} 晚于今天 (date is in the future)")
+        raise refusal("not_future", f"日期 {value.isoformat()} 晚于今天 (date is in the future)")
     return value
 
 
@@ -229,7 +237,7 @@ class FiscalYear(_Model):
     @classmethod
     def _year_not_future(cls, value: int) -> int:
         if value > date.today().year:
-            raise ValueError(f"年度 {value} 晚于今年 (year is in the future)")
+            raise refusal("not_future", f"年度 {value} 晚于今年 (year is in the future)")
         return value
 
     @field_validator("high_tech_revenue")
@@ -237,7 +245,8 @@ class FiscalYear(_Model):
     def _ht_within_revenue(cls, value: int | None, info: ValidationInfo) -> int | None:
         total = info.data.get("operating_revenue")
         if value is not None and total is not None and value > total:
-            raise ValueError(
+            raise refusal(
+                "high_tech_within_revenue",
                 f"高新技术产品收入 {value} 元超过营业收入 {total} 元 "
                 "(high-tech revenue exceeds operating revenue)"
             )
@@ -248,7 +257,8 @@ class FiscalYear(_Model):
     def _ht_within_total_income(cls, value: int | None, info: ValidationInfo) -> int | None:
         part = info.data.get("high_tech_revenue")
         if value is not None and part is not None and part > value:
-            raise ValueError(
+            raise refusal(
+                "high_tech_within_total_income",
                 f"高新技术产品收入 {part} 元超过总收入 {value} 元 "
                 "(high-tech revenue exceeds total income)"
             )
@@ -259,7 +269,8 @@ class FiscalYear(_Model):
     def _domestic_within_rd(cls, value: int | None, info: ValidationInfo) -> int | None:
         total = info.data.get("rd_expense")
         if value is not None and total is not None and value > total:
-            raise ValueError(
+            raise refusal(
+                "domestic_within_rd",
                 f"境内研发费用 {value} 元超过研发费用 {total} 元 "
                 "(domestic R&D expense exceeds total R&D expense)"
             )
@@ -359,7 +370,7 @@ class RDInstitution(_Model):
     def _within_rd_staff(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         total = info.data.get("rd_staff")
         if value is not None and total is not None and value > total:
-            raise ValueError(f"{value} 人超过研发人员数 {total} 人 (exceeds the institution's R&D staff)")
+            raise refusal("within_rd_staff", f"{value} 人超过研发人员数 {total} 人 (exceeds the institution's R&D staff)")
         return value
 
 
@@ -534,7 +545,7 @@ class EnterpriseProfile(_Model):
         value = value.strip().upper()
         problem = uscc_problem(value)
         if problem:
-            raise ValueError(problem)
+            raise refusal("uscc_check_digit" if len(value) == 18 and set(value) <= set(USCC_CHARSET) else "uscc_format", problem)
         return value
 
     @field_validator("st_staff")
@@ -542,7 +553,8 @@ class EnterpriseProfile(_Model):
     def _st_within_total(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
         total = info.data.get("staff_total")
         if value is not None and total is not None and value > total:
-            raise ValueError(
+            raise refusal(
+                "st_staff_within_staff",
                 f"科技人员数 {value} 超过职工总数 {total} (S&T staff exceeds total staff)"
             )
         return value
@@ -553,7 +565,7 @@ class EnterpriseProfile(_Model):
         years = [fy.year for fy in value]
         dupes = sorted({y for y in years if years.count(y) > 1})
         if dupes:
-            raise ValueError(f"年度重复：{dupes} (duplicate fiscal years)")
+            raise refusal("unique_years", f"年度重复：{dupes} (duplicate fiscal years)")
         return sorted(value, key=lambda fy: fy.year)
 
     def year(self, year: int) -> FiscalYear | None:

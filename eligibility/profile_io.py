@@ -83,7 +83,7 @@ def problems_of(exc: ValidationError, data: Any, source: str = "") -> list[Probl
         if "input" in err and err["type"] not in ("missing", "model_type") and not isinstance(err["input"], dict | list):
             message += f"; got {quote(err['input'])}"
         location = f"{source}: {field}" if source and field else source or field
-        out.append(Problem(message, location))
+        out.append(Problem(message, location, code=err["type"]))
     return out
 
 
