@@ -161,14 +161,14 @@ def _check_date(cat: Catalogue, node: DateCondition) -> list[Finding]:
 def _check_date_param(cat: Catalogue, node: DateCondition, pid: str, want: str) -> list[Finding]:
     param = cat.parameters.get(pid)
     if param is None:
-        return [_at(cat, node, "error", f"引用了不存在的参数 (unknown parameter): {pid}")]
+        return [_at(cat, node, "error", f"引用了不存在的参数 (unknown parameter): {pid}", node.relation.value)]
     out: list[Finding] = []
     for value in param.values:
         v = value.value
         if want == "date" and not isinstance(v, dt.date):
-            out.append(_at(cat, node, "error", f"参数 {pid} 的值应为日期 (must be a day, e.g. 2013-01-01; got {v!r})"))
+            out.append(_at(cat, node, "error", f"参数 {pid} 的值应为日期 (must be a day, e.g. 2013-01-01; got {v!r})", node.relation.value))
         if want == "amount" and (isinstance(v, bool | dt.date) or not isinstance(v, Decimal) or v != v.to_integral_value() or v < 0):
-            out.append(_at(cat, node, "error", f"参数 {pid} 的值应为非负整数 (must be a whole number of years, months or days; got {v!r})"))
+            out.append(_at(cat, node, "error", f"参数 {pid} 的值应为非负整数 (must be a whole number of years, months or days; got {v!r})", node.relation.value))
     return out
 
 

@@ -76,7 +76,8 @@ def test_rules_list_shows_ids_and_sources():
 def test_rules_show_in_english():
     result = runner.invoke(app, ["rules", "show", "returnee_entrepreneurship", "--lang", "en"])
     assert result.exit_code == 0
-    assert "Conditions" in result.output and "returned less than five years ago" in result.output
+    assert "Conditions" in result.output and "within five years of returning" in result.output
+    assert "within 5 years from founder.return_date (closing day included)" in result.output
 
 
 def test_rules_show_an_unknown_id_exits_1():

@@ -140,8 +140,13 @@ def test_a_returnee_within_five_years_is_eligible():
     assert verdict(returnee("2021-11-26"), RETURNEE) == "eligible"
 
 
-def test_five_full_years_after_returning_the_window_has_closed():
-    assert verdict(returnee("2021-11-25"), RETURNEE) == "not_eligible"
+def test_on_the_fifth_anniversary_of_returning_the_window_is_still_open():
+    """返乡5年内: 以内 includes the number (民法典 第一千二百五十九条)."""
+    assert verdict(returnee("2021-11-25"), RETURNEE) == "eligible"
+
+
+def test_the_day_after_the_fifth_anniversary_the_window_has_closed():
+    assert verdict(returnee("2021-11-24"), RETURNEE) == "not_eligible"
 
 
 def test_a_returnee_registered_elsewhere_is_not_eligible():

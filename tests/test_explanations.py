@@ -77,9 +77,10 @@ def test_an_expiring_certificate_gives_the_date_the_verdict_changes():
 
 
 def test_a_closing_returnee_window_gives_its_date():
+    """返乡5年内 includes the fifth anniversary (2027-06-30): the window is closed from the day after."""
     p = make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": "2022-06-30"})
     result = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE)
-    assert (result.changes_on, result.changes_to) == (date(2027, 6, 30), Verdict.not_eligible)
+    assert (result.changes_on, result.changes_to) == (date(2027, 7, 1), Verdict.not_eligible)
 
 
 def test_a_verdict_that_time_does_not_move_has_no_date():

@@ -15,6 +15,7 @@ from conftest import RULES
 
 runner = CliRunner()
 RETURNEE = "supports/returnee_entrepreneurship.yaml"
+SIZE = "derived/above_designated_size.yaml"
 
 
 @pytest.fixture
@@ -58,15 +59,19 @@ def test_a_typo_in_a_field_name_is_an_error_at_its_line(rules_copy):
 def test_a_contradiction_is_a_warning_at_its_line(rules_copy):
     """x > 5 and x < 3 in one `all` is reported at the second comparison's line."""
     f = rules_copy / RETURNEE
-    f.write_text(f.read_text(encoding="utf-8") + "    - {fact: years_since_founder_return, op: '>', value: 7}\n", encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8")
+        + "    - {fact: years_since_founder_return, op: '<', value: 5}\n    - {fact: years_since_founder_return, op: '>', value: 7}\n",
+        encoding="utf-8",
+    )
     assert found(rules_copy, "warning", "contradictory") == [(RETURNEE, line_of(f, "op: '>', value: 7"))]
 
 
 def test_a_contradiction_with_a_parameter_names_the_date(rules_copy):
     """A constant that contradicts a parameter's value is found with the parameter resolved."""
-    edit(rules_copy, RETURNEE, "  all:\n", "  all:\n    - {fact: years_since_founder_return, op: '>=', value: 6}\n")
+    edit(rules_copy, "derived/hnte_quantitative.yaml", "  all:\n", "  all:\n    - {fact: st_staff_share, op: '<', value: '5%'}\n")
     [message] = [f.message for f in lint(rules_copy).warnings if "contradictory" in f.message]
-    assert "returnee.programme_window_years" in message and " on 20" in message
+    assert "hnte.min_st_staff_share" in message and " on 20" in message
 
 
 def test_two_different_equalities_on_one_fact_are_a_contradiction(rules_copy):
@@ -141,14 +146,14 @@ def test_an_assumed_parameter_value_is_a_note(rules_copy):
 
 def test_a_comparison_against_the_declared_monotone_direction_is_a_warning(rules_copy):
     """Declaring a fact increasing while the rule caps it from above is flagged."""
-    edit(rules_copy, RETURNEE, "{decreasing: [years_since_founder_return]}", "{increasing: [years_since_founder_return]}")
-    assert found(rules_copy, "warning", "monotone increasing")
+    edit(rules_copy, SIZE, "{increasing: [main_business_revenue_last_year, revenue_last_year]}", "{decreasing: [main_business_revenue_last_year, revenue_last_year]}")
+    assert found(rules_copy, "warning", "monotone decreasing")
 
 
 def test_an_unknown_monotone_fact_is_an_error(rules_copy):
     """A monotone declaration naming no fact is an error at the `monotone:` line."""
-    f = edit(rules_copy, RETURNEE, "{decreasing: [years_since_founder_return]}", "{decreasing: [years_since_founder_retrun]}")
-    assert found(rules_copy, "error", "years_since_founder_retrun") == [(RETURNEE, line_of(f, "monotone:"))]
+    f = edit(rules_copy, SIZE, "{increasing: [main_business_revenue_last_year, revenue_last_year]}", "{increasing: [main_business_revenue_last_yaer]}")
+    assert found(rules_copy, "error", "main_business_revenue_last_yaer") == [(SIZE, line_of(f, "monotone:"))]
 
 
 def test_a_derived_rule_out_of_force_is_a_warning(rules_copy):
@@ -178,7 +183,7 @@ def test_the_command_prints_file_line_severity_message_and_exits_1_on_errors(rul
 
 def test_the_command_exits_0_on_warnings_only(rules_copy):
     """Warnings alone do not fail the command."""
-    edit(rules_copy, RETURNEE, "  all:\n", "  all:\n    - {fact: years_since_founder_return, op: '>=', value: 6}\n")
+    edit(rules_copy, RETURNEE, "  all:\n", "  all:\n    - {fact: years_since_founder_return, op: '<', value: 5}\n    - {fact: years_since_founder_return, op: '>=', value: 6}\n")
     result = runner.invoke(app, ["rules", "lint", str(rules_copy)])
     assert result.exit_code == 0 and ": warning: " in result.stdout
 

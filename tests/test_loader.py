@@ -68,8 +68,8 @@ def test_a_missing_required_field_names_the_field(rules_copy):
 
 
 def test_a_wrong_operator_names_its_line(rules_copy):
-    f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
-    replace_in(f, 'op: "<"', 'op: "=<"')
+    f = rules_copy / "supports" / "returnee_startup_subsidy.yaml"
+    replace_in(f, 'op: ">="', 'op: "=<"')
     [(file, line, msg)] = problems(rules_copy)
     assert line == line_of(f, '"=<"')
     assert "op" in msg

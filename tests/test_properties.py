@@ -196,11 +196,11 @@ def test_check_catalogue_properties_passes_on_the_bundled_catalogue():
 
 def test_check_catalogue_properties_reports_a_wrong_monotone_declaration(rules_copy):
     """The public entry point reports a monotone declaration that does not hold."""
-    f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("{decreasing: [years_since_founder_return]}", "{increasing: [years_since_founder_return]}"), encoding="utf-8")
+    f = rules_copy / "derived" / "above_designated_size.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("{increasing: [main_business_revenue_last_year, revenue_last_year]}", "{decreasing: [main_business_revenue_last_year]}"), encoding="utf-8")
     report = check_catalogue_properties(rules_copy, as_of=AS_OF, max_examples=10)
     assert {f.property for f in report.failures} == {"monotone"}
-    assert "returnee_entrepreneurship" in report.failures[0].message
+    assert "above_designated_size" in report.failures[0].message
 
 
 def test_a_derived_rule_out_of_force_is_not_met_by_engine_and_explanation_alike(rules_copy):

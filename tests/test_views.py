@@ -74,7 +74,7 @@ def test_an_english_summary_has_names_departments_and_reasons_in_english(reports
 
 def test_the_summary_carries_the_changes_on_date(catalogue):
     """A verdict that changes by date alone has its date in the summary."""
-    report = evaluate(load_profile(EXAMPLES / "battery_materials.json"), as_of=AS_OF, catalogue=catalogue)
+    report = evaluate(load_profile(EXAMPLES / "hnte_grade_b.json"), as_of=AS_OF, catalogue=catalogue)
     changing = [s for s in report.supports if s.changes_on]
     assert changing
     summary = {s.id: s for s in report_view(report, "summary").supports}
