@@ -9,7 +9,7 @@ from .catalogue import Catalogue
 from .explain import display_required
 from .facts import FACTS
 from .labels import value_label
-from .render import CERTAINTY, t
+from .render import BASIS, CERTAINTY, t
 from .date_text import date_words
 from .resolve import DateLeaf, resolve_date
 from .schema import All, AnyOf, Compare, Condition, DateCondition, Not, Rule, RuleRef
@@ -75,6 +75,18 @@ def rule_lines(cat: Catalogue, rule: Rule, lang: Lang, day: date) -> Iterator[st
     yield t(f"类型：{kind}；类别：{rule.category.value}", f"Kind: {kind}; category: {rule.category.value}", lang)
     eff = f"{rule.effective.from_}" + (f" – {rule.effective.to}" if rule.effective.to else t(" 起", " onwards", lang))
     yield t(f"有效期：{eff}", f"In force: {eff}", lang)
+    if rule.basis is not None:
+        yield t(f"性质：{BASIS[rule.basis]['zh']}", f"Basis: {BASIS[rule.basis]['en']}", lang)
+    for pid in rule.rests_on:  # what it rests on besides its conditions, as in force on the day
+        param, value = cat.parameters[pid], cat.parameters[pid].value_on(day)
+        if value is None:
+            continue
+        said = value.statement(lang) if value.statement else f"{value.value}"
+        yield t(
+            f"前提：{param.name.zh}：{said}（{CERTAINTY[value.certainty]['zh']}）",
+            f"Rests on: {param.name.en}: {said} ({CERTAINTY[value.certainty]['en']})",
+            lang,
+        )
     if rule.summary:
         yield t(f"概要：{rule.summary.zh}", f"Summary: {rule.summary.en}", lang)
     if rule.benefit:

@@ -100,3 +100,16 @@ def test_the_unicorn_library_standing_in_for_new_species_is_said_as_an_assumptio
     assert stand_in.certainty.value == "assumption" and "经信厅独角兽企业培育发展库" in stand_in.statement.zh
     unicorn = [a for a in result.assumptions if a.parameter.startswith("unicorn.")]
     assert unicorn and all(a.certainty.value == "third_party" for a in unicorn)
+
+
+def test_rules_show_says_the_basis_and_what_a_support_rests_on_on_the_day():
+    from eligibility import load_catalogue
+    from eligibility.rule_text import rule_lines
+
+    cat = load_catalogue(RULES)
+    after = list(rule_lines(cat, cat.rules["st_awards"], "zh", date(2026, 1, 1)))
+    assert "性质：行动方案支持" in after
+    assert any(line.startswith("前提：") and ENDED_ZH in line for line in after)
+    within = list(rule_lines(cat, cat.rules["st_awards"], "en", date(2025, 12, 31)))
+    assert "Basis: a support of the plan" in within
+    assert not any(ENDED_EN in line for line in within)
