@@ -143,3 +143,18 @@ def test_a_refused_profile_shows_the_problem_by_its_field(browser, server):
     WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-field="st_staff"] .problem'))
     assert "科技人员数" in browser.find_element(By.CSS_SELECTOR, '[data-field="st_staff"] .problem').text
     assert browser.find_element(By.CSS_SELECTOR, "#errors [data-code]").get_attribute("data-code") == "st_staff_within_staff"
+
+
+def test_the_printed_page_is_the_report_without_the_form(browser, server):
+    """In print media the form and the buttons are hidden and the verdicts stay."""
+    _open(browser, server)
+    _fill(browser, ENTERPRISE)
+    _submit_and_read(browser)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.ID, "profile-form").is_displayed()
+        assert not browser.find_element(By.ID, "print").is_displayed()
+        assert browser.find_element(By.ID, "groups").is_displayed()
+        assert "可以申报" in browser.find_element(By.ID, "groups").text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -284,3 +284,17 @@ def test_the_page_is_served_at_the_root(client):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "资格自查" in response.text
     assert _record_headers(response) == EXPECTED_HEADERS
+
+
+def test_several_workers_serve_the_librarys_results():
+    """``--workers 2``: worker processes built from the command's options answer like the library."""
+    s = Server("--workers", "2", "--max-rows", "7")
+    try:
+        with httpx.Client(base_url=s.url, timeout=60) as c:
+            answers = [c.post("/evaluate", params={"view": "report", "as_of": DAY}, json=EXAMPLE) for _ in range(6)]
+            too_many = c.post("/batch", files={"file": ("x.csv", ("企业名称\n" + "甲\n" * 8).encode(), "text/csv")})
+    finally:
+        s.stop()
+    expected = json.loads(view_json(evaluate(EXAMPLE, as_of=AS_OF), "report"))
+    assert all(a.status_code == 200 and a.json() == expected for a in answers)
+    assert too_many.status_code == 413  # the option reached the workers
