@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Literal
 
 from .semantics import Truth
@@ -128,17 +129,17 @@ class DateTest:
     """For ``within``: the closing day."""
     end_included: bool = False
 
-    @property
+    @cached_property
     def terms(self) -> tuple[Term, ...]:
         return (self.subject, self.anchor) + ((self.end,) if self.end is not None else ())
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         """Every named date it reads, once each; always the evaluation date ("not yet" is
         decided against it)."""
         return tuple(dict.fromkeys([AS_OF, *(t.name for t in self.terms if t.name is not None)]))
 
-    @property
+    @cached_property
     def profile_dates(self) -> tuple[str, ...]:
         """The dates of the profile it reads (each is "not yet" when after the evaluation date)."""
         return tuple(n for n in self.names if n != AS_OF)
@@ -178,6 +179,10 @@ class DateTest:
     def comparisons(self) -> list[tuple[Term, Term, bool]]:
         """Every comparison the test is made of, as (left, right, strict): left <= right
         (left < right if strict). The "not yet" checks come first."""
+        return list(self._comparisons)
+
+    @cached_property
+    def _comparisons(self) -> tuple[tuple[Term, Term, bool], ...]:
         out = [(Term(name), Term(AS_OF), False) for name in self.profile_dates]
         s, a = self.subject, self.anchor
         if self.relation is Relation.on_or_after:
@@ -191,7 +196,7 @@ class DateTest:
         else:
             assert self.end is not None
             out += [(a, s, False), (s, self.end, not self.end_included)]
-        return out
+        return tuple(out)
 
 
 def first_day_reaching(term: Term, target: date, since: date) -> date | None:
@@ -222,7 +227,7 @@ def change_days(test: DateTest, dates: Mapping[str, date | None], horizon: date)
     today = dates[AS_OF]
     assert today is not None
     out: set[date] = set()
-    for left, right, strict in test.comparisons():
+    for left, right, strict in test._comparisons:
         moving = [t.name == AS_OF for t in (left, right)]
         if moving[0] == moving[1]:
             continue  # both fixed, or both move together

@@ -258,6 +258,8 @@ class ViewStatic:
         self._deciders: dict[str, Decider] = {}
         self._explainers: dict[str, Explain] = {}
         self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
+        self.rule_date_leaves: dict[str, list[DateLeaf]] = {}
+        """Each rule's own date conditions (see :mod:`eligibility.timeline`)."""
         self.date_leaves: list[DateLeaf] | None = None
         """The date conditions of the view's rules (see :mod:`eligibility.timeline`)."""
         self.time_leaves: list[Leaf] | None = None

@@ -80,6 +80,10 @@ def _date_leaves(view: CatalogueView, static: ViewStatic | None) -> list[DateLea
     return found
 
 
+_AGES = [(spec.name, spec.years_since) for spec in FACTS.values() if spec.years_since is not None]
+"""The facts counting whole years or months from a date of the profile."""
+
+
 def facts_on(facts: dict[str, FactValue], profile: EnterpriseProfile, day: date) -> tuple[dict[str, FactValue], set[str]]:
     """The facts with time moved to ``day``: the evaluation date, and every age counted
     from a date of the profile (the rest, yearly figures included, stay as they were on
@@ -89,9 +93,8 @@ def facts_on(facts: dict[str, FactValue], profile: EnterpriseProfile, day: date)
     if AS_OF in facts:
         moved[AS_OF] = FactValue(day)
         changed.add(AS_OF)
-    for name in facts:
-        flip = FACTS[name].years_since
-        if flip is None:
+    for name, flip in _AGES:
+        if name not in facts:
             continue
         base = lookup(profile, flip.path)
         if base is None:
@@ -139,15 +142,32 @@ def decide_on(
     from .explain import Decided
 
     moved, changed = facts_on(facts, profile, day)
-    # Only rules that read a fact that moved by that day, or name such a rule, can change.
+    # Only a rule with an age that moved by that day, a date condition that turned, or
+    # naming a rule that turned, can turn: the others keep their outcome.
     done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
     redone: dict[str, Truth] = {}
+    turned: set[str] = set()
     for rid, reads, names in moving_rules(view, static):
-        if reads.isdisjoint(changed) and names.isdisjoint(redone):
+        if reads.isdisjoint(changed - {AS_OF}) and names.isdisjoint(turned) and not _turned(static, rid, facts, moved):
             continue
         done[rid] = static.decider(rid)(moved, done)
         redone[rid] = done[rid][0]
+        if redone[rid] != now.get(rid):
+            turned.add(rid)
     return redone
+
+
+def _turned(static: ViewStatic, rule_id: str, facts: dict[str, FactValue], moved: dict[str, FactValue]) -> bool:
+    """Whether one of the rule's own date conditions has another outcome on the moved facts."""
+    leaves_of = static.rule_date_leaves
+    found = leaves_of.get(rule_id)
+    if found is None:
+        found = leaves_of[rule_id] = date_leaves(static.tree(rule_id))
+    for leaf in found:
+        test = leaf.test
+        if test.truth({n: moved[n].value for n in test.names}) != test.truth({n: facts[n].value for n in test.names}):
+            return True
+    return False
 
 
 def moving_rules(view: CatalogueView, static: ViewStatic) -> list[tuple[str, frozenset[str], frozenset[str]]]:

@@ -7,8 +7,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from eligibility import evaluate, load_catalogue
+from eligibility.commands import app
 from eligibility.dates import AS_OF, DateTest, Relation, Term, change_days, shift, whole_units
 from eligibility.errors import RuleError
 from eligibility.lint import lint
@@ -16,6 +18,7 @@ from eligibility.report import GapKind, Verdict
 
 from conftest import RULES
 
+RUNNER = CliRunner()
 HNTE = {"name": "高企", "certifications": {"hnte_certified": True, "hnte_issue_date": "2024-02-29"}}
 RETURNEE = {
     "name": "x",
@@ -192,3 +195,19 @@ def test_a_whole_year_age_against_a_citation_in_days_is_a_warning(rules_copy):
 def test_a_window_that_can_never_open_is_a_warning(rules_copy):
     _edit(rules_copy, "derived/hnte_valid.yaml", "years: {param: hnte.validity_years}", "days: 0")
     assert any("never open" in f.message for f in lint(rules_copy).warnings)
+
+
+# --- rules show ------------------------------------------------------------------------------
+
+
+def test_rules_show_prints_a_date_condition_in_the_sources_words_in_chinese():
+    result = RUNNER.invoke(app, ["rules", "show", "hnte_valid"])
+    assert result.exit_code == 0
+    assert "自高新技术企业证书发证日期起3年内（不含到期日）" in result.output
+
+
+def test_rules_show_prints_a_calendar_cut_off_in_english():
+    result = RUNNER.invoke(app, ["rules", "show", "unicorn_tier", "--lang", "en"])
+    assert result.exit_code == 0
+    assert "registration_date on or after 2013-01-01" in result.output
+    assert "registration_date on or before 2018-12-31" in result.output
