@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -20,7 +23,7 @@ from eligibility.rule_text import rule_lines
 from eligibility.tabular import open_table
 
 from conftest import AS_OF, EXAMPLES
-from service_process import Server
+from service_process import ROOT, Server
 
 EXAMPLE = json.loads((EXAMPLES / "battery_materials.json").read_text(encoding="utf-8"))
 DAY = AS_OF.isoformat()
@@ -298,3 +301,12 @@ def test_several_workers_serve_the_librarys_results():
     expected = json.loads(view_json(evaluate(EXAMPLE, as_of=AS_OF), "report"))
     assert all(a.status_code == 200 and a.json() == expected for a in answers)
     assert too_many.status_code == 413  # the option reached the workers
+
+
+def test_serve_without_the_extra_says_what_to_install():
+    """Without FastAPI installed, ``eligibility serve`` exits 2 naming the extra, no traceback."""
+    code = "import sys; sys.modules['fastapi'] = None; sys.argv = ['eligibility', 'serve']; from eligibility.commands import main; main()"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "serve" in result.stderr and "pip install" in result.stderr and "Traceback" not in result.stderr
