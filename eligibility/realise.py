@@ -44,6 +44,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from . import facts as _facts
+from .dates import shift
 from .facts import FACTS, FactContext, FactKind, FactSpec, Ratio, compute_facts, whole_years
 from .profile import EnterpriseProfile, FiscalYear
 from .schema import ParameterValue
@@ -60,11 +61,9 @@ class Unrealisable(Exception):
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
-    """``day`` moved ``years`` years back (forward if negative); 29 February becomes the 28th."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+    """``day`` moved ``years`` years back (forward if negative), by the anniversary rule of
+    :mod:`eligibility.dates` (29 February becomes the 28th in a common year)."""
+    return shift(day, "years", -years)
 
 
 def months_before(day: dt.date, months: int, clip_day: int | None = None) -> dt.date:
