@@ -17,7 +17,7 @@ from ._version import __version__
 from .batch import evaluate_many, evaluate_partition, partition_columns
 from .catalogue import Catalogue
 from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
-from .evaluate import evaluate, evaluate_verdicts
+from .evaluate import evaluate, evaluate_verdicts, explain_support
 from .form_schema import form_json_schema
 from .gaps import apply_gaps
 from .loader import default_rules_dir, load_catalogue
@@ -56,6 +56,7 @@ __all__ = [
     "evaluate_many",
     "evaluate_partition",
     "evaluate_verdicts",
+    "explain_support",
     "form_json_schema",
     "load_catalogue",
     "load_profile",

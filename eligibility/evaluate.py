@@ -25,7 +25,6 @@ from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .record import Record, record_of
 from .report import ConditionResult, Gap, LimitResult, Report, SupportResult, Verdict
-from .text import Text
 from .timeline import time_flips
 from .schema import Category
 from .semantics import Truth
@@ -157,25 +156,59 @@ def evaluate(
     day = as_of or date.today()
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     prepared = prepare(cat, day)
-    view, ruleset = prepared.view, prepared.ruleset
-
     if not explain:  # verdicts and missing fields only
         return assemble(prepared, *evaluate_compact(profile, prepared))
+    return assemble(prepared, profile.name, profile.uscc, *_explained(profile, prepared, prepared.view.rule_ids))
 
-    facts = compute_facts(profile, day, ruleset.compiled.facts, view.values)
+
+_Explained = tuple[
+    dict[str, bool], dict[str, list[str]], dict[str, ConditionResult], dict[str, tuple[date, Truth]], dict[str, list[LimitResult]]
+]
+
+
+def _explained(profile: EnterpriseProfile, prepared: Prepared, rule_ids: list[str]) -> _Explained:
+    """The engine's outcomes for every rule in force, and for ``rule_ids`` (in catalogue
+    order, each derived rule they name among them) their explanations, missing fields,
+    time changes and limits."""
+    view, ruleset, cat = prepared.view, prepared.ruleset, prepared.view.catalogue
+    facts = compute_facts(profile, view.day, ruleset.compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
     explainer = Explainer(view, facts, profile, prepared.static)
     explanations: dict[str, ConditionResult] = {}
     missing: dict[str, list[str]] = {}
-    for rid in view.rule_ids:  # in catalogue order: derived rules before the rules naming them
+    for rid in rule_ids:  # in catalogue order: derived rules before the rules naming them
         explanations[rid] = explainer.explain_rule(cat.rules[rid])
         _check(rid, truth_of_status(explanations[rid].status), outcomes)
         if rid not in outcomes:  # a decided rule names no missing fields
             missing[rid] = relevant_missing(explanations[rid])
     flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
-    asked = compute_facts(profile, day, limit_facts(view), view.values)
-    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in view.rule_ids if cat.rules[rid].limits}
-    return assemble(prepared, profile.name, profile.uscc, outcomes, missing, explanations, flips, limits)
+    asked = compute_facts(profile, view.day, limit_facts(view), view.values)
+    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in rule_ids if cat.rules[rid].limits}
+    return outcomes, missing, explanations, flips, limits
+
+
+def explain_support(
+    profile: EnterpriseProfile | dict[str, Any],
+    rule_id: str,
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+) -> SupportResult:
+    """One support's (or derived rule's) result with its explanation, gaps and date of
+    change, equal to ``evaluate(profile, ...).support(rule_id)``: for a page that shows the
+    summary and explains a support when asked. durable-rules decides every rule as in
+    :func:`evaluate`; only ``rule_id`` and the derived rules it names are explained.
+    ``KeyError`` if no rule ``rule_id`` is in force on ``as_of``."""
+    from .profile_io import parse_profile
+
+    if not isinstance(profile, EnterpriseProfile):
+        profile = parse_profile(profile)
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    prepared = prepare(cat, as_of or date.today())
+    if rule_id not in prepared.prototypes:
+        raise KeyError(rule_id)
+    outcomes, missing, explanations, flips, limits = _explained(profile, prepared, prepared.dependencies([rule_id]))
+    return _result(prepared, rule_id, outcomes, missing, explanations, flips, limits, {})
 
 
 Compact = tuple[str, str | None, dict[str, bool], dict[str, list[str]]]
@@ -220,34 +253,13 @@ def assemble(
     """The report from the engine's outcomes, the missing fields and, when explained,
     the condition trees, time changes and the amounts asked for against their caps; the
     rest comes from the catalogue view."""
-    view, cat = prepared.view, prepared.view.catalogue
     explanations = explanations or {}
     flips = flips or {}
     limits = limits or {}
-    prototypes = prepared.prototypes
     seen: dict[int, list[Gap]] = {}  # gaps of the subtrees shared by several rules
 
-    def rule_name(rule_id: str) -> Text:
-        return cat.rules[rule_id].name
-
     def result(rid: str) -> SupportResult:
-        met = outcomes.get(rid)
-        if not explanations:  # verdicts and missing fields only
-            return SupportResult.from_prototype(
-                prototypes[rid], verdict=VERDICT[met], missing_fields=list(missing.get(rid, ())) if met is None else []
-            )
-        explanation = explanations.get(rid)
-        flip = flips.get(rid)
-        return SupportResult.from_prototype(
-            prototypes[rid],
-            verdict=VERDICT[met],
-            missing_fields=list(missing.get(rid, ())) if met is None else [],
-            gaps=gaps_of(explanation, rule_name, seen) if met is False and explanation else [],
-            changes_on=flip[0] if flip else None,
-            changes_to=VERDICT[flip[1]] if flip else None,
-            explanation=explanation,
-            **({"limits": limits[rid]} if rid in limits else {}),
-        )
+        return _result(prepared, rid, outcomes, missing, explanations, flips, limits, seen)
 
     return Report.build(
         enterprise=enterprise,
@@ -255,6 +267,37 @@ def assemble(
         record=prepared.record,
         supports=[result(rid) for rid in prepared.supports],
         derived=[result(rid) for rid in prepared.derived],
+    )
+
+
+def _result(
+    prepared: Prepared,
+    rid: str,
+    outcomes: dict[str, bool],
+    missing: dict[str, list[str]],
+    explanations: dict[str, ConditionResult],
+    flips: dict[str, tuple[date, Truth]],
+    limits: dict[str, list[LimitResult]],
+    seen: dict[int, list[Gap]],
+) -> SupportResult:
+    """One rule's result in a report (see :func:`assemble`); ``seen`` holds the gaps of
+    subtrees shared by several rules of one report."""
+    met = outcomes.get(rid)
+    prototype = prepared.prototypes[rid]
+    if not explanations:  # verdicts and missing fields only
+        return SupportResult.from_prototype(prototype, verdict=VERDICT[met], missing_fields=list(missing.get(rid, ())) if met is None else [])
+    explanation = explanations.get(rid)
+    flip = flips.get(rid)
+    rules = prepared.view.catalogue.rules
+    return SupportResult.from_prototype(
+        prototype,
+        verdict=VERDICT[met],
+        missing_fields=list(missing.get(rid, ())) if met is None else [],
+        gaps=gaps_of(explanation, lambda r: rules[r].name, seen) if met is False and explanation else [],
+        changes_on=flip[0] if flip else None,
+        changes_to=VERDICT[flip[1]] if flip else None,
+        explanation=explanation,
+        **({"limits": limits[rid]} if rid in limits else {}),
     )
 
 

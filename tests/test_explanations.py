@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility import Status, Verdict, evaluate
+from eligibility import Status, Verdict, evaluate, load_profile
 from eligibility.gaps import apply_gaps
 from eligibility.questions import next_questions
 from eligibility.report import GapKind
 
-from conftest import AS_OF, RULES, make_profile
+from conftest import AS_OF, EXAMPLES, RULES, make_profile
 
 RD = "rd_institution_full_coverage"
 BOARD = "tech_innovation_board_listing"
@@ -281,3 +282,22 @@ def test_json_reports_list_each_objects_fields_in_the_models_order():
         for gap in result["gaps"]:
             check(gap, Gap)
         walk(result["explanation"])
+
+
+def test_one_support_explained_on_demand_equals_its_result_in_the_full_report():
+    """A page shows the summary and explains a support when asked: explain_support gives
+    exactly what the full report holds for it (explanation, gaps, change date, limits)."""
+    from eligibility import explain_support
+
+    for path in sorted(EXAMPLES.glob("*.json")):
+        report = evaluate(load_profile(path), as_of=AS_OF, catalogue=RULES)
+        for s in (*report.supports, *report.derived):
+            alone = explain_support(load_profile(path), s.id, as_of=AS_OF, catalogue=RULES)
+            assert alone.model_dump() == s.model_dump(), (path.name, s.id)
+
+
+def test_explaining_a_rule_not_in_force_is_a_key_error():
+    from eligibility import explain_support
+
+    with pytest.raises(KeyError):
+        explain_support({"name": "x"}, "no_such_support", as_of=AS_OF, catalogue=RULES)
