@@ -181,9 +181,12 @@ def _explained(profile: EnterpriseProfile, prepared: Prepared, rule_ids: list[st
         _check(rid, truth_of_status(explanations[rid].status), outcomes)
         if rid not in outcomes:  # a decided rule names no missing fields
             missing[rid] = relevant_missing(explanations[rid])
-    flips = time_flips(view, facts, profile, {rid: outcomes.get(rid) for rid in view.rule_ids}, prepared.static)
-    asked = compute_facts(profile, view.day, limit_facts(view), view.values)
-    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in rule_ids if cat.rules[rid].limits}
+    now = {rid: outcomes.get(rid) for rid in view.rule_ids}
+    every = len(rule_ids) == len(view.rule_ids)
+    flips = time_flips(view, facts, profile, now, prepared.static, None if every else set(rule_ids))
+    limited = [rid for rid in rule_ids if cat.rules[rid].limits]
+    asked = compute_facts(profile, view.day, limit_facts(view), view.values) if limited else {}
+    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in limited}
     return outcomes, missing, explanations, flips, limits
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from .catalogue import CatalogueView, rule_refs
@@ -112,18 +113,20 @@ def time_flips(
     profile: EnterpriseProfile,
     now: dict[str, Truth],
     static: ViewStatic | None = None,
+    only: Collection[str] | None = None,
 ) -> dict[str, tuple[date, Truth]]:
     """Rule id -> (the first day its outcome changes by time alone, the outcome then).
 
     "By time alone": the rules decided again by :func:`decide_on` (the deciders the
     engine's verdict is checked against) on the candidate days; between two candidate
-    days no comparison changes, so neither does an outcome."""
+    days no comparison changes, so neither does an outcome. ``only``: the rules wanted,
+    each with the derived rules it names (no other is decided again)."""
     from .explain import ViewStatic
 
     static = static or ViewStatic(view)
     flips: dict[str, tuple[date, Truth]] = {}
     for day in candidate_dates(view, profile, static, facts):
-        for rid, truth in decide_on(view, facts, profile, day, static, now).items():
+        for rid, truth in decide_on(view, facts, profile, day, static, now, only).items():
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
     return flips
@@ -136,9 +139,11 @@ def decide_on(
     day: date,
     static: ViewStatic,
     now: dict[str, Truth],
+    only: Collection[str] | None = None,
 ) -> dict[str, Truth]:
     """The outcome on ``day``, by time alone, of every rule that can move with time
-    (:func:`moving_rules`); ``now``: every rule's outcome on the date of evaluation."""
+    (:func:`moving_rules`), or of those in ``only``; ``now``: every rule's outcome on the
+    date of evaluation."""
     from .explain import Decided
 
     moved, changed = facts_on(facts, profile, day)
@@ -148,6 +153,8 @@ def decide_on(
     redone: dict[str, Truth] = {}
     turned: set[str] = set()
     for rid, reads, names in moving_rules(view, static):
+        if only is not None and rid not in only:
+            continue
         if reads.isdisjoint(changed - {AS_OF}) and names.isdisjoint(turned) and not _turned(static, rid, facts, moved):
             continue
         done[rid] = static.decider(rid)(moved, done)
