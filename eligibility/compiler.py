@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from math import gcd
 from typing import Any
 from collections.abc import Callable, Sequence
 
@@ -60,15 +61,20 @@ def rule_attr(rule_id: str) -> str:
 def encode_facts(values: dict[str, FactValue], shifts: Sequence[Term] = ()) -> dict[str, Any]:
     """The known facts as engine attributes; unknown facts are left out. ``shifts``: the
     moved dates the rules compare with (:attr:`Compiled.shifts`), as day numbers."""
+    return encode_values({name: fv.value for name, fv in values.items()}, shifts)
+
+
+def encode_values(values: dict[str, Any], shifts: Sequence[Term] = ()) -> dict[str, Any]:
+    """:func:`encode_facts` of the facts' values alone (None: unknown)."""
     out: dict[str, Any] = {}
-    for name, fv in values.items():
-        if fv.value is not None:
+    for name, value in values.items():
+        if value is not None:
             encoder = _ENCODERS.get(name) or _encoder(name)
-            encoder(fv.value, out)
+            encoder(value, out)
     for term in shifts:
         base = values.get(term.name or "")
-        if base is not None and base.value is not None:
-            out[term.key] = shift(base.value, term.unit or "days", term.amount).toordinal()
+        if base is not None:
+            out[term.key] = shift(base, term.unit or "days", term.amount).toordinal()
     return out
 
 
@@ -127,6 +133,12 @@ def ratio_terms(r: Ratio) -> tuple[int, int]:
     """
     if r.den == 0:
         return 0, 0
+    num, den = int(r.num), int(r.den)
+    if num == r.num and den == r.den:  # whole amounts, as almost every ratio is: no Fraction needed
+        g = gcd(num, den)
+        num, den = (num // g, den // g) if den > 0 else (-num // g, -den // g)
+        if abs(num) <= INT64_SAFE and den <= INT64_SAFE:
+            return num, den
     f = Fraction(r.num) / Fraction(r.den)
     if abs(f.numerator) > INT64_SAFE or f.denominator > INT64_SAFE:
         f = f.limit_denominator(10**9)

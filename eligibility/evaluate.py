@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import Catalogue, CatalogueView, rule_refs
-from .compiler import compile_view, encode_facts
+from .compiler import compile_view, encode_facts, encode_values
 from .engine import EngineRuleset
 from .input_limits import check_day
 from .errors import EngineError
 from .explain import Decided, Explainer, ViewStatic, relevant_missing, truth_of_status
 from .gaps import gaps_of
 from .limits import limit_facts, limit_results
-from .facts import compute_facts
+from .facts import compute_facts, fact_values
 from .loader import load_catalogue
 from .profile import EnterpriseProfile
 from .record import Record, record_of
@@ -331,7 +331,7 @@ def evaluate_verdicts(
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     prepared = prepare(cat, day)
     ruleset = prepared.ruleset
-    outcomes = ruleset.run(encode_facts(compute_facts(profile, day, ruleset.compiled.facts, prepared.view.values), ruleset.compiled.shifts))
+    outcomes = ruleset.run(encode_values(fact_values(profile, day, ruleset.compiled.facts, prepared.view.values), ruleset.compiled.shifts))
     return {rid: VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
 
 

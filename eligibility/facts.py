@@ -14,10 +14,11 @@ it was missing are recorded, so the report can name exactly what to fill in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 from enum import Enum, StrEnum
 from types import UnionType
@@ -99,6 +100,19 @@ class FactContext:
     """Parameter values in force on ``as_of`` (points tables for scores)."""
     _values: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _years: dict[int, Any] | None = field(default=None, init=False, repr=False)
+    _facts: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False)
+
+    def fact(self, name: str) -> Any:
+        """The value of the computed fact ``name``, computed once per context (a score and
+        its parts read the same sub-scores); its unknown inputs are recorded on every use."""
+        found = self._facts.get(name)
+        if found is None:
+            start = len(self.missing)
+            value = FACTS[name].compute(self)
+            found = self._facts[name] = (value, tuple(self.missing[start:]))
+        else:
+            self.missing.extend(found[1])
+        return found[0]
 
     def get(self, path: str) -> Any:
         """The profile value at a dotted path; records the path when it is unknown."""
@@ -111,9 +125,10 @@ class FactContext:
 
     def year_value(self, year: int, attr: str) -> Any:
         """A figure of one fiscal year, recording ``financials[year].attr`` when unknown."""
-        if self._years is None:
-            self._years = {fy.year: fy for fy in self.profile.financials}
-        fy = self._years.get(year)
+        years = self._years
+        if years is None:
+            years = self._years = {fy.year: fy for fy in self.profile.financials}
+        fy = years.get(year)
         value = None if fy is None else getattr(fy, attr)
         if value is None:
             self.missing.append(f"financials[{year}].{attr}")
@@ -481,13 +496,13 @@ def _hnte_innovation_score(ctx: FactContext) -> Any:
         ctx.get("hnte_self_assessment.ip_points"),
         ctx.get("hnte_self_assessment.transfer_points"),
         ctx.get("hnte_self_assessment.organisation_points"),
-        _hnte_growth_points(ctx),
+        ctx.fact("hnte_growth_points"),
     ]
     return _sum_parts(parts)
 
 
 def _kxz_st_staff_points(ctx: FactContext) -> Any:
-    share = _st_staff_share(ctx)
+    share = ctx.fact("st_staff_share")
     return None if share is None else ctx.points("kxz.st_staff_points", share)
 
 
@@ -517,7 +532,7 @@ def _kxz_ip_points(ctx: FactContext) -> Any:
 
 
 def _kxz_score(ctx: FactContext) -> Any:
-    return _sum_parts([_kxz_st_staff_points(ctx), _kxz_rd_points(ctx), _kxz_ip_points(ctx)])
+    return _sum_parts([ctx.fact("kxz_st_staff_points"), ctx.fact("kxz_rd_points"), ctx.fact("kxz_ip_points")])
 
 
 def _return_to_registration(ctx: FactContext) -> Any:
@@ -807,10 +822,34 @@ COMPUTED: tuple[FactSpec, ...] = (
     ),
 )
 
-FACTS: dict[str, FactSpec] = {
-    spec.name: spec for spec in (*_profile_facts(EnterpriseProfile), *COMPUTED)
-}
+PROFILE_FACTS: tuple[FactSpec, ...] = tuple(_profile_facts(EnterpriseProfile))
+"""The facts that are profile fields, as they are."""
+
+FACTS: dict[str, FactSpec] = {spec.name: spec for spec in (*PROFILE_FACTS, *COMPUTED)}
 """Every fact a rule may name."""
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value
+
+
+def _enum_values(value: Any) -> Any:
+    return frozenset(v.value for v in value)
+
+
+_CONVERT: dict[FactKind, Callable[[Any], Any]] = {FactKind.enum: _enum_value, FactKind.ordinal: _enum_value, FactKind.set: _enum_values}
+_PROFILE_NAMES = frozenset(spec.name for spec in PROFILE_FACTS)
+
+
+@lru_cache(maxsize=64)
+def _plan(names: tuple[str, ...]) -> tuple[Callable[[Any], Any] | None, tuple[tuple[str, Callable[[Any], Any] | None], ...], tuple[str, ...]]:
+    """How to compute ``names``, worked out once: one getter for all the profile fields
+    among them (one call per profile; no sub-model on the way can be None), with each
+    one's conversion (an enum to its value), and the computed facts."""
+    fields = [n for n in names if n in _PROFILE_NAMES]
+    getter = attrgetter(*fields) if len(fields) > 1 else None
+    converts = tuple((n, _CONVERT.get(FACTS[n].kind)) for n in fields)
+    return getter, converts, tuple(n for n in names if n not in _PROFILE_NAMES)
 
 def compute_facts(
     profile: EnterpriseProfile,
@@ -822,9 +861,42 @@ def compute_facts(
     force then (scores read their points tables from them)."""
     out: dict[str, FactValue] = {}
     ctx = FactContext(profile, as_of, params=params)  # one context: profile lookups are cached
+    fields, computed = _profile_fields(ctx, names)
+    for name, value in fields:
+        out[name] = FactValue(value, () if value is not None else (name,))
     missing = ctx.missing
-    for name in names:
-        value = FACTS[name].compute(ctx)
+    for name in computed:
+        value = ctx.fact(name)
         out[name] = FactValue(value, tuple(dict.fromkeys(missing)) if value is None else ())
         missing.clear()
+    return {name: out[name] for name in names}
+
+
+def fact_values(
+    profile: EnterpriseProfile,
+    as_of: date,
+    names: list[str],
+    params: Mapping[str, ParameterValue],
+) -> dict[str, Any]:
+    """The values :func:`compute_facts` gives, without the inputs each unknown one lacked
+    (for verdicts alone: the engine needs only the values)."""
+    ctx = FactContext(profile, as_of, params=params)
+    fields, computed = _profile_fields(ctx, names)
+    out = dict(fields)
+    for name in computed:
+        out[name] = ctx.fact(name)
     return out
+
+
+def _profile_fields(ctx: FactContext, names: list[str]) -> tuple[Iterable[tuple[str, Any]], tuple[str, ...]]:
+    """The profile fields among ``names`` as (name, fact value) pairs, read in one call
+    (their values kept in ``ctx`` for the computed facts), and the computed facts."""
+    getter, converts, computed = _plan(tuple(names))
+    if getter is None:
+        return (), tuple(names)
+    values = getter(ctx.profile)
+    ctx._values = dict(zip((n for n, _ in converts), values))
+    return (
+        ((name, value if value is None or convert is None else convert(value)) for (name, convert), value in zip(converts, values)),
+        computed,
+    )
