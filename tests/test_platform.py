@@ -1,0 +1,43 @@
+"""Where the checker runs: the Python versions it declares, ``python cli.py`` from a
+checkout, and CI that cleans up after itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+
+from packaging.specifiers import SpecifierSet
+
+from conftest import ROOT
+
+
+def test_installation_refuses_python_versions_where_durable_rules_cannot_run():
+    """durable-rules 2.0.28 calls PyEval_CallObject, removed in Python 3.13."""
+    spec = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"])
+    assert "3.11.7" in spec and "3.12.1" in spec
+    assert "3.13.0" not in spec and "3.10.13" not in spec
+
+
+def test_cli_py_names_a_missing_dependency_instead_of_a_traceback():
+    code = (
+        "import sys, runpy; sys.modules['durable_rules_engine'] = None; "
+        "sys.argv = ['cli.py', '--help']; runpy.run_path('cli.py', run_name='__main__')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "durable_rules_engine" in result.stderr and "pip install ." in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_py_runs_the_command_from_the_checkout():
+    result = subprocess.run([sys.executable, "cli.py", "--help"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0 and "check" in result.stdout
+
+
+def test_ci_run_removes_its_virtual_environment_even_when_it_fails(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHON": "false"}  # creating the venv fails at once
+    result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert list(tmp_path.iterdir()) == []
