@@ -141,14 +141,14 @@ def test_engine_memory_does_not_grow_with_the_number_of_threads_that_ever_evalua
     time) leave at most four engine rulesets behind, not one per thread (~3 MB each)."""
     import threading
 
-    from eligibility.evaluate import engine_for, evaluate_verdicts
-
-    p = load_profile(EXAMPLES / "battery_materials.json")
-    expected = evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue)
+    view = catalogue.at(AS_OF)
+    ruleset = EngineRuleset(compile_view(view))
+    facts = encode_facts(compute_facts(load_profile(EXAMPLES / "battery_materials.json"), AS_OF, ruleset.compiled.facts, view.values))
+    expected = ruleset.run(facts)
     results: list = []
 
     def one() -> None:
-        results.append(evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue))
+        results.append(ruleset.run(facts))
 
     for _ in range(500):
         threads = [threading.Thread(target=one) for _ in range(4)]
@@ -157,4 +157,4 @@ def test_engine_memory_does_not_grow_with_the_number_of_threads_that_ever_evalua
         for t in threads:
             t.join()
     assert results == [expected] * 2000
-    assert engine_for(catalogue.at(AS_OF)).handle_count <= 5
+    assert ruleset.handle_count <= 4
