@@ -26,6 +26,7 @@ below *k*; the fact for stratum *k* carries their outcomes as ``rule__ID``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from math import gcd
@@ -280,6 +281,29 @@ def group_count(expr: Any) -> int:
     return 0
 
 
+def limit_problem(rule_id: str, expr: Any, day: date) -> str | None:
+    """What keeps one engine rule's expression from durable-rules, or None.
+
+    The engine holds a catalogue of any size (:class:`~eligibility.engine.EngineRuleset`
+    splits it into rulesets that fit); what cannot be split is one rule nested deeper
+    than durable-rules allows."""
+    groups = group_count(expr)
+    if groups > MAX_GROUPS:
+        return (
+            f"规则 {rule_id} 嵌套过深 (rule {rule_id} is nested too deeply for durable-rules: {groups} all/any groups "
+            f"on {day}, at most {MAX_GROUPS}); split it into derived rules"
+        )
+    return None
+
+
+def rule_limit_problems(view: CatalogueView, rule_id: str) -> list[str]:
+    """:func:`limit_problem` for both engine rules of one rule in ``view`` (for lint)."""
+    met, unmet = truth_expressions(resolve(view.catalogue.rules[rule_id].conditions, view))
+    stratum = view.catalogue.stratum(rule_id)
+    found = (limit_problem(rule_id, {"$and": [{"stratum": stratum}, e]}, view.day) for e in (met, unmet))
+    return list(dict.fromkeys(p for p in found if p))
+
+
 @dataclass(frozen=True)
 class Compiled:
     """A durable-rules ruleset definition for one catalogue view."""
@@ -300,6 +324,17 @@ class Compiled:
     def stratum_count(self) -> int:
         return 1 + max(self.strata.values(), default=-1)
 
+    def rule_definitions(self, rule_id: str) -> list[tuple[str, Any]]:
+        """The engine rules (``ID|T``, ``ID|F``) of one rule, by name."""
+        return [(name, self.definition[name]) for name in (f"{rule_id}|T", f"{rule_id}|F") if name in self.definition]
+
+    def rule_reads(self, rule_id: str) -> set[str]:
+        """The fact attributes one rule's engine rules read (its stratum's number aside)."""
+        out: set[str] = set()
+        for _, rule in self.rule_definitions(rule_id):
+            out |= attributes(rule) - {"stratum"}
+        return out
+
 
 def compile_view(view: CatalogueView) -> Compiled:
     """Compile the rules in force in ``view`` into one durable-rules ruleset."""
@@ -317,11 +352,9 @@ def compile_view(view: CatalogueView) -> Compiled:
         met, unmet = truth_expressions(tree)
         for suffix, expr in (("T", met), ("F", unmet)):
             m = {"$and": [{"stratum": stratum}, expr]}
-            if group_count(m) > MAX_GROUPS:
-                raise EngineError(
-                    f"规则 {rid} 过于复杂 (rule {rid} is too complex for durable-rules: {group_count(m)} nested "
-                    f"all/any groups on {view.day}, at most {MAX_GROUPS}); split it into derived rules"
-                )
+            problem = limit_problem(rid, m, view.day)
+            if problem:
+                raise EngineError(problem)
             definition[f"{rid}|{suffix}"] = {"all": [{"m": m}]}
             reads.setdefault(stratum, set()).update(attributes(expr))
     stratum_reads = tuple(frozenset(reads.get(s, ())) for s in range(1 + max(strata.values(), default=-1)))

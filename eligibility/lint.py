@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 from .catalogue import Catalogue, rule_refs
 from .checks import check_catalogue, value_problem
+from .compiler import rule_limit_problems
 from .explain import truth_of
 from .facts import FACTS
 from .loader import build_catalogue, default_rules_dir
@@ -107,12 +108,24 @@ def _doubts(cat: Catalogue) -> list[LintFinding]:
         out += _ages_for_dates(cat, rule)
         out += _windows(cat, rule)
         out += _plan_term(cat, rule)
+        out += _engine_limits(cat, rule)
     out += _parameters(cat)
     used = {ref for r in cat.rules.values() for ref in rule_refs(r.conditions)}
     for rid, rule in sorted(cat.rules.items()):
         if rule.kind == "derived" and rid not in used:
             out.append(_at(cat, rule, "info", f"派生规则未被使用 (derived rule {rid} is used by no rule)"))
     return out
+
+
+def _engine_limits(cat: Catalogue, rule: Rule) -> list[LintFinding]:
+    """A rule durable-rules cannot hold on some date (the engine splits a large catalogue,
+    not a rule nested too deeply)."""
+    problems: dict[str, None] = {}
+    for day in _dates(cat, rule):
+        view = cat.at(day)
+        if rule.id in view.rule_ids:
+            problems.update(dict.fromkeys(rule_limit_problems(view, rule.id)))
+    return [_at(cat, rule, "error", p) for p in problems]
 
 
 def _at(cat: Catalogue, obj: Any, severity: Severity, message: str) -> LintFinding:
