@@ -37,7 +37,14 @@ def test_cli_py_runs_the_command_from_the_checkout():
 
 
 def test_ci_run_removes_its_virtual_environment_even_when_it_fails(tmp_path):
-    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHON": "false"}  # creating the venv fails at once
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("chromium", "chromedriver"):  # present, so .ci/run installs nothing
+        (tools / name).write_text("#!/bin/sh\n", encoding="utf-8")
+        (tools / name).chmod(0o755)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "PYTHON": "false", "PATH": f"{tools}:{os.environ['PATH']}"}  # the venv fails at once
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True)
     assert result.returncode != 0
-    assert list(tmp_path.iterdir()) == []
+    assert list(scratch.iterdir()) == []
