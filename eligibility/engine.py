@@ -106,10 +106,10 @@ class EngineRuleset:
         with self._lock:
             generation, parts = self._generation, list(self._parts)
             while self._idle:
-                gen, handles = self._idle.pop()
+                gen, idle = self._idle.pop()
                 if gen == generation:
-                    return generation, parts, handles
-                self._drop(handles)
+                    return generation, parts, idle
+                self._drop(idle)
         handles: list[int] = []
         for i, part in enumerate(parts):
             name = f"eligibility_{self.compiled.key}_{next(_names)}"
