@@ -299,6 +299,66 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="规则编号。 Rule
         _c.out.print(escape(line))
 
 
+@rules_app.command("changes")
+def rules_changes(
+    start: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD（不含当天）。 From this date (exclusive).", show_default=False)],
+    end: Annotated[Optional[str], typer.Option("--to", help="截止日期 YYYY-MM-DD（含当天，默认今天）。 To this date (inclusive; default today).")] = None,
+    format: Annotated[str, typer.Option("--format", help="table 或 json。 table or json.")] = "table",
+    lang: LangOpt = "zh",
+    rules: RulesOpt = None,
+) -> None:
+    """两个日期之间变化的参数取值及其依据（从规则数据生成）。 Parameter values that change between two dates, with their citations.
+
+    A parameter changes on a day when the value in force differs from the day before's; supports and derived rules
+    coming into or leaving force are listed too. Read from the dated rule data, so it cannot drift from the rules.
+
+    Example: eligibility rules changes --from 2024-01-01 --to 2026-11-25
+    """
+    from .changelog import CERTAINTY_TEXT, changes_between, citation_text, to_json, value_text
+
+    language = _lang(lang)
+    zh = language == "zh"
+    if format not in ("table", "json"):
+        raise typer.BadParameter(f"'{format}' 应为 table 或 json (must be table or json)", param_hint="--format")
+    day_from = _as_of(start)
+    day_to = _as_of(end) or date.today()
+    assert day_from is not None
+    if day_to < day_from:
+        raise typer.BadParameter(f"--to {day_to} 早于 --from {day_from} (--to is before --from)", param_hint="--to")
+    try:
+        catalogue = load_catalogue(rules)
+    except EligibilityError as exc:
+        raise fail(exc) from None
+    params, rule_changes = changes_between(catalogue, day_from, day_to)
+    if format == "json":
+        _c.out.print_json(json.dumps(to_json(catalogue, day_from, day_to, params, rule_changes), ensure_ascii=False))
+        return
+    title = f"{day_from} 之后至 {day_to} 的参数变化" if zh else f"Parameter changes after {day_from} up to {day_to}"
+    table = Table(title=title)
+    heads = ("生效日期", "参数", "原值", "新值", "确定性", "依据") if zh else ("On", "Parameter", "Before", "After", "Certainty", "Source")
+    for head in heads:
+        table.add_column(head, overflow="fold")
+    for c in params:
+        certainty = " → ".join(
+            dict.fromkeys(CERTAINTY_TEXT[v.certainty.value](language) for v in (c.before, c.after) if v is not None)
+        )
+        cited = citation_text(catalogue, (c.after or c.before).citations if (c.after or c.before) else [])
+        same = "" if c.value_changed else ("（取值未变）" if zh else " (value unchanged)")
+        table.add_row(
+            str(c.on), escape(f"{c.name(language)}\n{c.parameter}"), escape(value_text(c, c.before, language)),
+            escape(value_text(c, c.after, language) + same), certainty, escape(cited),
+        )
+    _c.out.print(table if params else ("这段时间内没有参数变化。" if zh else "No parameter changes in this period."))
+    if rule_changes:
+        rules_table = Table(title="规则生效与失效" if zh else "Rules coming into or leaving force")
+        for head in (("生效日期", "规则", "变化") if zh else ("On", "Rule", "Change")):
+            rules_table.add_column(head)
+        for r in rule_changes:
+            what = ("开始施行" if r.in_force else "停止施行") if zh else ("in force" if r.in_force else "no longer in force")
+            rules_table.add_row(str(r.on), escape(f"{r.name(language)} ({r.rule})"), what)
+        _c.out.print(rules_table)
+
+
 @rules_app.command("lint")
 def rules_lint(
     directory: Annotated[
