@@ -342,7 +342,8 @@ def rules_changes(
         certainty = " → ".join(
             dict.fromkeys(CERTAINTY_TEXT[v.certainty.value](language) for v in (c.before, c.after) if v is not None)
         )
-        cited = citation_text(catalogue, (c.after or c.before).citations if (c.after or c.before) else [])
+        shown = c.after or c.before
+        cited = citation_text(catalogue, shown.citations if shown is not None else [])
         same = "" if c.value_changed else ("（取值未变）" if zh else " (value unchanged)")
         table.add_row(
             str(c.on), escape(f"{c.name(language)}\n{c.parameter}"), escape(value_text(c, c.before, language)),
