@@ -18,10 +18,10 @@ from conftest import RULES
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def dated_rules(tmp_path_factory):
-    """The bundled rules with one new dated value: jobs created 3 until 2026-12-31, 4 from 2027-01-01."""
-    rules = tmp_path_factory.mktemp("rules") / "rules"
+def _split(root, value: int, certainty: str, article: str):
+    """A copy of the bundled rules where jobs created is 3 until 2026-12-31 and ``value`` from
+    2027-01-01 (data edited, as a rule author would)."""
+    rules = root / "rules"
     shutil.copytree(RULES, rules)
     path = rules / "parameters" / "talent.yaml"
     text = path.read_text(encoding="utf-8")
@@ -31,11 +31,17 @@ def dated_rules(tmp_path_factory):
     end = text.index("\n  - id:", at) + 1 if "\n  - id:" in text[at:] else len(text)
     first = text[at:end].replace("value: 3\n", "to: 2026-12-31\n        value: 3\n", 1)
     second = (
-        "      - from: 2027-01-01\n        value: 4\n        certainty: assumption\n"
-        "        citations: [{source: ers_2021_36, article: 假设的新规定：带动就业4人及以上}]\n"
+        f"      - from: 2027-01-01\n        value: {value}\n        certainty: {certainty}\n"
+        f"        citations: [{{source: ers_2021_36, article: {article}}}]\n"
     )
     path.write_text(text[:at] + first + second + text[end:], encoding="utf-8")
     return rules
+
+
+@pytest.fixture(scope="module")
+def dated_rules(tmp_path_factory):
+    """One new dated value: jobs created 3 until 2026-12-31, 4 from 2027-01-01."""
+    return _split(tmp_path_factory.mktemp("raised"), 4, "assumption", "假设的新规定：带动就业4人及以上")
 
 
 @pytest.mark.parametrize(
@@ -68,10 +74,11 @@ def test_the_bundled_2024_listing_rules_are_listed_with_their_sources():
     assert all(c.on == date(2024, 4, 30) for c in params)
 
 
-def test_a_new_period_with_the_same_value_is_marked_as_such():
-    params, _ = changes_between(load_catalogue(RULES), date(2025, 3, 24), date(2025, 3, 25))
-    kv = next(c for c in params if c.parameter == "kv.board_min_grade")
-    assert not kv.value_changed and kv.before.certainty != kv.after.certainty
+def test_a_new_period_with_the_same_value_is_marked_as_such(tmp_path):
+    """The value stays 3; only its certainty and citation change: listed, with value_changed False."""
+    rules = _split(tmp_path, 3, "assumption", "假设：延续")
+    (change,), _ = changes_between(load_catalogue(rules), date(2026, 11, 25), date(2027, 6, 1))
+    assert not change.value_changed and (change.before.certainty.value, change.after.certainty.value) == ("third_party", "assumption")
 
 
 def test_the_command_prints_json_with_citations(dated_rules):
