@@ -16,7 +16,7 @@ imports.
 from ._version import __version__
 from .batch import evaluate_many, evaluate_partition, partition_columns
 from .catalogue import Catalogue
-from .errors import EligibilityError, EngineError, Problem, ProfileError, RuleError
+from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
 from .evaluate import evaluate, evaluate_verdicts, explain_support
 from .form_schema import form_json_schema
 from .gaps import apply_gaps
@@ -30,6 +30,7 @@ from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult
 
 __all__ = [
     "__version__",
+    "CaseError",
     "Catalogue",
     "CompactReport",
     "ConditionResult",

@@ -381,6 +381,34 @@ def rules_lint(
         raise typer.Exit(EXIT_INVALID)
 
 
+@rules_app.command("test")
+def rules_test(
+    cases: Annotated[Path, typer.Argument(help="用例文件或目录（YAML）。 A YAML case file or a directory of them.")],
+    rules: RulesOpt = None,
+    lang: LangOpt = "zh",
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="未写日期的用例的评估日期（默认今天）。 Date for cases that give none (default: today).")
+    ] = None,
+) -> None:
+    """运行 YAML 测试用例，逐条报告失败。 Run YAML cases against a rules directory; report each failure.
+
+    Exit 1 if a case file is invalid (file and line) or a case fails. Example: eligibility rules test tests/cases --rules rules/
+    """
+    from .cases import read_cases, run_cases
+
+    language, day = _lang(lang), _as_of(as_of)
+    try:
+        cat = load_catalogue(rules)
+        run = run_cases(read_cases(cases, cat, as_of=day).check(), cat)
+    except EligibilityError as exc:
+        raise fail(exc) from None
+    for failure in run.failures:
+        _c.out.print(escape(failure.describe(language)), highlight=False)
+    _c.err.print(escape(run.summary(language)), highlight=False)
+    if not run.ok:
+        raise typer.Exit(EXIT_INVALID)
+
+
 @app.command()
 def schema(
     form: Annotated[

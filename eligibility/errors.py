@@ -5,6 +5,7 @@
     EligibilityError              base of everything raised on purpose
     ├── ProfileError              an enterprise profile is invalid (one Problem per field)
     ├── RuleError                 the rule catalogue is invalid (one Problem per file/line)
+    ├── CaseError                 a YAML case file is invalid (one Problem per file/line)
     └── EngineError               durable-rules failed in a way that is not the user's doing
 
 Each error carries structured ``problems`` so a portal can show them next to the
@@ -63,6 +64,10 @@ class ProfileError(EligibilityError):
 
 class RuleError(EligibilityError):
     """A rule file or the catalogue failed validation; ``problems`` name file and line."""
+
+
+class CaseError(EligibilityError):
+    """A YAML case file (``eligibility rules test``) failed validation; ``problems`` name file and line."""
 
 
 class EngineError(EligibilityError):
