@@ -222,8 +222,18 @@ def test_sigterm_during_a_batch_removes_every_temporary_file(tmp_path, suffix):
     )
     deadline = time.monotonic() + 120
 
-    def writing() -> bool:  # the results file has rows in it: the run is under way
-        return any(p.suffix == ".part" and p.stat().st_size > 0 for p in out_dir.iterdir())
+    def written(p: Path) -> bool:
+        try:
+            return p.stat().st_size > 0
+        except FileNotFoundError:  # removed between listing and looking
+            return False
+
+    def writing() -> bool:
+        # Rows are being written: CSV rows go straight into the .part file; openpyxl's
+        # write-only sheet collects them in its own file under TMPDIR until the final save.
+        return any(p.suffix == ".part" and written(p) for p in out_dir.iterdir()) or (
+            suffix == ".xlsx" and any(written(p) for p in scratch.iterdir())
+        )
 
     while not writing() and time.monotonic() < deadline:
         time.sleep(0.02)
