@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,3 +41,14 @@ def catalogue():
 def _own_state_dir(tmp_path_factory, monkeypatch):
     """Each test keeps interview recovery files in a folder of its own, not the user's."""
     monkeypatch.setenv("ELIGIBILITY_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture
+def returnee_rules(tmp_path):
+    """A copy of the rules with one support: returnee_entrepreneurship."""
+    root = tmp_path / "rules"
+    shutil.copytree(RULES, root)
+    for f in (root / "supports").glob("*.yaml"):
+        if f.stem != "returnee_entrepreneurship":
+            f.unlink()
+    return str(root)

@@ -7,27 +7,15 @@ Most tests use a catalogue with the returnee support only, so the questions aske
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from typer.testing import CliRunner
 
 from eligibility.commands import app
 
-from conftest import EXAMPLES, RULES
+from conftest import EXAMPLES
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def returnee_rules(tmp_path):
-    """A copy of the rules with one support: returnee_entrepreneurship."""
-    root = tmp_path / "rules"
-    shutil.copytree(RULES, root)
-    for f in (root / "supports").glob("*.yaml"):
-        if f.stem != "returnee_entrepreneurship":
-            f.unlink()
-    return str(root)
 
 
 def interview(rules, answers, *args):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,21 +21,11 @@ from eligibility.recovery import recovery_dir
 from eligibility.safe_files import atomic_files
 from eligibility.tabular import read_rows
 
-from conftest import AS_OF, EXAMPLES, ROOT, RULES
+from conftest import AS_OF, EXAMPLES, ROOT
 
 runner = CliRunner()
 DAY = AS_OF.isoformat()
 EXAMPLE_CSV = EXAMPLES / "batch_enterprises.csv"
-
-
-@pytest.fixture
-def returnee_rules(tmp_path):
-    root = tmp_path / "rules"
-    shutil.copytree(RULES, root)
-    for f in (root / "supports").glob("*.yaml"):
-        if f.stem != "returnee_entrepreneurship":
-            f.unlink()
-    return str(root)
 
 
 def interview(rules, answers, *args):
