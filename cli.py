@@ -1,6 +1,6 @@
 """Command-line entry point from a checkout: ``python cli.py check PROFILE.json``.
 
-The command itself lives in :mod:`eligibility.commands`; installing the package
+The command itself lives in :mod:`eligibility._commands`; installing the package
 also provides it as ``eligibility``. Run this way, the package is not installed but its
 dependencies must be (``pip install .`` installs both); without them this says which one
 is missing and how to install them, instead of a traceback.
@@ -9,7 +9,7 @@ is missing and how to install them, instead of a traceback.
 import sys
 
 try:
-    from eligibility.commands import main
+    from eligibility._commands import main
 except ModuleNotFoundError as exc:  # a dependency, not this package: the checkout is on sys.path
     sys.stderr.write(
         f"缺少依赖 {exc.name} (missing dependency {exc.name}): "

@@ -31,8 +31,8 @@ sys.path[:0] = [str(HERE), str(ROOT)]  # the checkout's package, installed or no
 from profiles import columns_of, generate, to_cells  # noqa: E402
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue  # noqa: E402
-from eligibility.evaluate import evaluate_verdicts, explain_support, prepare  # noqa: E402
-from eligibility.views import VIEWS, view_json  # noqa: E402
+from eligibility._evaluate import evaluate_verdicts, explain_support, prepare  # noqa: E402
+from eligibility._views import VIEWS, view_json  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 
@@ -94,7 +94,7 @@ def _rows(results: Any) -> list[dict[str, str]]:
 def throughput(n: int) -> dict[str, Any]:
     """The batch path (validation, facts, durable-rules, verdicts and missing fields; no
     explanations): ``evaluate_many`` on one process, then on one process per core."""
-    from eligibility.batch import evaluate_many
+    from eligibility._batch import evaluate_many
 
     data = generate(n, seed=2)
     cat = load_catalogue()
@@ -111,7 +111,7 @@ def throughput(n: int) -> dict[str, Any]:
         evaluate_verdicts(p, as_of=AS_OF, catalogue=cat)
     verdicts_only = (n // 4) / (time.perf_counter() - t)
     # What `eligibility batch` runs: each row's outcome (verdicts, missing fields), no report.
-    from eligibility.batch import Outcome, _evaluate_all
+    from eligibility._batch import Outcome, _evaluate_all
 
     t = time.perf_counter()
     rows = list(_evaluate_all(data, AS_OF, cat, "outcome", 1))
@@ -249,8 +249,8 @@ def naive_durable_rules(n: int) -> dict[str, Any]:
     from durable.engine import MessageNotHandledException
     from durable.lang import get_host
 
-    from eligibility.compiler import encode_facts, rule_attr
-    from eligibility.facts import compute_facts
+    from eligibility._compiler import encode_facts, rule_attr
+    from eligibility._facts import compute_facts
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
@@ -296,7 +296,7 @@ def naive_durable_rules(n: int) -> dict[str, Any]:
 def plain_python(n: int) -> dict[str, Any]:
     """The limit: the same conditions decided in Python (the compiled deciders the
     explanations use), no engine; with and without computing the facts."""
-    from eligibility.facts import compute_facts
+    from eligibility._facts import compute_facts
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
@@ -329,9 +329,9 @@ def stages(n: int) -> dict[str, Any]:
     """Where one profile's time goes on the batch path, in µs per profile, each stage
     timed over all profiles in turn; ``engine`` is durable-rules alone (the facts already
     encoded), so ``engine_ceiling_per_s`` is what no work around it could exceed."""
-    from eligibility.compiler import encode_facts
-    from eligibility.evaluate import assemble, evaluate_compact
-    from eligibility.facts import compute_facts
+    from eligibility._compiler import encode_facts
+    from eligibility._evaluate import assemble, evaluate_compact
+    from eligibility._facts import compute_facts
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
@@ -373,9 +373,9 @@ def engine_variants(n: int) -> dict[str, Any]:
     run). Each variant's outcomes are checked against the library's."""
     import durable_rules_engine as dre
 
-    from eligibility.compiler import encode_facts, rule_attr
-    from eligibility.engine import _json
-    from eligibility.facts import compute_facts
+    from eligibility._compiler import encode_facts, rule_attr
+    from eligibility._engine import _json
+    from eligibility._facts import compute_facts
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
@@ -462,8 +462,8 @@ def _rule_costs(compiled: Any, encoded: list[dict[str, Any]], expected: list[dic
     nothing, and how often it fires. Which rules cost, and how much is repeated firing."""
     import durable_rules_engine as dre
 
-    from eligibility.compiler import rule_attr
-    from eligibility.engine import _json
+    from eligibility._compiler import rule_attr
+    from eligibility._engine import _json
 
     messages = []
     for facts, known in zip(encoded, expected):
@@ -511,8 +511,8 @@ def ratios(n: int, rounds: int = 5) -> dict[str, Any]:
     ratios hold on any machine. The measures take turns in ``rounds`` rounds over the
     profiles and each keeps its median round, so that load from other processes falls
     on all of them alike. Profiles come as dicts (as a portal's request body)."""
-    from eligibility.compiler import encode_facts
-    from eligibility.facts import compute_facts
+    from eligibility._compiler import encode_facts
+    from eligibility._facts import compute_facts
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
@@ -591,7 +591,7 @@ def batch_files(n: int, repeats: int = 2) -> dict[str, Any]:
     import csv as csvlib
     import tempfile
 
-    from eligibility.tabular import scalar_paths, yearly_fields
+    from eligibility._tabular import scalar_paths, yearly_fields
 
     out: dict[str, Any] = {"rows": n, "load_average_before": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -652,7 +652,7 @@ def batch_xlsx(n: int) -> dict[str, Any]:
 
     from openpyxl import Workbook
 
-    from eligibility.tabular import CALAMINE_XLSX_MAX_XML, _worksheets_xml_size, scalar_paths, yearly_fields
+    from eligibility._tabular import CALAMINE_XLSX_MAX_XML, _worksheets_xml_size, scalar_paths, yearly_fields
 
     def typed(cell: str) -> Any:
         if cell.isdigit() or cell.startswith("-") and cell[1:].isdigit():

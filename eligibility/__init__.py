@@ -14,18 +14,18 @@ imports.
 """
 
 from ._version import __version__
-from .batch import evaluate_many, evaluate_partition, partition_columns
-from .catalogue import Catalogue
+from ._batch import evaluate_many, evaluate_partition, partition_columns
+from ._catalogue import Catalogue
 from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
-from .evaluate import evaluate, evaluate_verdicts, explain_support
-from .form_schema import form_json_schema
-from .gaps import apply_gaps
-from .loader import default_rules_dir, load_catalogue
+from ._evaluate import evaluate, evaluate_verdicts, explain_support
+from ._form_schema import form_json_schema
+from ._gaps import apply_gaps
+from ._loader import default_rules_dir, load_catalogue
 from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
-from .profile_io import load_profile, parse_profile
-from .questions import Question, next_questions
-from .record import Record, record_of
-from .views import CompactReport, SummaryReport, ViewName, report_view, view_json
+from ._profile_io import load_profile, parse_profile
+from ._questions import Question, next_questions
+from ._record import Record, record_of
+from ._views import CompactReport, SummaryReport, ViewName, report_view, view_json
 from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
 
 __all__ = [

@@ -1,5 +1,5 @@
 """``python -m eligibility`` runs the command line."""
 
-from .commands import main
+from ._commands import main
 
 main()

@@ -31,8 +31,8 @@ from pydantic import (
     field_validator,
 )
 
-from .uscc import CHARSET as USCC_CHARSET
-from .uscc import uscc_problem
+from ._uscc import CHARSET as USCC_CHARSET
+from ._uscc import uscc_problem
 
 MAX_AMOUNT = 10**13
 """Upper bound on any single amount (10万亿 yuan): keeps engine arithmetic exact in int64."""

@@ -9,11 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import construct
+from . import _construct
 
-from .record import Record
-from .schema import Basis, Category, Certainty
-from .text import Text
+from ._record import Record
+from ._schema import Basis, Category, Certainty
+from ._text import Text
 
 
 class Verdict(StrEnum):
@@ -75,7 +75,7 @@ class _Out(BaseModel):
     def maker(cls) -> Callable[[dict[str, Any]], Any]:
         """The fastest constructor: from a dict of every field, which the instance takes
         as its own (no copy, no validation; lists in it must not be shared)."""
-        return construct.maker(cls)
+        return _construct.maker(cls)
 
     @classmethod
     def _defaults(cls) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
@@ -92,7 +92,7 @@ class _Out(BaseModel):
 
     @classmethod
     def _make(cls, data: dict[str, Any], fields_set: set[str]) -> Any:
-        return construct.instance(cls, data, fields_set)
+        return _construct.instance(cls, data, fields_set)
 
 
 class CitationOut(_Out):
@@ -151,7 +151,7 @@ class GapKind(StrEnum):
 
 
 class Gap(_Out):
-    """What would have to change for a condition to be met (see :mod:`eligibility.gaps`)."""
+    """What would have to change for a condition to be met (see :mod:`eligibility._gaps`)."""
 
     kind: GapKind
     change: Text

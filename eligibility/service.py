@@ -29,22 +29,22 @@ from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
 
 from ._version import __version__
-from .batch import output_paths, run_batch
-from .catalogue import Catalogue
+from ._batch import output_paths, run_batch
+from ._catalogue import Catalogue
 from .errors import EligibilityError, Problem, ProfileError
-from .evaluate import evaluate
-from .form_schema import form_json_schema
-from .input_limits import LimitError, load_json
-from .loader import load_catalogue
+from ._evaluate import evaluate
+from ._form_schema import form_json_schema
+from ._input_limits import LimitError, load_json
+from ._loader import load_catalogue
 from .profile import EnterpriseProfile, profile_json_schema
-from .profile_io import parse_profile
-from .questions import questions_from
-from .record import Record, record_of
+from ._profile_io import parse_profile
+from ._questions import questions_from
+from ._record import Record, record_of
 from .report import Report
-from .rule_text import rule_lines
-from .tabular import Row, open_table, table_format
-from .text import Lang, Text
-from .views import CompactReport, SummaryReport, ViewName, view_json
+from ._rule_text import rule_lines
+from ._tabular import Row, open_table, table_format
+from ._text import Lang, Text
+from ._views import CompactReport, SummaryReport, ViewName, view_json
 
 MAX_BODY = 1 * 2**20
 """A profile's JSON body (1 MiB; a full profile is about 3 KB)."""

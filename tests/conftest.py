@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue
-from eligibility.testing import load_hypothesis_profile
+from eligibility.authoring.strategies import load_hypothesis_profile
 
 load_hypothesis_profile()  # "ci" unless HYPOTHESIS_PROFILE says otherwise (e.g. thorough)
 

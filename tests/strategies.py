@@ -1,6 +1,6 @@
 """Hypothesis strategies shared by the property tests, bound to the bundled catalogue and AS_OF.
 
-They come from the public :mod:`eligibility.testing`; this module only fixes the date
+They come from the public :mod:`eligibility.authoring.strategies`; this module only fixes the date
 and the catalogue so the tests read short.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from eligibility import load_catalogue
-from eligibility.testing import (
+from eligibility.authoring.strategies import (
     fact_values,
     malformed_profile_data,
     profile_data,

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from eligibility import load_catalogue
-from eligibility.batch import VERDICT_CELL, VERDICT_COLOURS
-from eligibility.commands import app
-from eligibility.record import record_of
+from eligibility._batch import VERDICT_CELL, VERDICT_COLOURS
+from eligibility._commands import app
+from eligibility._record import record_of
 from eligibility.report import Verdict
 
 from conftest import AS_OF, EXAMPLES, RULES

@@ -11,8 +11,8 @@ import sys
 import pytest
 from rich.console import Console
 
-from eligibility.commands import batch_progress
-from eligibility.tabular import count_rows, read_rows
+from eligibility._commands import batch_progress
+from eligibility._tabular import count_rows, read_rows
 
 from conftest import AS_OF, EXAMPLES, ROOT
 
@@ -56,7 +56,7 @@ def test_rows_are_counted_before_they_are_read(suffix):
 
 
 def test_a_large_xlsx_is_counted_from_its_xml(monkeypatch):
-    from eligibility import tabular
+    from eligibility import _tabular as tabular
 
     monkeypatch.setattr(tabular, "CALAMINE_XLSX_MAX_XML", 0)
     assert count_rows(OFFICE / "enterprises.xlsx") == 3

@@ -1,6 +1,6 @@
 """Example cases written as data: every ``tests/cases/*.yaml`` file, one test per case.
 
-The cases are read and run by :mod:`eligibility.cases`, the runner behind
+The cases are read and run by :mod:`eligibility.authoring.cases`, the runner behind
 ``eligibility rules test`` (its docstring describes the format), so pytest and rule authors
 share one definition of what a case means. A policy expert can add a case without writing Python.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from eligibility import load_catalogue
-from eligibility.cases import Case, read_cases, run_case
+from eligibility.authoring.cases import Case, read_cases, run_case
 
 from conftest import AS_OF, RULES
 

@@ -12,10 +12,10 @@ import pytest
 from pydantic import ValidationError
 
 from eligibility import RuleError, evaluate, load_catalogue
-from eligibility.compiler import compile_view
-from eligibility.facts import FactContext, Ratio
-from eligibility.rule_text import rule_lines
-from eligibility.schema import ParameterValue
+from eligibility._compiler import compile_view
+from eligibility._facts import FactContext, Ratio
+from eligibility._rule_text import rule_lines
+from eligibility._schema import ParameterValue
 
 from conftest import AS_OF, RULES, make_profile
 

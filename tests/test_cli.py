@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eligibility.commands import app
+from eligibility._commands import app
 
 from conftest import EXAMPLES, ROOT
 

@@ -12,7 +12,7 @@ from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from eligibility import evaluate
-from eligibility.commands import app
+from eligibility._commands import app
 
 from conftest import AS_OF, EXAMPLES
 
@@ -212,7 +212,7 @@ def test_a_full_disk_is_one_clear_error_and_the_old_results_stay(tmp_path):
     out = tmp_path / "r.csv"
     out.write_text("old", encoding="utf-8")
     full = OSError(28, "No space left on device")
-    with mock.patch("eligibility.batch._CsvWriter.row", side_effect=full):
+    with mock.patch("eligibility._batch._CsvWriter.row", side_effect=full):
         result = batch(EXAMPLE_CSV, "-o", out, "--force")
     assert result.exit_code == 1 and "无法写入" in result.output and "No space left" in result.output
     assert "Traceback" not in result.output

@@ -11,7 +11,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from eligibility.commands import app
+from eligibility._commands import app
 
 from conftest import EXAMPLES
 

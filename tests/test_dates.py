@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from eligibility import evaluate, load_catalogue
-from eligibility.commands import app
-from eligibility.dates import AS_OF, DateTest, Relation, Term, change_days, shift, whole_units
+from eligibility._commands import app
+from eligibility._dates import AS_OF, DateTest, Relation, Term, change_days, shift, whole_units
 from eligibility.errors import RuleError
-from eligibility.lint import lint
+from eligibility.authoring.lint import lint
 from eligibility.report import GapKind, Verdict
 
 from conftest import RULES

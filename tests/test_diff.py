@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from eligibility import load_catalogue
-from eligibility.commands import app
-from eligibility.diff import NOT_IN_FORCE, Side, diff_rows
-from eligibility.tabular import read_rows
+from eligibility._commands import app
+from eligibility._diff import NOT_IN_FORCE, Side, diff_rows
+from eligibility._tabular import read_rows
 
 from conftest import AS_OF, EXAMPLES, RULES
 

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from eligibility import evaluate, evaluate_many, evaluate_partition, partition_columns
-from eligibility.catalogue import Catalogue
+from eligibility._catalogue import Catalogue
 from eligibility.errors import ProfileError
 
 from conftest import AS_OF, EXAMPLES, RULES
@@ -98,7 +98,7 @@ def test_a_partition_of_spreadsheet_rows_gives_the_verdicts_of_the_same_profiles
         records = list(csv.DictReader(f))
     records[0] = {**records[0], "备注": float("nan")}
     rows = evaluate_partition(records, as_of=AS_OF, flat=True)
-    from eligibility.tabular import read_rows
+    from eligibility._tabular import read_rows
 
     for table_row, row in zip(read_rows(src), rows):
         if table_row.profile is None:

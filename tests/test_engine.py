@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from eligibility import evaluate, load_profile
-from eligibility.compiler import compile_view, encode_facts
-from eligibility.engine import EngineRuleset
-from eligibility.evaluate import engine_for
-from eligibility.facts import compute_facts
+from eligibility._compiler import compile_view, encode_facts
+from eligibility._engine import EngineRuleset
+from eligibility._evaluate import engine_for
+from eligibility._facts import compute_facts
 
 from conftest import AS_OF, EXAMPLES, RULES, make_profile
 
@@ -64,7 +64,7 @@ def test_different_dates_use_different_compiled_rulesets(catalogue):
 
 
 def test_sixteen_threads_give_the_serial_verdicts(catalogue):
-    from eligibility.evaluate import evaluate_verdicts
+    from eligibility._evaluate import evaluate_verdicts
 
     profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [
         make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": g})
@@ -106,7 +106,7 @@ def test_sixteen_threads_on_a_cold_catalogue_give_the_serial_reports(catalogue, 
 
 
 def test_the_fast_verdicts_equal_the_full_reports_verdicts(catalogue):
-    from eligibility.evaluate import evaluate_verdicts
+    from eligibility._evaluate import evaluate_verdicts
 
     for f in sorted(EXAMPLES.glob("*.json")):
         p = load_profile(f)
@@ -118,7 +118,7 @@ def test_evaluations_leave_no_reference_cycles_for_the_collector(catalogue):
     evaluating on every form change does not feed the cyclic garbage collector."""
     import gc
 
-    from eligibility.evaluate import evaluate_verdicts
+    from eligibility._evaluate import evaluate_verdicts
 
     profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [make_profile()]
     for p in profiles:  # warm: what is prepared once per catalogue view stays

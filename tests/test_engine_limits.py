@@ -11,9 +11,9 @@ import yaml
 from typer.testing import CliRunner
 
 from eligibility import evaluate, load_catalogue, load_profile
-from eligibility.commands import app
-from eligibility.evaluate import engine_for, evaluate_verdicts
-from eligibility.lint import lint
+from eligibility._commands import app
+from eligibility._evaluate import engine_for, evaluate_verdicts
+from eligibility.authoring.lint import lint
 
 from conftest import AS_OF, EXAMPLES, RULES, make_profile
 

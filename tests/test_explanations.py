@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eligibility import Status, Verdict, evaluate, load_profile
-from eligibility.gaps import apply_gaps
-from eligibility.questions import next_questions
+from eligibility._gaps import apply_gaps
+from eligibility._questions import next_questions
 from eligibility.report import GapKind
 
 from conftest import AS_OF, EXAMPLES, RULES, make_profile
@@ -223,12 +223,12 @@ def test_gaps_said_not_to_depend_on_the_value_are_the_same_for_any_value():
     """Explanations reuse one gap per comparison where `depends_on_value` says the value
     does not matter; for every such comparison in the catalogue, check that it does not."""
     from eligibility import load_catalogue
-    from eligibility.evaluate import prepare
+    from eligibility._evaluate import prepare
     from decimal import Decimal
 
-    from eligibility.facts import FACTS, FactKind, Ratio
-    from eligibility.gaps import depends_on_value, leaf_gap
-    from eligibility.resolve import leaves as comparisons
+    from eligibility._facts import FACTS, FactKind, Ratio
+    from eligibility._gaps import depends_on_value, leaf_gap
+    from eligibility._resolve import leaves as comparisons
 
     def extremes(spec):
         if spec.kind is FactKind.bool:

@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from eligibility import ProfileError, form_json_schema, parse_profile
-from eligibility.form_schema import CHECKS
+from eligibility._form_schema import CHECKS
 from eligibility.report import Report
 
 from conftest import EXAMPLES

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility import ProfileError, RuleError, evaluate, load_catalogue, parse_profile
-from eligibility.lint import lint
+from eligibility.authoring.lint import lint
 
 from conftest import AS_OF, RULES
 from strategies import CATALOGUE, data_with_unknown_field, malformed_data, unbiased_data

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from eligibility import ProfileError, RuleError, load_catalogue
-from eligibility.profile_io import load_profile, parse_profile, read_data
-from eligibility.tabular import read_rows
+from eligibility._profile_io import load_profile, parse_profile, read_data
+from eligibility._tabular import read_rows
 
 from conftest import RULES
 

@@ -1,5 +1,5 @@
 """Hostile input is refused quickly with a located message quoting at most a short prefix;
-a batch goes on with its other rows (``eligibility.input_limits``, docs/input-limits.md)."""
+a batch goes on with its other rows (``eligibility._input_limits``, docs/input-limits.md)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from eligibility import ProfileError, evaluate, load_catalogue
-from eligibility.commands import app
+from eligibility._commands import app
 from eligibility.errors import RuleError
-from eligibility.interview import Interview
-from eligibility.input_limits import MAX_TEXT, QUOTE_CHARS, LimitError, load_json, quote
-from eligibility.profile_io import load_profile, read_data
-from eligibility.tabular import CellError, read_rows
+from eligibility._interview import Interview
+from eligibility._input_limits import MAX_TEXT, QUOTE_CHARS, LimitError, load_json, quote
+from eligibility._profile_io import load_profile, read_data
+from eligibility._tabular import CellError, read_rows
 
 from conftest import AS_OF, EXAMPLES, RULES
 
@@ -230,7 +230,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 def xlsx_reader(request, monkeypatch):
     """Each XLSX bound holds for both readers (openpyxl streams the sheets calamine would
     hold whole in memory)."""
-    import eligibility.tabular as tabular
+    import eligibility._tabular as tabular
 
     if request.param == "openpyxl":
         monkeypatch.setattr(tabular, "CALAMINE_XLSX_MAX_XML", 0)

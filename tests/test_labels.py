@@ -7,7 +7,7 @@ import typing
 
 from pydantic import BaseModel
 
-from eligibility.labels import FIELD_EN, field_label
+from eligibility._labels import FIELD_EN, field_label
 from eligibility.profile import EnterpriseProfile, FiscalYear
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eligibility import RuleError, evaluate, load_catalogue
-from eligibility.render import to_markdown, to_text
+from eligibility._render import to_markdown, to_text
 
 from conftest import RULES
 

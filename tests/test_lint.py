@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eligibility.commands import app
-from eligibility.lint import lint
+from eligibility._commands import app
+from eligibility.authoring.lint import lint
 
 from conftest import RULES
 

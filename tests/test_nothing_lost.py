@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eligibility.batch import run_batch
-from eligibility.commands import app
-from eligibility.recovery import recovery_dir
-from eligibility.safe_files import atomic_files
-from eligibility.tabular import read_rows
+from eligibility._batch import run_batch
+from eligibility._commands import app
+from eligibility._recovery import recovery_dir
+from eligibility._safe_files import atomic_files
+from eligibility._tabular import read_rows
 
 from conftest import AS_OF, EXAMPLES, ROOT
 
@@ -58,7 +58,7 @@ def test_the_next_interview_continues_from_the_recovery_file_and_removes_it_once
 
 
 def test_a_crash_after_an_answer_keeps_that_answer(returnee_rules, monkeypatch):
-    from eligibility.interview import Interview
+    from eligibility._interview import Interview
 
     real = Interview.answer
     calls = []
@@ -116,7 +116,7 @@ def test_a_file_that_appears_during_the_run_is_not_replaced_without_force(tmp_pa
 
 
 def test_the_command_reports_a_file_that_appeared_during_the_run(tmp_path, monkeypatch):
-    from eligibility import batch
+    from eligibility import _batch as batch
 
     out = tmp_path / "r.csv"
     finish = batch._CsvWriter.finish
@@ -164,7 +164,7 @@ def test_temporary_files_of_a_killed_run_are_removed_by_the_next(tmp_path):
 def test_a_full_disk_while_writing_xlsx_leaves_no_temporary_file_anywhere(tmp_path, monkeypatch):
     import tempfile
 
-    from eligibility import batch
+    from eligibility import _batch as batch
 
     scratch = tmp_path / "scratch"
     scratch.mkdir()

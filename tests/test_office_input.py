@@ -17,13 +17,13 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from eligibility import tabular
-from eligibility.commands import app
+from eligibility import _tabular as tabular
+from eligibility._commands import app
 from eligibility.errors import ProfileError
-from eligibility.profile_io import parse_profile
-from eligibility.questions import field_spec
-from eligibility.tabular import CellError, Columns, HeaderError, parse_value, read_csv, read_rows, resolve_column
-from eligibility.units import parse_quantity
+from eligibility._profile_io import parse_profile
+from eligibility._questions import field_spec
+from eligibility._tabular import CellError, Columns, HeaderError, parse_value, read_csv, read_rows, resolve_column
+from eligibility._units import parse_quantity
 
 from conftest import AS_OF, ROOT
 

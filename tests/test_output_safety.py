@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from eligibility import evaluate
-from eligibility.commands import _SafeConsole, _print_table, app
-from eligibility.render import to_markdown
-from eligibility.safe_text import for_markdown, for_spreadsheet, for_terminal
+from eligibility._commands import _SafeConsole, _print_table, app
+from eligibility._render import to_markdown
+from eligibility._safe_text import for_markdown, for_spreadsheet, for_terminal
 
 from conftest import AS_OF, EXAMPLES, make_profile
 
@@ -104,7 +104,7 @@ def test_for_terminal_keeps_tabs_and_new_lines():
 
 
 def _table_at(width: int, monkeypatch) -> str:
-    import eligibility.commands as commands
+    import eligibility._commands as commands
 
     buffer = io.StringIO()
 

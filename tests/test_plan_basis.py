@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from eligibility import evaluate
-from eligibility.render import to_markdown, to_text
+from eligibility._render import to_markdown, to_text
 
 from conftest import AS_OF, RULES
 
@@ -104,7 +104,7 @@ def test_the_unicorn_library_standing_in_for_new_species_is_said_as_an_assumptio
 
 def test_rules_show_says_the_basis_and_what_a_support_rests_on_on_the_day():
     from eligibility import load_catalogue
-    from eligibility.rule_text import rule_lines
+    from eligibility._rule_text import rule_lines
 
     cat = load_catalogue(RULES)
     after = list(rule_lines(cat, cat.rules["st_awards"], "zh", date(2026, 1, 1)))

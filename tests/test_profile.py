@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eligibility import EnterpriseProfile, ProfileError, load_profile, parse_profile
-from eligibility.uscc import check_character, uscc_problem
+from eligibility._uscc import check_character, uscc_problem
 
 from conftest import EXAMPLES
 

@@ -16,12 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility import Verdict, evaluate, load_catalogue, parse_profile
-from eligibility.compiler import encode_facts
-from eligibility.evaluate import engine_for
-from eligibility.explain import Explainer
-from eligibility.facts import compute_facts
+from eligibility._compiler import encode_facts
+from eligibility._evaluate import engine_for
+from eligibility._explain import Explainer
+from eligibility._facts import compute_facts
 from eligibility.report import Status
-from eligibility.testing import (
+from eligibility.authoring.strategies import (
     check_catalogue_properties,
     check_deterministic,
     check_engine_agrees,
@@ -30,7 +30,7 @@ from eligibility.testing import (
     find_witnesses,
     forget,
 )
-from eligibility.witness import fixed_facts
+from eligibility.authoring.witness import fixed_facts
 
 from conftest import AS_OF, RULES
 from strategies import CATALOGUE, facts, seeds, valid_data
@@ -127,7 +127,7 @@ def test_the_report_does_not_depend_on_field_or_rule_order(data, seed):
 
 def test_the_report_does_not_depend_on_the_order_of_rule_files(rules_copy):
     """Rule files renamed so they sort in reverse give the same reports."""
-    from eligibility.testing import _renamed_copy
+    from eligibility.authoring.strategies import _renamed_copy
 
     other = load_catalogue(_renamed_copy(rules_copy, rules_copy.parent / "renamed"))
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import eligibility
 from eligibility import Record, evaluate, load_catalogue, record_of
-from eligibility.commands import app
+from eligibility._commands import app
 
 from conftest import AS_OF, EXAMPLES, ROOT, RULES, make_profile
 

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from eligibility import load_catalogue
-from eligibility.changelog import changes_between
-from eligibility.commands import app
+from eligibility._changelog import changes_between
+from eligibility._commands import app
 
 from conftest import RULES
 

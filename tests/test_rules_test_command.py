@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from eligibility.commands import app
+from eligibility._commands import app
 
 from conftest import RULES
 

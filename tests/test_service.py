@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 
 import eligibility
 from eligibility import evaluate, form_json_schema, load_catalogue, load_profile, profile_json_schema, record_of, view_json
-from eligibility.batch import output_paths, run_batch
-from eligibility.questions import questions_from
-from eligibility.rule_text import rule_lines
-from eligibility.tabular import open_table
+from eligibility._batch import output_paths, run_batch
+from eligibility._questions import questions_from
+from eligibility._rule_text import rule_lines
+from eligibility._tabular import open_table
 
 from conftest import AS_OF, EXAMPLES
 from service_process import ROOT, Server
@@ -305,7 +305,7 @@ def test_several_workers_serve_the_librarys_results():
 
 def test_serve_without_the_extra_says_what_to_install():
     """Without FastAPI installed, ``eligibility serve`` exits 2 naming the extra, no traceback."""
-    code = "import sys; sys.modules['fastapi'] = None; sys.argv = ['eligibility', 'serve']; from eligibility.commands import main; main()"
+    code = "import sys; sys.modules['fastapi'] = None; sys.argv = ['eligibility', 'serve']; from eligibility._commands import main; main()"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2

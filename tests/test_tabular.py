@@ -1,4 +1,4 @@
-"""Spreadsheet rows to profiles (eligibility.tabular) and batch output (eligibility.batch)."""
+"""Spreadsheet rows to profiles (eligibility._tabular) and batch output (eligibility._batch)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility import evaluate
-from eligibility.batch import evaluate_many, write_atomically
+from eligibility._batch import evaluate_many, write_atomically
 from eligibility.errors import ProfileError
-from eligibility.questions import field_spec
-from eligibility.tabular import CellError, Columns, parse_value, read_csv, resolve_header
+from eligibility._questions import field_spec
+from eligibility._tabular import CellError, Columns, parse_value, read_csv, resolve_header
 
 from conftest import AS_OF, make_profile
 from strategies import CATALOGUE, valid_data
@@ -144,7 +144,7 @@ def test_an_interrupted_write_leaves_the_old_files_and_no_temporary_file(tmp_pat
     """If renaming fails, neither target changes and no temporary file remains."""
     a, b = tmp_path / "a.csv", tmp_path / "a.summary.csv"
     a.write_text("old", encoding="utf-8")
-    with mock.patch("eligibility.batch.os.replace", side_effect=OSError("disk full")), pytest.raises(OSError):
+    with mock.patch("eligibility._batch.os.replace", side_effect=OSError("disk full")), pytest.raises(OSError):
         write_atomically({a: b"new", b: b"new"})
     assert a.read_text(encoding="utf-8") == "old" and not b.exists()
     assert sorted(os.listdir(tmp_path)) == ["a.csv"]
@@ -156,8 +156,8 @@ def test_an_interrupted_write_leaves_the_old_files_and_no_temporary_file(tmp_pat
 def test_a_batch_keeps_of_each_report_exactly_its_supports_verdicts_and_missing_fields(data):
     """What `eligibility batch` writes comes from outcomes built without the report;
     they equal the outcome of the full report, missing fields and their order included."""
-    from eligibility.batch import Outcome
-    from eligibility.evaluate import evaluate_compact, prepare
+    from eligibility._batch import Outcome
+    from eligibility._evaluate import evaluate_compact, prepare
 
     prepared = prepare(CATALOGUE, AS_OF)
     report = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
@@ -167,8 +167,8 @@ def test_a_batch_keeps_of_each_report_exactly_its_supports_verdicts_and_missing_
 
 
 def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_in_input_order_and_frees_their_profiles():
-    from eligibility.batch import Outcome, iter_outcomes
-    from eligibility.tabular import Row
+    from eligibility._batch import Outcome, iter_outcomes
+    from eligibility._tabular import Row
 
     profiles = [make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": f"20{y}-05-01"}) for y in range(10, 26)]
     profiles += [make_profile(sector="industry", financials=[{"year": 2025, "main_business_revenue": r}]) for r in range(0, 40_000_000, 4_000_000)]
@@ -188,8 +188,8 @@ def test_a_batch_run_gives_rows_the_outcomes_of_one_at_a_time_in_input_order_and
 def test_a_table_parsed_in_worker_processes_gives_the_rows_and_outcomes_of_one_process(tmp_path):
     """`batch` hands raw rows to its workers to parse: the rows (numbers, names, problems)
     and outcomes equal those of rows parsed and checked one at a time in this process."""
-    from eligibility.batch import iter_outcomes
-    from eligibility.tabular import iter_rows, open_table
+    from eligibility._batch import iter_outcomes
+    from eligibility._tabular import iter_rows, open_table
 
     lines = ["序号,企业名称,统一社会信用代码,职工总数,科技人员数,2025年度研发费用,返乡创业人员,所属行业门类"]
     for i in range(60):
@@ -230,8 +230,8 @@ def test_a_batch_over_processes_reads_its_input_only_a_window_ahead():
 
 
 def test_rows_are_taken_one_at_a_time():
-    from eligibility.batch import iter_outcomes
-    from eligibility.tabular import Row
+    from eligibility._batch import iter_outcomes
+    from eligibility._tabular import Row
 
     taken: list[int] = []
     seen: list[tuple[int, int]] = []
@@ -251,8 +251,8 @@ def test_rows_are_taken_one_at_a_time():
 def test_a_batch_writes_its_rows_as_they_come_and_renames_the_files_in_place_at_the_end(tmp_path):
     """Rows reach the temporary file during the run (nothing holds them all); the target
     appears only when the run completes."""
-    from eligibility.batch import run_batch
-    from eligibility.tabular import Row
+    from eligibility._batch import run_batch
+    from eligibility._tabular import Row
 
     out = tmp_path / "r.jsonl"
     sizes: list[int] = []
@@ -271,9 +271,9 @@ def test_a_batch_writes_its_rows_as_they_come_and_renames_the_files_in_place_at_
 
 
 def test_a_batch_that_fails_midway_leaves_no_file(tmp_path):
-    from eligibility.batch import run_batch
+    from eligibility._batch import run_batch
     from eligibility.errors import ProfileError
-    from eligibility.tabular import Row
+    from eligibility._tabular import Row
 
     def rows():
         yield Row(number=1, profile=make_profile())
@@ -292,7 +292,7 @@ def test_a_batch_that_fails_midway_leaves_no_file(tmp_path):
 
 def test_a_json_lines_name_holding_a_unicode_line_separator_stays_one_line():
     """JSON allows U+2028 inside a string; only \\n, \\r and \\r\\n end a line."""
-    from eligibility.tabular import read_jsonl
+    from eligibility._tabular import read_jsonl
 
     rows = read_jsonl('{"name": "竹山\u2028甲公司"}\r\n{"name": "乙"}\n')
     assert [(r.number, r.name, r.problems) for r in rows] == [(1, "竹山\u2028甲公司", []), (2, "乙", [])]

@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from eligibility.commands import app
+from eligibility._commands import app
 from eligibility.profile import EnterpriseProfile
-from eligibility.tabular import read_rows
-from eligibility.template import TemplateColumn, template_columns
+from eligibility._tabular import read_rows
+from eligibility._template import TemplateColumn, template_columns
 
 from conftest import AS_OF, EXAMPLES
 

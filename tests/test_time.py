@@ -12,14 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility import evaluate, parse_profile
-from eligibility.compiler import encode_facts
-from eligibility.dates import HORIZON_YEARS, shift
-from eligibility.evaluate import prepare
-from eligibility.facts import compute_facts
-from eligibility.questions import set_field
+from eligibility._compiler import encode_facts
+from eligibility._dates import HORIZON_YEARS, shift
+from eligibility._evaluate import prepare
+from eligibility._facts import compute_facts
+from eligibility._questions import set_field
 from eligibility.report import Verdict
-from eligibility.timeline import decide_on, facts_on, moving_rules
-from eligibility.witness import date_values
+from eligibility._timeline import decide_on, facts_on, moving_rules
+from eligibility.authoring.witness import date_values
 
 from conftest import AS_OF
 from strategies import CATALOGUE, valid_data

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from eligibility import ConditionResult, Report, evaluate, load_profile, report_view, view_json
-from eligibility.commands import app
+from eligibility._commands import app
 from eligibility.report import Gap, GapKind, SupportResult
-from eligibility.views import CompactReport, SummaryReport, SupportEntry
+from eligibility._views import CompactReport, SummaryReport, SupportEntry
 
 from conftest import AS_OF, EXAMPLES, make_profile
 

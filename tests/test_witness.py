@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from eligibility import load_catalogue
-from eligibility import realise as realise_module
-from eligibility.facts import COMPUTED, FACTS, Ratio, compute_facts
+from eligibility.authoring import _realise as realise_module
+from eligibility._facts import COMPUTED, FACTS, Ratio, compute_facts
 from eligibility.profile import EnterpriseProfile
-from eligibility.witness import candidate_values, find_witnesses, realise, thresholds
+from eligibility.authoring.witness import candidate_values, find_witnesses, realise, thresholds
 
 from conftest import AS_OF, RULES
 from strategies import CATALOGUE

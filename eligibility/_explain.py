@@ -1,0 +1,659 @@
+"""Explanations: each condition of a rule evaluated in Python, with values and reasons.
+
+Explanations are compiled from the same resolved trees as the engine's ruleset, with
+the same operator semantics (:mod:`eligibility._semantics`), so the verdict shown here
+is the verdict the engine reached: every evaluation checks it, and the tests check it
+on random profiles. Compiled once per catalogue view into closures (comparisons with
+their constants prepared, nodes built from prototypes), they walk no tree per profile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ._catalogue import CatalogueView
+from ._facts import FACTS, FactKind, FactSpec, FactValue, Ratio
+from ._dates import AS_OF
+from ._date_text import date_label, window_text
+from ._gaps import date_gap, depends_on_value, leaf_gap
+from .profile import EnterpriseProfile
+from .report import Assumption, CitationOut, ConditionResult, Gap, Status
+from ._resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
+from ._schema import Citation, Compare, Condition, DateCondition, ParameterValue, Rule
+from ._semantics import OPERATOR, SET_OPS, WORDS, Op, Truth, all_of, any_of, not_
+from ._labels import value_label
+from ._text import Text, bi
+
+
+def truth_of(spec: FactSpec, op: Op, fact_value: Any, required: Any) -> Truth:
+    """Whether ``fact op required`` holds for one known or unknown (None) value."""
+    if fact_value is None:
+        return None
+    return leaf_test(spec, op, required)(fact_value)
+
+
+def leaf_test(spec: FactSpec, op: Op, required: Any) -> Callable[[Any], bool]:
+    """The test ``fact op required`` on a known value of the fact, its constants
+    prepared once (evaluations call it for every comparison of every rule)."""
+    cmp = OPERATOR[op]
+    if spec.kind is FactKind.ratio:
+        threshold = Decimal(required)
+
+        def ratio(r: Ratio) -> bool:
+            # Cross-multiplied, exact; a ratio over zero is undefined, so never met.
+            return r.den != 0 and cmp(r.num, r.den * threshold)
+
+        return ratio
+    if spec.kind is FactKind.set:
+        wanted = frozenset(required)
+        if op is Op.in_:
+            return lambda members: not wanted.isdisjoint(members)
+        return wanted.isdisjoint
+    if op in SET_OPS:
+        # Numbers compare exactly across int and Decimal, and hash alike when equal.
+        choices = frozenset(Decimal(r) for r in required) if spec.kind is FactKind.number else frozenset(required)
+        return choices.__contains__ if op is Op.in_ else lambda v: v not in choices
+    if spec.kind is FactKind.ordinal:
+        rank = {choice: i for i, choice in enumerate(spec.choices)}
+        position = rank[required]
+        return lambda v: cmp(rank[v], position)
+    bound = Decimal(required) if spec.kind is FactKind.number else required
+    return lambda v: cmp(v, bound)
+
+
+def truth_of_status(status: Status) -> Truth:
+    """met -> True, not met -> False, unknown -> None."""
+    return None if status is Status.unknown else status is Status.met
+
+
+_STATUS: dict[Truth, Status] = {True: Status.met, False: Status.not_met, None: Status.unknown}
+_TRUTH: dict[Status, Truth] = {Status.met: True, Status.not_met: False, Status.unknown: None}
+_ALL_OF = bi("同时满足以下全部条件", "all of the following")
+_ANY_OF = bi("满足以下任一条件", "any of the following")
+_NOT = bi("以下条件不成立", "the following does not hold")
+_NOT_IN_FORCE = bi("未生效", "not in force")
+
+
+def display(spec: FactSpec, value: Any) -> Any:
+    """A fact's value as shown in a report (ratios as percentages)."""
+    if value is None:
+        return None
+    if isinstance(value, Ratio):
+        pct = value.as_percent()
+        return None if pct is None else f"{pct.quantize(Decimal('0.01'))}%"
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value.normalize())
+    return value
+
+
+def display_required(spec: FactSpec, value: Any) -> Any:
+    if spec.kind is FactKind.ratio:
+        return f"{(Decimal(value) * 100).normalize():f}%"
+    if isinstance(value, list):
+        return [display_required(spec, v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value.normalize())
+    return value
+
+
+@dataclass
+class Explainer:
+    """Evaluates rules of one catalogue view for one profile's facts."""
+
+    view: CatalogueView
+    facts: dict[str, FactValue]
+    profile: EnterpriseProfile | None = None
+    """Given, the explanation carries gaps (what it would take) for conditions not met."""
+    static: ViewStatic | None = None
+    """What does not depend on the profile, shared by every explanation on one view."""
+
+    def __post_init__(self) -> None:
+        self.results: dict[str, ConditionResult] = {}
+        if self.static is None:
+            self.static = ViewStatic(self.view)
+
+    def citation(self, cit: Citation | None) -> CitationOut | None:
+        assert self.static is not None
+        return self.static.citation(cit)
+
+    def explain_rule(self, rule: Rule) -> ConditionResult:
+        """The evaluated condition tree of one rule (derived rules it names must come first)."""
+        assert self.static is not None
+        result = self.static.explainer(rule.id)(self)
+        self.results[rule.id] = result
+        return result
+
+    def _gaps(self, spec: FactSpec, leaf: Leaf, value: Any) -> list[Gap]:
+        if self.profile is None or leaf.band_key:
+            return []
+        assert self.static is not None
+        fixed = self.static.fixed_gap(leaf)
+        if fixed is not None:
+            return [Gap.from_prototype(fixed)]
+        return [leaf_gap(spec, leaf.op, leaf.value, value, self.profile, self.view.day)]
+
+    def assumptions(self, rule: Rule) -> list[Assumption]:
+        """Parameter values the rule (and the derived rules it names) rests on that are not official."""
+        assert self.static is not None
+        return self.static.assumptions(rule, self._collect_assumptions)
+
+    def _collect_assumptions(
+        self, cond: Condition | None, out: dict[str, Assumption], seen: set[str], rests_on: str | None = None
+    ) -> None:
+        from ._schema import RuleRef, walk
+
+        if rests_on is not None:
+            self._assumption(None, rests_on, out)
+        for node in walk(cond) if cond is not None else ():
+            if isinstance(node, RuleRef) and node.rule not in seen and node.rule in self.view.catalogue.rules:
+                seen.add(node.rule)
+                self._collect_assumptions(self.view.catalogue.rules[node.rule].conditions, out, seen)
+            if isinstance(node, Compare):
+                for pid in (node.param, *FACTS[node.fact].params):
+                    if pid:
+                        self._assumption(node, pid, out)
+            elif isinstance(node, DateCondition):
+                for pid in node.params():
+                    self._assumption(node, pid, out)
+
+    def _assumption(self, node: Compare | DateCondition | None, pid: str, out: dict[str, Assumption]) -> None:
+        value = self.view.values.get(pid)
+        if value is None or value.certainty.value == "official":
+            return
+        param = self.view.catalogue.parameters[pid]
+        if value.points:
+            shown = ", ".join(f"{'>' if b.exclusive else '≥'}{b.min.normalize():f}: {b.points.normalize():f}" for b in value.points)
+        elif value.tiers:
+            shown = ", ".join(f"≤{t.max}: {t.value}" if t.max is not None else f"others: {t.value}" for t in value.tiers)
+        elif isinstance(node, DateCondition):
+            shown = value.value.isoformat() if isinstance(value.value, date) else f"{Decimal(value.value).normalize():f}"
+        elif node is None:
+            shown = str(value.value).lower() if isinstance(value.value, bool) else str(value.value)
+        else:
+            shown = str(display_required(FACTS[node.fact], value.value))
+        out[pid] = Assumption(
+            parameter=pid,
+            name=param.name,
+            value=shown,
+            certainty=value.certainty,
+            note=value.note,
+            statement=value.statement,
+            citations=[c for c in (self.citation(x) for x in value.citations) if c is not None],
+        )
+
+
+def leaf_label(spec: FactSpec, op: Op, value: Any) -> Text:
+    """``fact op value`` in words: 上年度主营业务收入不低于 2000万元."""
+    req = display_required(spec, value)
+    return bi(
+        f"{spec.label.zh}{WORDS[op]['zh']} {value_label(req, 'zh', spec.enum, spec.unit)}",
+        f"{spec.label.en} {WORDS[op]['en']} {value_label(req, 'en', spec.enum, spec.unit)}",
+    )
+
+
+def relevant_missing(result: ConditionResult) -> list[str]:
+    """The unknown fields that still decide an undecided condition, in order, once each."""
+    out: list[str] = []
+    # Depth first, children in order; a loop, not a recursive closure (which would
+    # leave a reference cycle for the collector after every call).
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if node.status is not Status.unknown:
+            continue
+        if node.kind == "compare":
+            out.extend(node.missing_fields)
+        stack.extend(reversed(node.children))
+    return list(dict.fromkeys(out))
+
+
+def _leaves(tree: Resolved) -> list[Leaf]:
+    from ._resolve import leaves
+
+    return leaves(tree)
+
+
+def _first_citation(value: ParameterValue | None) -> Citation | None:
+    return value.citations[0] if value is not None and value.citations else None
+
+
+def _money(v: Decimal) -> str:
+    if v >= 100_000_000 and v % 10_000_000 == 0:
+        return f"{(v / 100_000_000).normalize():f}亿"
+    if v >= 10_000 and v % 1_000 == 0:
+        return f"{(v / 10_000).normalize():f}万"
+    return f"{v:f}"
+
+
+def _band_text(key: FactSpec, lo: Decimal | None, hi: Decimal | None) -> Text:
+    unit = key.unit or ""
+    if lo is None and hi is not None:
+        return bi(f"{key.label.zh}不超过{_money(hi)}{unit}档", f"band: {key.label.en} up to {hi}")
+    if hi is None and lo is not None:
+        return bi(f"{key.label.zh}超过{_money(lo)}{unit}档", f"band: {key.label.en} above {lo}")
+    return bi(
+        f"{key.label.zh}{_money(lo or Decimal(0))}–{_money(hi or Decimal(0))}{unit}档",
+        f"band: {key.label.en} above {lo} up to {hi}",
+    )
+
+
+class ViewStatic:
+    """The parts of explanations that depend only on the catalogue view: resolved
+    trees, labels, citations, assumptions. Built once per view and reused."""
+
+    def __init__(self, view: CatalogueView) -> None:
+        self.view = view
+        self._trees: dict[str, Resolved] = {}
+        self._leaves: dict[int, tuple[FactSpec, Text, Any, CitationOut | None]] = {}
+        self._citations: dict[int, CitationOut | None] = {}
+        self._assumptions: dict[str, list[Assumption]] = {}
+        self._rule_citations: dict[str, list[CitationOut]] = {}
+        self._tests: dict[int, Callable[[Any], bool]] = {}
+        self._deciders: dict[str, Decider] = {}
+        self._explainers: dict[str, Explain] = {}
+        self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
+        self.rule_date_leaves: dict[str, list[DateLeaf]] = {}
+        """Each rule's own date conditions (see :mod:`eligibility._timeline`)."""
+        self.date_leaves: list[DateLeaf] | None = None
+        """The date conditions of the view's rules (see :mod:`eligibility._timeline`)."""
+        self.time_leaves: list[Leaf] | None = None
+        """The comparisons of facts that move with time (see :mod:`eligibility._timeline`)."""
+        self.moving_rules: list[tuple[str, frozenset[str], frozenset[str]]] | None = None
+        """The rules whose outcome can move with time, in catalogue order, with the moving
+        facts each reads and the moving rules each names."""
+
+    def tree(self, rule_id: str) -> Resolved:
+        tree = self._trees.get(rule_id)
+        if tree is None:
+            tree = self._trees[rule_id] = resolve(self.view.catalogue.rules[rule_id].conditions, self.view)
+        return tree
+
+    def test(self, leaf: Leaf) -> Callable[[Any], bool]:
+        """The prepared :func:`leaf_test` of a comparison in this view's trees."""
+        found = self._tests.get(id(leaf))
+        if found is None:
+            found = self._tests[id(leaf)] = leaf_test(FACTS[leaf.fact], leaf.op, leaf.value)
+        return found
+
+    def fixed_gap(self, leaf: Leaf) -> dict[str, Any] | None:
+        """For a comparison whose gap does not depend on the enterprise's value, the
+        gap (as a prototype), worked out once; None for the others."""
+        key = id(leaf)
+        if key not in self._fixed_gaps:
+            spec = FACTS[leaf.fact]
+            self._fixed_gaps[key] = (
+                None
+                if depends_on_value(spec, leaf.op)
+                else Gap.prototype(**leaf_gap(spec, leaf.op, leaf.value, None, None, self.view.day).__dict__)
+            )
+        return self._fixed_gaps[key]
+
+    def explainer(self, rule_id: str) -> Explain:
+        """The compiled :func:`compile_explanation` of a rule's condition."""
+        found = self._explainers.get(rule_id)
+        if found is None:
+            found = self._explainers[rule_id] = compile_explanation(self.tree(rule_id), self)
+        return found
+
+    def decider(self, rule_id: str) -> Decider:
+        """The compiled :func:`compile_decider` of a rule's condition."""
+        found = self._deciders.get(rule_id)
+        if found is None:
+            found = self._deciders[rule_id] = compile_decider(self.tree(rule_id), self.view, self.test)
+        return found
+
+    def citation(self, cit: Citation | None) -> CitationOut | None:
+        if cit is None:
+            return None
+        key = id(cit)
+        if key not in self._citations:
+            src = self.view.catalogue.sources[cit.source]
+            self._citations[key] = CitationOut(
+                source=src.id, number=src.number, title=src.title, article=cit.article, url=src.url, certainty=src.certainty
+            )
+        return self._citations[key]
+
+    def leaf(self, leaf: Leaf) -> tuple[FactSpec, Text, Any, CitationOut | None]:
+        """(fact spec, label, required value for display, citation) of a comparison."""
+        key = id(leaf)
+        found = self._leaves.get(key)
+        if found is None:
+            spec = FACTS[leaf.fact]
+            node = leaf.node
+            label = node.label if node.label and not leaf.band_key else leaf_label(spec, leaf.op, leaf.value)
+            found = (spec, label, display_required(spec, leaf.value), self.citation(node.cite or _first_citation(leaf.param_value)))
+            self._leaves[key] = found
+        return found
+
+    def rule_citations(self, rule: Rule) -> list[CitationOut]:
+        """A rule's citations, resolved against the sources (the same list for every report)."""
+        found = self._rule_citations.get(rule.id)
+        if found is None:
+            found = self._rule_citations[rule.id] = [c for c in (self.citation(x) for x in rule.citations) if c is not None]
+        return found
+
+    def assumptions(self, rule: Rule, collect: Any) -> list[Assumption]:
+        found = self._assumptions.get(rule.id)
+        if found is None:
+            out: dict[str, Assumption] = {}
+            collect(rule.conditions, out, set())
+            for pid in rule.rests_on:  # the plan's term, a stand-in list: no condition compares them
+                collect(None, out, set(), pid)
+            for limit in rule.limits:  # a cap told to the enterprise rests on its value too
+                collect(Compare(fact=limit.fact, op=Op.le, param=limit.param), out, set())
+            found = self._assumptions[rule.id] = [out[k] for k in sorted(out)]
+        return found
+
+
+Decided = tuple[Truth, Sequence[str]]
+"""A condition's truth and, when unknown, the fields that decide it."""
+Decider = Callable[[Mapping[str, FactValue], Mapping[str, Decided]], Decided]
+
+
+def compile_decider(tree: Resolved, view: CatalogueView, test: Callable[[Leaf], Callable[[Any], bool]]) -> Decider:
+    """A function giving a condition's truth and the unknown fields that decide it,
+    without building an explanation: what :class:`Explainer` and :func:`relevant_missing`
+    give, in the same order (before removing repeats), for batches that need verdicts
+    and missing fields only, and for time changes. ``test`` gives each comparison's
+    prepared :func:`leaf_test`.
+
+    The decider takes the facts and the outcomes of the derived rules ``tree`` names.
+    """
+    if isinstance(tree, Leaf):
+        name, check = tree.fact, test(tree)
+
+        def leaf(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+            value, missing = facts[name]
+            if value is None:
+                return None, missing
+            return check(value), ()
+
+        return leaf
+    if isinstance(tree, DateLeaf):
+        date_test, names = tree.test, tree.test.names
+
+        def date_leaf(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+            dates = {n: facts[n].value for n in names}
+            truth = date_test.truth(dates)
+            if truth is None:
+                return None, [f for n in date_test.profile_dates if dates[n] is None for f in facts[n].missing]
+            return truth, ()
+
+        return date_leaf
+    if isinstance(tree, Ref):
+        rule, absent = tree.rule, (False, ())
+        return lambda facts, done: done.get(rule, absent)
+    if isinstance(tree, Unavailable):
+        return lambda facts, done: (False, ())
+    if isinstance(tree, Negation):
+        inner = compile_decider(tree.item, view, test)
+
+        def negation(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+            truth, missing = inner(facts, done)
+            return not_(truth), missing
+
+        return negation
+    parts = [compile_decider(item, view, test) for item in tree.items]
+    decisive = isinstance(tree, Some)  # the value that decides the group at once: True for any, False for all
+    if isinstance(tree, Some) and tree.node is None:  # a tiered comparison: its fact, then the band key
+        first = next(leaf for leaf in _leaves(tree) if not leaf.band_key)
+        key_fact = view.catalogue.parameters[first.param or ""].key or ""
+
+        def unknown_fields(facts: Mapping[str, FactValue], decided: list[Decided]) -> Sequence[str]:
+            return list(dict.fromkeys([*facts[first.fact].missing, *facts[key_fact].missing]))
+
+    else:
+
+        def unknown_fields(facts: Mapping[str, FactValue], decided: list[Decided]) -> Sequence[str]:
+            return [field for truth, missing in decided if truth is None for field in missing]
+
+    def group(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
+        decided = []
+        unknown = False
+        for part in parts:
+            result = part(facts, done)
+            truth = result[0]
+            if truth is decisive:  # Kleene: one decisive part settles the group
+                return decisive, ()
+            if truth is None:
+                unknown = True
+            decided.append(result)
+        if not unknown:
+            return not decisive, ()
+        return None, unknown_fields(facts, decided)
+
+    return group
+
+
+Explain = Callable[[Explainer], ConditionResult]
+
+
+def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
+    """A function building the evaluated condition tree of ``tree`` for an
+    :class:`Explainer`'s facts. Each node's labels, citations and tests are prepared
+    here, once per catalogue view: an explanation has some three hundred nodes, and
+    the portal asks for one on every change of a form."""
+    if isinstance(tree, Leaf):
+        return _compile_leaf(tree, static)
+    if isinstance(tree, DateLeaf):
+        return _compile_date(tree, static)
+    if isinstance(tree, Every) or (isinstance(tree, Some) and tree.node is not None):
+        parts = [compile_explanation(item, static) for item in tree.items]
+        node = tree.node
+        every = isinstance(tree, Every)
+        proto = ConditionResult.prototype(
+            kind="all" if every else "any",
+            status=Status.unknown,
+            label=(node.label if node is not None else None) or (_ALL_OF if every else _ANY_OF),
+            citation=static.citation(node.cite) if node is not None else None,
+        )
+        combine = all_of if every else any_of
+
+        def group(ex: Explainer) -> ConditionResult:
+            children = [part(ex) for part in parts]
+            data = proto.copy()
+            data["status"] = _STATUS[combine([_TRUTH[c.status] for c in children])]
+            data["children"] = children
+            data["missing_fields"] = []
+            data["gaps"] = []
+            return _make_condition(data)
+
+        return group
+    if isinstance(tree, Negation):
+        inner = compile_explanation(tree.item, static)
+        proto = ConditionResult.prototype(
+            kind="not", status=Status.unknown, label=tree.node.label or _NOT, citation=static.citation(tree.node.cite)
+        )
+
+        def negation(ex: Explainer) -> ConditionResult:
+            child = inner(ex)
+            return ConditionResult.from_prototype(proto, status=_STATUS[not_(_TRUTH[child.status])], children=[child])
+
+        return negation
+    if isinstance(tree, Some):
+        return _compile_tiered(tree, static)
+    if isinstance(tree, Ref):
+        return _compile_ref(tree, static)
+    assert isinstance(tree, Unavailable)
+    unavailable = ConditionResult.prototype(
+        kind="unavailable",
+        status=Status.not_met,
+        label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
+        fact=tree.fact,
+        parameter=tree.param,
+    )
+    return lambda ex: ConditionResult.from_prototype(unavailable)
+
+
+def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
+    """A date condition: the enterprise's date, the dates it is compared with, and when
+    not met, the day waiting meets it (or why it cannot)."""
+    decide = compile_decider(leaf, static.view, static.test)
+    test, node = leaf.test, leaf.node
+    names = test.names
+    cite = node.cite or next((_first_citation(v) for _p, v in leaf.params), None)
+    proto = ConditionResult.prototype(
+        kind="compare",
+        status=Status.unknown,
+        label=node.label or date_label(test),
+        fact=test.subject.name,
+        op=test.relation.value,
+        parameter=leaf.params[0][0] if leaf.params else None,
+        citation=static.citation(cite),
+    )
+
+    def date_condition(ex: Explainer) -> ConditionResult:
+        truth, missing = decide(ex.facts, {})
+        dates = {n: ex.facts[n].value for n in names}
+        data = proto.copy()
+        data["status"] = _STATUS[truth]
+        subject = dates.get(test.subject.name or AS_OF)
+        data["actual"] = subject.isoformat() if subject is not None else None
+        data["required"] = window_text(test, dates, "zh") if truth is not None else None
+        data["missing_fields"] = list(missing)
+        data["children"] = []
+        data["gaps"] = [date_gap(test, dates)] if truth is False and ex.profile is not None else []
+        return _make_condition(data)
+
+    return date_condition
+
+
+def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
+    rule = tree.rule
+    proto = ConditionResult.prototype(
+        kind="rule",
+        status=Status.unknown,
+        label=tree.node.label or static.view.catalogue.rules[rule].name,
+        rule=rule,
+        citation=static.citation(tree.node.cite),
+    )
+    not_in_force = ConditionResult.prototype(kind="all", status=Status.not_met, label=_NOT_IN_FORCE)
+
+    def ref(ex: Explainer) -> ConditionResult:
+        inner = ex.results.get(rule)
+        if inner is None:  # not in force on this date
+            inner = ConditionResult.from_prototype(not_in_force)
+        data = proto.copy()
+        data["status"] = inner.status
+        data["missing_fields"] = list(inner.missing_fields)
+        data["children"] = [inner]
+        data["gaps"] = []
+        return _make_condition(data)
+
+    return ref
+
+
+def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
+    """A tiered parameter's bands, shown as one comparison with the band that applies."""
+    decider = compile_decider(tree, static.view, static.test)
+    values = [x for x in _leaves(tree) if not x.band_key]
+    first = values[0]
+    spec = FACTS[first.fact]
+    key = static.view.catalogue.parameters[first.param or ""].key or ""
+    node = first.node
+    proto = ConditionResult.prototype(
+        kind="compare",
+        status=Status.unknown,
+        label=node.label or leaf_label(spec, first.op, first.value),
+        fact=first.fact,
+        op=first.op.value,
+        required=sorted({display_required(spec, x.value) for x in values}),
+        unit=spec.unit,
+        parameter=first.param,
+        citation=static.citation(node.cite or _first_citation(first.param_value)),
+    )
+    # The comparison a value must pass when no band applies: the strictest.
+    strictest = max(values, key=lambda x: Decimal(x.value) if first.op in (Op.ge, Op.gt) else -Decimal(x.value))
+    bands: list[tuple[list[Callable[[Any], bool]], Leaf, dict[str, Any]]] = []
+    for item in tree.items:
+        if isinstance(item, Every):
+            tests = [static.test(x) for x in item.items if isinstance(x, Leaf) and x.band_key]
+            band_leaf = next(x for x in item.items if isinstance(x, Leaf) and not x.band_key)
+            lo, hi = band_leaf.band or (None, None)
+            shown = {
+                "required": display_required(spec, band_leaf.value),
+                "band": _band_text(FACTS[key], lo, hi),
+                "label": node.label or leaf_label(spec, band_leaf.op, band_leaf.value),
+            }
+            bands.append((tests, band_leaf, shown))
+
+    def tiered(ex: Explainer) -> ConditionResult:
+        truth, missing = decider(ex.facts, {})
+        key_value = ex.facts[key].value
+        band: tuple[Leaf, dict[str, Any]] | None = None
+        for tests, band_leaf, shown in bands:
+            if not tests or (key_value is not None and all(test(key_value) for test in tests)):
+                band = (band_leaf, shown)
+        value = ex.facts[first.fact].value
+        data = proto.copy()
+        if band is not None:
+            data.update(band[1])
+        data["status"] = _STATUS[truth]
+        data["actual"] = display(spec, value)
+        data["missing_fields"] = list(missing)
+        data["children"] = []
+        data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value) if truth is False else []
+        return _make_condition(data)
+
+    return tiered
+
+
+def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
+    spec, label, required, citation = static.leaf(leaf)
+    check = static.test(leaf)
+    name = leaf.fact
+    proto = ConditionResult.prototype(
+        kind="compare",
+        status=Status.unknown,
+        label=label,
+        fact=name,
+        op=leaf.op.value,
+        required=required,
+        unit=spec.unit,
+        parameter=leaf.param,
+        citation=citation,
+    )
+    make = ConditionResult.from_prototype
+    # A comparison of a yes/no, a choice or a set has few possible results; each is
+    # built once and copied (numbers, ratios and dates vary too much to be worth it).
+    seen: dict[Any, dict[str, Any]] | None = None
+    if spec.kind not in (FactKind.number, FactKind.ratio) and spec.years_since is None:
+        seen = {}
+
+    def compare(ex: Explainer) -> ConditionResult:
+        value, missing = ex.facts[name]
+        data = proto.copy()
+        data["children"] = []
+        if value is None:
+            data["missing_fields"] = list(missing)
+            data["gaps"] = []
+            return _make_condition(data)
+        if seen is not None and ex.profile is not None:
+            found = seen.get(value)
+            if found is not None:
+                return make(found)
+        data["missing_fields"] = []
+        data["actual"] = display(spec, value)
+        if check(value):
+            data["status"] = Status.met
+            data["gaps"] = []
+        else:
+            data["status"] = Status.not_met
+            data["gaps"] = ex._gaps(spec, leaf, value)
+        result = _make_condition(data)
+        if seen is not None and ex.profile is not None and len(seen) < _MAX_SEEN:
+            seen[value] = make(data).__dict__  # lists of its own, not the report's
+        return result
+
+    return compare
+
+
+_make_condition = ConditionResult.maker()
+_MAX_SEEN = 64
+"""Results kept per comparison of a choice or set (enough for every choice, bounded for sets)."""

@@ -1,0 +1,408 @@
+"""What it would take: the smallest change that meets a condition not met.
+
+Gaps are worked out per comparison, in the enterprise's own terms (yuan of R&D
+expense, persons, a grade, a title), then combined up the condition tree: every
+failing part of an ``all``; the cheapest branch of an ``any``; for a derived rule,
+"meet it first" with its own gaps. A gap can be applied to the profile
+(:func:`apply_gaps`), which is how the tests check that it really closes the gap.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+from ._dates import AS_OF, HORIZON_YEARS, DateTest, change_days, shift
+from ._date_text import date_words
+from ._facts import FACTS, FactKind, FactSpec, Ratio, lookup
+from ._labels import money, value_label
+from .profile import EnterpriseProfile
+from .report import ConditionResult, Gap, GapKind, Status
+from ._semantics import Op
+from ._text import Text, bi
+
+ONE = Decimal(1)
+# Facts the enterprise cannot change (who the founder is, where it is registered...).
+FIXED_FACTS = frozenset(
+    {
+        "founder.is_returnee",
+        "founder.hukou_in_county",
+        "founder.first_business",
+        "sector",
+        "ownership",
+        "listing_status",
+        "high_tech_domain",
+        "revenue_growth_2y",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RatioLever:
+    """How an enterprise moves a ratio: add to the numerator fields of the last year.
+
+    ``both`` means the amount added also enters the denominator (new domestic R&D
+    raises total R&D too; R&D is part of total cost).
+    """
+
+    fields: tuple[str, ...]
+    both: bool
+    unit: str
+    noun: Text
+
+
+LEVERS: dict[str, RatioLever] = {
+    "rd_intensity_3y": RatioLever(("rd_expense", "rd_expense_domestic"), False, "元", bi("近三年研发费用", "R&D expense over three years")),
+    "rd_intensity_last_year": RatioLever(("rd_expense", "rd_expense_domestic"), False, "元", bi("上年度研发费用", "last year's R&D expense")),
+    "rd_domestic_share_3y": RatioLever(("rd_expense_domestic", "rd_expense"), True, "元", bi("境内研发费用", "domestic R&D expense")),
+    "rd_to_cost_last_year": RatioLever(("rd_expense", "rd_expense_domestic", "total_cost_expense"), True, "元", bi("上年度研发费用", "last year's R&D expense")),
+    "high_tech_revenue_share_last_year": RatioLever(("high_tech_revenue",), False, "元", bi("上年度高新技术产品（服务）收入", "last year's high-tech revenue")),
+}
+LAST_YEAR_FIELDS = {
+    "revenue_last_year": "operating_revenue",
+    "main_business_revenue_last_year": "main_business_revenue",
+    "total_assets_last_year": "total_assets",
+    "rd_expense_last_year": "rd_expense",
+    "net_profit_last_year": "net_profit",
+}
+
+
+def _ceil(x: Decimal, step: Decimal = ONE) -> Decimal:
+    return (x / step).to_integral_value(rounding=ROUND_CEILING) * step
+
+
+def _amount_text(amount: Decimal, unit: str | None, lang: str) -> str:
+    if unit == "元":
+        return money(amount, lang)  # type: ignore[arg-type]
+    shown = value_label(int(amount) if amount == amount.to_integral_value() else amount, lang)  # type: ignore[arg-type]
+    return f"{shown}{unit or ''}" if lang == "zh" else f"{shown} {unit or ''}".rstrip()
+
+
+def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: EnterpriseProfile | None, as_of: date) -> Gap:
+    """The change that makes ``fact op required`` hold, given its current ``value``
+    (``value`` and ``profile`` may be None where :func:`depends_on_value` says so)."""
+    label = spec.label
+    if spec.name in FIXED_FACTS:
+        return Gap.build(
+            kind=GapKind.unreachable,
+            field=spec.name,
+            change=bi(f"{label.zh}不符合要求", f"{label.en} does not qualify"),
+        )
+    if op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio):
+        return Gap.build(
+            kind=GapKind.unreachable,
+            field=spec.name,
+            change=bi(f"{label.zh}已超过上限", f"{label.en} is above the cap"),
+        )
+    if spec.years_since is not None:
+        return _time_gap(spec, op, Decimal(required), profile)
+    if spec.kind is FactKind.ratio:
+        return _ratio_gap(spec, op, Decimal(required), value, as_of)
+    if spec.kind is FactKind.number:
+        return _number_gap(spec, op, Decimal(required), Decimal(value), as_of)
+    if spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt) and value is not None:
+        if spec.choices.index(value) > spec.choices.index(required):
+            return Gap.build(
+                kind=GapKind.unreachable,
+                field=spec.name,
+                change=bi(
+                    f"{spec.label.zh}已是 {value_label(value, 'zh', spec.enum)}，本项针对尚未达到的企业",
+                    f"{spec.label.en} is already {value_label(value, 'en', spec.enum)}; this targets enterprises below it",
+                ),
+            )
+    return _set_gap(spec, op, required, as_of)
+
+
+def depends_on_value(spec: FactSpec, op: Op) -> bool:
+    """Whether :func:`leaf_gap` for ``fact op ...`` depends on the enterprise's value (or
+    its other data); when not, one gap per comparison and date serves every profile."""
+    if spec.name in FIXED_FACTS or (op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio)):
+        return False
+    if spec.years_since is not None or spec.kind is FactKind.ratio:
+        return True
+    if spec.kind is FactKind.number:
+        return op not in (Op.eq, Op.ne, Op.in_, Op.not_in)
+    return spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt)
+
+
+def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProfile | None) -> Gap:
+    assert spec.years_since is not None and profile is not None
+    base = lookup(profile, spec.years_since.path)
+    if op in (Op.ge, Op.gt) and base is not None:
+        years = int(required) + (1 if op is Op.gt else 0)
+        on = shift(base, spec.years_since.unit, years)
+        return Gap.build(kind=GapKind.wait, field=spec.years_since.path, on=on, change=bi(f"{on.isoformat()} 起满足（{spec.label.zh}）", f"met from {on.isoformat()} ({spec.label.en})"))
+    return Gap.build(
+        kind=GapKind.unreachable,
+        field=spec.years_since.path,
+        change=bi(f"{spec.label.zh}已超出期限", f"{spec.label.en}: the window has passed"),
+    )
+
+
+def date_gap(test: DateTest, dates: Mapping[str, date | None]) -> Gap:
+    """For a date condition not met: the day from which it is met by waiting (within
+    ten years), or why no wait meets it (a window passed, a date not yet reached)."""
+    today = dates[AS_OF]
+    assert today is not None
+    field = next(iter(test.profile_dates), test.subject.name)
+    horizon = shift(today, "years", HORIZON_YEARS)
+    for day in sorted(change_days(test, dates, horizon)):
+        if test.truth({**dates, AS_OF: day}) is True:
+            return Gap.build(
+                kind=GapKind.wait,
+                field=field,
+                on=day,
+                change=bi(f"{day.isoformat()} 起满足（{date_words(test, 'zh')}）", f"met from {day.isoformat()} ({date_words(test, 'en')})"),
+            )
+    later = [n for n in test.profile_dates if (d := dates.get(n)) is not None and d > today]
+    if later:
+        label = FACTS[later[0]].label
+        return Gap.build(
+            kind=GapKind.unreachable,
+            field=later[0],
+            change=bi(f"{label.zh}晚于评估日（尚未发生）", f"{label.en} is after the evaluation date (not yet)"),
+        )
+    return Gap.build(
+        kind=GapKind.unreachable,
+        field=field,
+        change=bi(f"不满足：{date_words(test, 'zh')}", f"not met: {date_words(test, 'en')}"),
+    )
+
+
+def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) -> Gap:
+    lever = LEVERS.get(spec.name)
+    if spec.name == "st_staff_share":
+        need = t * value.den - value.num
+        delta = _ceil(need) + (ONE if op is Op.gt and _ceil(need) == need else 0)
+        delta = max(delta, ONE)
+        return Gap.build(
+            kind=GapKind.increase,
+            field="st_staff",
+            increase_by=str(delta),
+            change=bi(
+                f"科技人员需增加 {int(delta)} 人（职工总数不变，达到 {_pct(t)}）",
+                f"{int(delta)} more S&T staff (same total staff) to reach {_pct(t)}",
+            ),
+        )
+    if lever is None or value.den == 0:
+        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"{spec.label.zh}需达到 {_pct(t)}", f"{spec.label.en} must reach {_pct(t)}"))
+    # (num + x) / (den + x*both) op t  ->  x >= (t*den - num) / (1 - t*both)
+    need = t * value.den - value.num
+    if lever.both:
+        if t >= 1:
+            return Gap.build(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法达到", f"{spec.label.en} cannot be reached"))
+        need = need / (1 - t)
+    delta = _ceil(need)
+    if op is Op.gt and delta == need:
+        delta += 1
+    delta = max(delta, ONE)
+    year = as_of.year - 1
+    fields = [f"financials[{year}].{f}" for f in lever.fields]
+    return Gap.build(
+        kind=GapKind.increase,
+        field=fields[0],
+        also=fields[1:],
+        increase_by=str(delta),
+        change=bi(
+            f"{lever.noun.zh}需增加 {_amount_text(delta, lever.unit, 'zh')}（计入{year}年度，使{spec.label.zh}达到 {_pct(t)}）",
+            f"{lever.noun.en} must grow by {_amount_text(delta, lever.unit, 'en')} (in {year}) for {spec.label.en} to reach {_pct(t)}",
+        ),
+    )
+
+
+def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Decimal, as_of: date) -> Gap:
+    if op in (Op.eq, Op.ne, Op.in_, Op.not_in):
+        return _set_gap(spec, op, required, as_of)
+    target, path, target_zh, target_en = _number_target(spec.name, op, required, as_of.year)
+    if path is None:
+        return Gap.build(
+            kind=GapKind.other,
+            field=spec.name,
+            change=bi(f"{spec.label.zh}需达到 {target_zh}", f"{spec.label.en} must reach {target_en}"),
+        )
+    delta = target - value
+    return Gap.build(
+        kind=GapKind.increase,
+        field=path,
+        increase_by=str(delta),
+        change=bi(
+            f"{spec.label.zh}需增加 {_amount_text(delta, spec.unit, 'zh')}（达到 {target_zh}）",
+            f"{spec.label.en} must grow by {_amount_text(delta, spec.unit, 'en')} (to {target_en})",
+        ),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _number_target(fact: str, op: Op, required: Decimal, year: int) -> tuple[Decimal, str | None, str, str]:
+    """For ``fact op required`` (an order comparison) evaluated in ``year``: the smallest
+    value meeting it, the profile field to raise (None if none can be named), and the
+    target in words. The same for every enterprise, so worked out once."""
+    spec = FACTS[fact]
+    target = required + (Decimal(1).scaleb(-spec.decimals) if op is Op.gt else 0)
+    path: str | None = fact
+    if fact in LAST_YEAR_FIELDS:
+        path = f"financials[{year - 1}].{LAST_YEAR_FIELDS[fact]}"
+    elif fact not in _profile_paths():
+        path = None
+    return target, path, _amount_text(target, spec.unit, "zh"), _amount_text(target, spec.unit, "en")
+
+
+def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
+    if spec.name == "kxz_registration_age" and op is Op.eq:
+        year = as_of.year - int(required)
+        return Gap.build(
+            kind=GapKind.set,
+            field="certifications.kxz_registration_year",
+            set_to=year,
+            change=bi(f"需取得{year}年度科技型中小企业入库登记编号", f"obtain the {year} tech-SME registration number"),
+        )
+    if spec.name not in _profile_paths():
+        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
+    target: Any
+    if spec.kind is FactKind.bool:
+        target = required if op is Op.eq else not required
+    elif spec.kind is FactKind.ordinal and op in (Op.ge, Op.gt):
+        idx = spec.choices.index(required) + (1 if op is Op.gt else 0)
+        if idx >= len(spec.choices):
+            return Gap.build(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法更高", f"{spec.label.en} cannot be higher"))
+        target = spec.choices[idx]
+    elif op is Op.eq:
+        target = required
+    elif op is Op.in_ and spec.kind is FactKind.set:
+        return Gap.build(
+            kind=GapKind.set,
+            field=spec.name,
+            set_to=[required[0]],
+            change=bi(f"{spec.label.zh}需包含 {value_label(required[0], 'zh', spec.enum)}", f"{spec.label.en} must include {value_label(required[0], 'en', spec.enum)}"),
+        )
+    elif op is Op.in_:
+        target = required[0]
+    else:
+        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
+    zh = value_label(target, "zh", spec.enum)
+    en = value_label(target, "en", spec.enum)
+    if spec.kind is FactKind.bool:
+        change = bi(f"需满足：{spec.label.zh}" if target else f"需不再：{spec.label.zh}", f"needed: {spec.label.en} = {en}")
+    else:
+        change = bi(f"{spec.label.zh}需达到 {zh}", f"{spec.label.en} must be {en}")
+    return Gap.build(kind=GapKind.set, field=spec.name, set_to=target, change=change)
+
+
+def _pct(t: Decimal) -> str:
+    return f"{(t * 100).normalize():f}%"
+
+
+_PATHS: set[str] | None = None
+
+
+def _profile_paths() -> set[str]:
+    """The facts that are profile fields themselves (they can be set directly)."""
+    global _PATHS
+    if _PATHS is None:
+        from ._facts import COMPUTED
+
+        computed = {s.name for s in COMPUTED}
+        _PATHS = {name for name in FACTS if name not in computed}
+    return _PATHS
+
+
+# --- Combining gaps up the tree -------------------------------------------------------
+
+
+def cost(gaps: list[Gap]) -> float:
+    """How hard a set of gaps is to close: unreachable is infinite; fewer is cheaper."""
+    total = 0.0
+    for g in gaps:
+        if not g.reachable:
+            return math.inf
+        total += 1 + cost(g.gaps)
+    return total
+
+
+def gaps_of(
+    node: ConditionResult, rule_name: Callable[[str], Text], seen: dict[int, list[Gap]] | None = None
+) -> list[Gap]:
+    """The gaps that would make a not-met condition met (none if met or unknown).
+
+    ``seen`` keeps the gaps of the nodes already visited, for callers that ask about
+    several trees sharing subtrees (a derived rule's tree appears in every rule naming it).
+    """
+    if node.status is not Status.not_met:
+        return []
+    if node.kind == "compare":
+        return list(node.gaps)
+    if seen is None:
+        seen = {}
+    found = seen.get(id(node))
+    if found is not None:
+        return list(found)
+    if node.kind == "rule":
+        inner = gaps_of(node.children[0], rule_name, seen) if node.children else []
+        name = rule_name(node.rule or "")
+        out = [
+            Gap.build(
+                kind=GapKind.obtain,
+                rule=node.rule,
+                gaps=inner,
+                change=bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'"),
+            )
+        ]
+    elif node.kind == "all":
+        out = [g for c in node.children for g in gaps_of(c, rule_name, seen)]
+    elif node.kind == "any":
+        options = [gaps_of(c, rule_name, seen) for c in node.children]
+        options = [o for o in options if o]
+        out = min(options, key=cost) if options else []
+    elif node.kind == "not":
+        out = [Gap.build(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
+    else:
+        out = [Gap.build(kind=GapKind.unreachable, change=node.label)]
+    seen[id(node)] = out
+    return list(out)
+
+
+def flatten(gaps: list[Gap]) -> list[Gap]:
+    """Every gap, nested ones included, depth first."""
+    out: list[Gap] = []
+    for g in gaps:
+        out.append(g)
+        out.extend(flatten(g.gaps))
+    return out
+
+
+def apply_gaps(data: dict[str, Any], gaps: list[Gap]) -> dict[str, Any]:
+    """Profile ``data`` with every ``increase`` and ``set`` gap (nested too) applied."""
+    from ._questions import set_field
+
+    out = data
+    for g in flatten(gaps):
+        if g.kind is GapKind.set and g.field:
+            out = set_field(out, g.field, g.set_to)
+        elif g.kind is GapKind.increase and g.field and g.increase_by is not None:
+            for path in [g.field, *g.also]:
+                current = _get_field(out, path)
+                if current is None:
+                    continue
+                new = Decimal(str(current)) + Decimal(g.increase_by)
+                out = set_field(out, path, int(new) if new == new.to_integral_value() else str(new))
+    return out
+
+
+def _get_field(data: dict[str, Any], path: str) -> Any:
+    import re
+
+    m = re.match(r"^financials\[(\d+)\]\.(\w+)$", path)
+    if m:
+        for fy in data.get("financials", []):
+            if fy.get("year") == int(m.group(1)):
+                return fy.get(m.group(2))
+        return None
+    node: Any = data
+    for part in path.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
