@@ -691,7 +691,13 @@ def _calamine_table(path: Path, fmt: str) -> Table:
 
 
 def _openpyxl_table(path: Path) -> Table:
-    from openpyxl import load_workbook
+    try:  # an optional dependency (the cli and serve extras): the library reads profiles without it
+        from openpyxl import load_workbook
+    except ModuleNotFoundError:
+        raise ProfileError(
+            f"{path}: 读取超过 {CALAMINE_XLSX_MAX_XML // 2**20} MB 表格数据的 XLSX 需要 openpyxl "
+            f"(an XLSX this large is streamed by openpyxl): pip install \"zhushan-eligibility[cli]\""
+        ) from None
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)

@@ -27,7 +27,7 @@ def test_cli_py_names_a_missing_dependency_instead_of_a_traceback():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 1
-    assert "durable_rules_engine" in result.stderr and "pip install ." in result.stderr
+    assert "durable_rules_engine" in result.stderr and 'pip install ".[cli]"' in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -48,3 +48,34 @@ def test_ci_run_removes_its_virtual_environment_even_when_it_fails(tmp_path):
     result = subprocess.run(["bash", str(ROOT / ".ci" / "run")], env=env, capture_output=True, text=True)
     assert result.returncode != 0
     assert list(scratch.iterdir()) == []
+
+
+WITHOUT_CLI_EXTRA = "import sys\nfor name in ('typer', 'click', 'rich', 'openpyxl'):\n    sys.modules[name] = None\n"
+"""Run first in a subprocess: the cli extra's modules cannot be imported, as on a machine without it."""
+
+
+def test_the_library_evaluates_a_profile_without_the_cli_extra():
+    code = WITHOUT_CLI_EXTRA + (
+        "import eligibility\n"
+        "from datetime import date\n"
+        "report = eligibility.evaluate(eligibility.load_profile('examples/battery_materials.json'), as_of=date(2026, 11, 25))\n"
+        "print(len(report.supports), sorted({s.verdict.value for s in report.supports}))\n"
+        "print(sorted(m for m in ('typer', 'click', 'rich', 'openpyxl') if sys.modules.get(m) is not None))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    count, imported = result.stdout.splitlines()
+    assert int(count.split()[0]) > 0
+    assert imported == "[]"
+
+
+def test_the_command_without_the_cli_extra_says_which_extra_to_install():
+    code = WITHOUT_CLI_EXTRA + (
+        "import runpy\n"
+        "sys.argv = ['eligibility', 'check', 'examples/battery_materials.json']\n"
+        "runpy.run_module('eligibility', run_name='__main__')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert 'pip install "zhushan-eligibility[cli]"' in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
