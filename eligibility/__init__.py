@@ -9,8 +9,13 @@
         print(support.name.zh, support.verdict)
 
 The supports are declarative rule data (``rules/``), evaluated on the durable-rules
-engine. The command line (``eligibility``) is a separate layer this package never
-imports.
+engine. Everything a program uses is importable from here (``__all__``); the public
+modules are this package, :mod:`eligibility.profile` (the profile's models),
+:mod:`eligibility.report` (the report's models), :mod:`eligibility.errors`,
+:mod:`eligibility.service` (the web service, ``serve`` extra) and :mod:`eligibility.authoring`
+(tools for rule authors). Modules named with a leading underscore are internal and may
+change in any release. The command line (``eligibility``, ``cli`` extra) is a separate
+layer this package never imports.
 """
 
 from ._version import __version__
@@ -20,52 +25,137 @@ from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileEr
 from ._evaluate import evaluate, evaluate_verdicts, explain_support
 from ._form_schema import form_json_schema
 from ._gaps import apply_gaps
+from ._interview import Interview
 from ._loader import default_rules_dir, load_catalogue
-from .profile import EnterpriseProfile, FiscalYear, profile_json_schema
-from ._profile_io import load_profile, parse_profile
-from ._questions import Question, next_questions
+from .profile import (
+    Achievements,
+    Capital,
+    Certifications,
+    Compliance,
+    Cooperation,
+    EnterpriseProfile,
+    FiscalYear,
+    Founder,
+    HighTechDomain,
+    HnteSelfAssessment,
+    IndustryChain,
+    IntellectualProperty,
+    KnowledgeValueGrade,
+    ListingStatus,
+    Ownership,
+    Park,
+    ProvincialPlatform,
+    RDInstitution,
+    RDInstitutionLevel,
+    Sector,
+    SizeClass,
+    StartupLoan,
+    Talent,
+    profile_json_schema,
+)
+from ._profile_io import load_profile, parse_profile, read_data
+from ._questions import FieldSpec, FieldType, Question, next_questions
 from ._record import Record, record_of
-from ._views import CompactReport, SummaryReport, ViewName, report_view, view_json
-from .report import ConditionResult, Gap, GapKind, Report, Status, SupportResult, Verdict
+from ._schema import Basis, Category, Certainty
+from ._tabular import Row, iter_rows, read_rows
+from ._text import Lang, Text
+from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, report_view, view_json
+from .report import (
+    Assumption,
+    CitationOut,
+    ConditionResult,
+    Gap,
+    GapKind,
+    LimitResult,
+    Report,
+    Status,
+    SupportResult,
+    Verdict,
+)
 
 __all__ = [
     "__version__",
-    "CaseError",
-    "Catalogue",
-    "CompactReport",
-    "ConditionResult",
-    "EligibilityError",
-    "EngineError",
-    "EnterpriseProfile",
-    "FiscalYear",
-    "Gap",
-    "GapKind",
-    "Problem",
-    "ProfileError",
-    "Question",
-    "Record",
-    "Report",
-    "RuleError",
-    "Status",
-    "SummaryReport",
-    "SupportResult",
-    "Verdict",
-    "ViewName",
-    "apply_gaps",
-    "default_rules_dir",
+    # evaluating
     "evaluate",
-    "evaluate_many",
-    "evaluate_partition",
     "evaluate_verdicts",
     "explain_support",
-    "form_json_schema",
-    "load_catalogue",
-    "load_profile",
-    "next_questions",
-    "parse_profile",
+    "evaluate_many",
+    "evaluate_partition",
     "partition_columns",
-    "profile_json_schema",
+    "apply_gaps",
+    "next_questions",
+    "Interview",
+    # the rules
+    "Catalogue",
+    "default_rules_dir",
+    "load_catalogue",
     "record_of",
+    # reading profiles
+    "load_profile",
+    "parse_profile",
+    "read_data",
+    "read_rows",
+    "iter_rows",
+    "Row",
+    "profile_json_schema",
+    "form_json_schema",
+    # the profile's models
+    "EnterpriseProfile",
+    "FiscalYear",
+    "Achievements",
+    "Capital",
+    "Certifications",
+    "Compliance",
+    "Cooperation",
+    "Founder",
+    "HnteSelfAssessment",
+    "IntellectualProperty",
+    "RDInstitution",
+    "StartupLoan",
+    "Talent",
+    "HighTechDomain",
+    "IndustryChain",
+    "KnowledgeValueGrade",
+    "ListingStatus",
+    "Ownership",
+    "Park",
+    "ProvincialPlatform",
+    "RDInstitutionLevel",
+    "Sector",
+    "SizeClass",
+    # the report's models and views
+    "Report",
+    "SupportResult",
+    "ConditionResult",
+    "Gap",
+    "GapKind",
+    "Assumption",
+    "CitationOut",
+    "LimitResult",
+    "Record",
+    "Status",
+    "Verdict",
+    "Category",
+    "Certainty",
+    "Basis",
+    "Text",
+    "Lang",
+    "SummaryReport",
+    "SupportSummary",
+    "CompactReport",
+    "SupportEntry",
+    "ViewName",
     "report_view",
     "view_json",
+    # questions
+    "Question",
+    "FieldSpec",
+    "FieldType",
+    # errors
+    "EligibilityError",
+    "ProfileError",
+    "RuleError",
+    "CaseError",
+    "EngineError",
+    "Problem",
 ]

@@ -139,6 +139,3 @@ def id_of_value(value: ParameterValue) -> str:
 def rule_refs(cond: Condition) -> set[str]:
     """The derived rules a condition names."""
     return {n.rule for n in walk(cond) if isinstance(n, RuleRef)}
-
-
-__all__ = ["All", "AnyOf", "Catalogue", "CatalogueView", "Located", "Not", "rule_refs"]

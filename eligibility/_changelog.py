@@ -142,6 +142,3 @@ def to_json(catalogue: Catalogue, start: date, end: date, params: list[Parameter
         ],
         "rules": [{"rule": r.rule, "name": r.name.zh, "kind": r.kind, "on": r.on.isoformat(), "in_force": r.in_force} for r in rules],
     }
-
-
-__all__ = ["ParameterChange", "RuleChange", "changes_between", "citation_text", "to_json", "value_text"]

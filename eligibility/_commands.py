@@ -910,6 +910,3 @@ def main() -> None:
     """Entry point of the ``eligibility`` command."""
     signal.signal(signal.SIGTERM, _terminate)
     app()
-
-
-__all__ = ["app", "main", "condition_lines"]

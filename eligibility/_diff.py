@@ -194,6 +194,3 @@ def _condition_changes(a: ConditionResult | None, b: ConditionResult | None) -> 
             actual_a=na.actual if na else None,
             actual_b=nb.actual if nb else None,
         )
-
-
-__all__ = ["NOT_IN_FORCE", "ConditionChange", "DiffResult", "EnterpriseChange", "Side", "SupportChange", "diff_rows"]

@@ -131,6 +131,3 @@ def _english_titles(properties: dict[str, Any], prefix: str, defs: dict[str, Any
             target = defs[ref.rsplit("/", 1)[1]]
             if "properties" in target:
                 _english_titles(target["properties"], "financials." if name == "financials" else f"{path}.", defs)
-
-
-__all__ = ["CHECKS", "DEF_TITLES", "USCC_PATTERN", "form_json_schema"]

@@ -287,8 +287,3 @@ def field_label(path: str, lang: Lang = "zh") -> str:
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             model = ann
     return titles[-1] if titles else path
-
-
-def field_title(path: str) -> str:
-    """The Chinese title of a field, for prompts."""
-    return field_label(path, "zh")

@@ -85,6 +85,8 @@ class Certainty(StrEnum):
 
 
 class Category(StrEnum):
+    """The group a support belongs to (listing, financing, talent ...), for grouping reports."""
+
     listing = "listing"
     financing = "financing"
     rd_institution = "rd_institution"

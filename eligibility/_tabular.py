@@ -630,11 +630,6 @@ def _dialect(first_line: str) -> str:
     return "excel-tab" if first_line.count("\t") > first_line.count(",") else "excel"
 
 
-def read_xlsx(path: str | Path) -> list[Row]:
-    """Rows of the first worksheet of an XLSX workbook (cached formula values are read)."""
-    return list(_workbook_table(Path(path), "xlsx"))
-
-
 def _workbook_table(path: Path, fmt: str) -> Table:
     """Rows of the first worksheet of a workbook (XLSX, XLS, XLSB, ODS, ET).
 

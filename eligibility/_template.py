@@ -208,6 +208,3 @@ def _write_guide(ws: Any, columns: list[TemplateColumn], lang: Lang) -> None:
     for letter, width in zip("ABCDEF", (6, 36, 34, 40, 8, 70)):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = f"A{start + 1}"
-
-
-__all__ = ["MONEY_UNIT", "TemplateColumn", "default_years", "template_columns", "write_template"]

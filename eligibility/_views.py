@@ -189,17 +189,3 @@ def view_json(report: Report, view: ViewName = "full", lang: Lang = "zh", indent
     """The JSON of a view; ``summary`` and ``report`` leave out fields at their default
     (null, empty, false), as their schemas say."""
     return report_view(report, view, lang).model_dump_json(indent=indent, exclude_defaults=view != "full")
-
-
-__all__ = [
-    "VIEWS",
-    "CompactReport",
-    "SummaryReport",
-    "SupportEntry",
-    "SupportSummary",
-    "ViewName",
-    "compact",
-    "report_view",
-    "summarise",
-    "view_json",
-]

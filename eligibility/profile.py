@@ -176,6 +176,8 @@ class ListingStatus(StrEnum):
 
 
 class Ownership(StrEnum):
+    """Who owns the enterprise (some supports are for private enterprises only)."""
+
     private = "private"
     state_owned = "state_owned"
     mixed = "mixed"

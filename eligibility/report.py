@@ -17,6 +17,8 @@ from ._text import Text
 
 
 class Verdict(StrEnum):
+    """What the enterprise may do about a support: apply, tell more, or not (yet)."""
+
     eligible = "eligible"
     not_eligible = "not_eligible"
     needs_information = "needs_information"
@@ -96,6 +98,8 @@ class _Out(BaseModel):
 
 
 class CitationOut(_Out):
+    """A source a verdict or value rests on: the document, its article, and how sure the text is."""
+
     source: str
     number: str | None = None
     title: str
@@ -136,6 +140,8 @@ class LimitResult(_Out):
 
 
 class GapKind(StrEnum):
+    """The kind of change a gap proposes."""
+
     increase = "increase"
     """Add ``increase_by`` to ``field`` (and to each of ``also``)."""
     set = "set"

@@ -37,7 +37,7 @@ import datetime as dt
 import random
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -382,13 +382,6 @@ class Witnesses:
     @property
     def complete(self) -> bool:
         return self.met is not None and self.unmet is not None
-
-
-@dataclass
-class _Search:
-    cat: Catalogue
-    view: CatalogueView
-    found: dict[str, Witnesses] = field(default_factory=dict)
 
 
 RANDOM_ROUNDS = 30
