@@ -300,7 +300,7 @@ def plain_python(n: int) -> dict[str, Any]:
 
     cat = load_catalogue()
     prepared = prepare(cat, AS_OF)
-    deciders = [(rid, prepared.static.decider(rid)) for rid in prepared.view.rule_ids]
+    deciders = [(rid, prepared.static.decision.decider(rid)) for rid in prepared.view.rule_ids]
     names = prepared.ruleset.compiled.facts
     profiles = [EnterpriseProfile.model_validate(p) for p in generate(n, seed=4)]
     gc.collect()

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from ._decision import value_problem
 from ._catalogue import Catalogue, rule_refs
 from .errors import Problem
 from ._facts import FACTS, FactKind, FactSpec
 from ._dates import AS_OF
 from ._schema import Compare, DateCondition, DateRef, Limit, Parameter, ParamRef, Rule, RuleRef, walk
-from ._semantics import ORDER_OPS, SET_OPS, Op
 
 Severity = Literal["error", "warning"]
-RATIO_STEP = Decimal("0.0001")
-"""Ratio thresholds are exact to one basis point (they are compared as integers)."""
 
 
 @dataclass(frozen=True)
@@ -170,37 +168,6 @@ def _check_date_param(cat: Catalogue, node: DateCondition, pid: str, want: str) 
         if want == "amount" and (isinstance(v, bool | dt.date) or not isinstance(v, Decimal) or v != v.to_integral_value() or v < 0):
             out.append(_at(cat, node, "error", f"参数 {pid} 的值应为非负整数 (must be a whole number of years, months or days; got {v!r})", node.relation.value))
     return out
-
-
-def value_problem(spec: FactSpec, op: Op, value: Any) -> str | None:
-    """Why ``fact op value`` makes no sense for this fact, or None."""
-    if (op in SET_OPS) != isinstance(value, list):
-        return f"'{op.value}' compares with {'a list of values' if op in SET_OPS else 'one value, not a list'} (got {value!r})"
-    if isinstance(value, list) and not value:
-        return f"'{op.value}' needs at least one value (got an empty list)"
-    values = value if isinstance(value, list) else [value]
-    kind = spec.kind
-    if kind is FactKind.bool:
-        if op not in (Op.eq, Op.ne) or not all(isinstance(v, bool) for v in values):
-            return f"a yes/no fact compares with == or != and true/false (got {op.value} {value!r})"
-    elif kind in (FactKind.number, FactKind.ratio):
-        if op in SET_OPS or op in (Op.eq, Op.ne) and kind is FactKind.ratio:
-            return f"a {kind.value} compares with >=, >, <=, < (got {op.value})"
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, Decimal):
-                return f"a {kind.value} compares with a number (got {v!r})"
-            step = RATIO_STEP if kind is FactKind.ratio else Decimal(1).scaleb(-spec.decimals)
-            if v % step != 0:
-                return f"{v} is finer than the precision of {spec.name} ({step})"
-    elif kind in (FactKind.enum, FactKind.ordinal, FactKind.set):
-        if kind is not FactKind.ordinal and op in ORDER_OPS:
-            return f"{spec.name} has no order; use ==, !=, in or not in (got {op.value})"
-        if kind is FactKind.set and op not in SET_OPS:
-            return f"{spec.name} is a list; use in (contains any of) or not in (contains none of)"
-        bad = [v for v in values if v not in spec.choices]
-        if bad:
-            return f"{bad!r} not among the allowed values {list(spec.choices)}"
-    return None
 
 
 def _check_parameter(cat: Catalogue, param: Parameter) -> list[Finding]:

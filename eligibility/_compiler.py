@@ -11,7 +11,9 @@ needs no support from the engine:
 
 Numbers cross into the C engine as JSON, so everything is posted as integers:
 amounts as they are, staff counts in hundredths, ordinal grades as ranks, and a ratio
-``a/b >= t`` as ``a*10000 >= b*(t in basis points)``, exact at the boundary.
+``a/b >= t`` as ``a*10000 >= b*(t in basis points)``, exact at the boundary. How each
+kind of fact and each comparison of it is written is in the kinds table
+(:data:`eligibility._decision.KINDS`), beside how Python compares it.
 
 Dates cross as day numbers (``date.toordinal()``); a date moved by years or months (an
 anniversary, see :mod:`eligibility._dates`) is worked out when the facts are encoded and
@@ -27,22 +29,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
-from fractions import Fraction
-from math import gcd
 from typing import Any
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from ._decision import KINDS, DateLeaf, Encoder, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
 from ._catalogue import CatalogueView
 from .errors import EngineError
-from ._facts import FACTS, FactKind, FactValue, Ratio
+from ._facts import FACTS, FactValue
 from ._dates import AS_OF, DateTest, Term, shift
-from ._resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
-from ._semantics import DURABLE_OP, NEGATION, Op
 
-BP = 10_000
-"""Ratio thresholds are compared in basis points."""
-INT64_SAFE = 9 * 10**18 // BP
 NEVER: dict[str, Any] = {"$lt": {"stratum": 0}}
 ALWAYS: dict[str, Any] = {"$gte": {"stratum": 0}}
 
@@ -79,119 +74,29 @@ def encode_values(values: dict[str, Any], shifts: Sequence[Term] = ()) -> dict[s
     return out
 
 
-_ENCODERS: dict[str, Callable[[Any, dict[str, Any]], None]] = {}
+_ENCODERS: dict[str, Encoder] = {}
 
 
-def _encoder(name: str) -> Callable[[Any, dict[str, Any]], None]:
+def _encoder(name: str) -> Encoder:
     """How one fact's known value is written as engine attributes (made once per fact)."""
     spec = FACTS[name]
-    key = attr(name)
-    encode: Callable[[Any, dict[str, Any]], None]
-    if spec.kind is FactKind.number:
-        decimals = spec.decimals
-
-        def encode(v: Any, out: dict[str, Any]) -> None:
-            out[key] = v if decimals == 0 and type(v) is int else int(Decimal(v).scaleb(decimals))
-
-    elif spec.kind is FactKind.ratio:
-
-        def encode(v: Any, out: dict[str, Any]) -> None:
-            n, d = ratio_terms(v)
-            out[f"{key}__n"] = n * BP
-            out[f"{key}__d"] = d
-
-    elif spec.kind is FactKind.ordinal:
-        rank = {choice: i for i, choice in enumerate(spec.choices)}
-
-        def encode(v: Any, out: dict[str, Any]) -> None:
-            out[key] = rank[v]
-
-    elif spec.kind is FactKind.date:
-
-        def encode(v: Any, out: dict[str, Any]) -> None:
-            out[key] = v.toordinal()
-
-    elif spec.kind is FactKind.set:
-        members = [(m, f"{key}__{m}") for m in spec.choices]
-
-        def encode(v: Any, out: dict[str, Any]) -> None:
-            for member, member_key in members:
-                out[member_key] = member in v
-
-    else:
-
-        def encode(v: Any, out: dict[str, Any]) -> None:
-            out[key] = v
-
-    _ENCODERS[name] = encode
+    encode = _ENCODERS[name] = KINDS[spec.kind].encoder(spec, attr(name))
     return encode
-
-
-def ratio_terms(r: Ratio) -> tuple[int, int]:
-    """An exact integer numerator and positive denominator for a ratio (0, 0 if undefined).
-
-    A fraction too large for int64 arithmetic is approximated within 1e-9.
-    """
-    if r.den == 0:
-        return 0, 0
-    num, den = int(r.num), int(r.den)
-    if num == r.num and den == r.den:  # whole amounts, as almost every ratio is: no Fraction needed
-        g = gcd(num, den)
-        num, den = (num // g, den // g) if den > 0 else (-num // g, -den // g)
-        if abs(num) <= INT64_SAFE and den <= INT64_SAFE:
-            return num, den
-    f = Fraction(r.num) / Fraction(r.den)
-    if abs(f.numerator) > INT64_SAFE or f.denominator > INT64_SAFE:
-        f = f.limit_denominator(10**9)
-    return f.numerator, f.denominator
 
 
 # --- Conditions -> durable-rules expressions -------------------------------------------
 
 
-def _const(kind: FactKind, spec_choices: tuple[str, ...], decimals: int, value: Any) -> Any:
-    if kind is FactKind.number:
-        return int(Decimal(value).scaleb(decimals))
-    if kind is FactKind.ordinal:
-        return spec_choices.index(value)
-    return value
-
-
-def _compare(key: str, op: Op, const: Any) -> dict[str, Any]:
-    return {DURABLE_OP[op]: {key: const}}
-
-
 def _met(leaf: Leaf) -> dict[str, Any]:
     """Expression true exactly when ``leaf`` is known and holds."""
     spec = FACTS[leaf.fact]
-    key = attr(leaf.fact)
-    op, value = leaf.op, leaf.value
-    if spec.kind is FactKind.ratio:
-        bp = int(Decimal(value) * BP)
-        return {
-            "$and": [
-                {"$gt": {f"{key}__d": 0}},
-                {DURABLE_OP[op]: {f"{key}__n": {"$mul": {"$l": {"$m": f"{key}__d"}, "$r": bp}}}},
-            ]
-        }
-    if spec.kind is FactKind.set:
-        if op is Op.in_:
-            return {"$or": [{f"{key}__{v}": True} for v in value]}
-        return {"$and": [{f"{key}__{v}": False} for v in value]}
-    if op is Op.in_:
-        return {"$or": [_compare(key, Op.eq, _const(spec.kind, spec.choices, spec.decimals, v)) for v in value]}
-    if op is Op.not_in:
-        return {"$and": [_compare(key, Op.ne, _const(spec.kind, spec.choices, spec.decimals, v)) for v in value]}
-    return _compare(key, op, _const(spec.kind, spec.choices, spec.decimals, value))
+    return KINDS[spec.kind].met(spec, attr(leaf.fact), leaf.op, leaf.value)
 
 
 def _unmet(leaf: Leaf) -> dict[str, Any]:
     """Expression true exactly when ``leaf`` is known and does not hold."""
-    negated = _met(Leaf(leaf.fact, NEGATION[leaf.op], leaf.value, leaf.node))
-    if FACTS[leaf.fact].kind is FactKind.ratio:
-        # A ratio over zero is undefined, so no comparison with it holds.
-        return {"$or": [{f"{attr(leaf.fact)}__d": 0}, negated]}
-    return negated
+    spec = FACTS[leaf.fact]
+    return KINDS[spec.kind].unmet(spec, attr(leaf.fact), leaf.op, leaf.value)
 
 
 _ORDER = {(False, False): "$lte", (False, True): "$lt", (True, False): "$gte", (True, True): "$gt"}

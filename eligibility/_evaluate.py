@@ -17,7 +17,8 @@ from ._compiler import compile_view, encode_facts, encode_values
 from ._engine import EngineRuleset
 from ._input_limits import check_day
 from .errors import EngineError
-from ._explain import Decided, Explainer, ViewStatic, relevant_missing, truth_of_status
+from ._decision import Decided
+from ._explain import Explainer, ViewStatic, relevant_missing, truth_of_status
 from ._gaps import gaps_of
 from ._limits import limit_facts, limit_results
 from ._facts import compute_facts, fact_values
@@ -183,7 +184,7 @@ def _explained(profile: EnterpriseProfile, prepared: Prepared, rule_ids: list[st
             missing[rid] = relevant_missing(explanations[rid])
     now = {rid: outcomes.get(rid) for rid in view.rule_ids}
     every = len(rule_ids) == len(view.rule_ids)
-    flips = time_flips(view, facts, profile, now, prepared.static, None if every else set(rule_ids))
+    flips = time_flips(view, facts, profile, now, prepared.static.decision, None if every else set(rule_ids))
     limited = [rid for rid in rule_ids if cat.rules[rid].limits]
     asked = compute_facts(profile, view.day, limit_facts(view), view.values) if limited else {}
     limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in limited}
@@ -231,7 +232,7 @@ def evaluate_compact(profile: EnterpriseProfile | dict[str, Any], prepared: Prep
     outcomes = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
     missing: dict[str, list[str]] = {}
     done: dict[str, Decided] = {}
-    decider = prepared.static.decider
+    decider = prepared.static.decision.decider
     for rid in view.rule_ids:
         met = outcomes.get(rid)
         if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)

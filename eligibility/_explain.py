@@ -1,68 +1,47 @@
 """Explanations: each condition of a rule evaluated in Python, with values and reasons.
 
-Explanations are compiled from the same resolved trees as the engine's ruleset, with
-the same operator semantics (:mod:`eligibility._semantics`), so the verdict shown here
-is the verdict the engine reached: every evaluation checks it, and the tests check it
-on random profiles. Compiled once per catalogue view into closures (comparisons with
+Explanations are compiled from the same resolved trees as the engine's ruleset, and
+take what each part decides from :mod:`eligibility._decision` (the comparisons, the
+three-valued combination, date conditions, tiers, parameters without a value, rules
+not in force), so the verdict shown here is the verdict the engine reached: every
+evaluation checks it, and the tests check it on random profiles. Compiled once per catalogue view into closures (comparisons with
 their constants prepared, nodes built from prototypes), they walk no tree per profile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from ._decision import (
+    Decision,
+    DateLeaf,
+    Every,
+    Leaf,
+    Negation,
+    Ref,
+    Resolved,
+    Some,
+    Unavailable,
+    display,
+    display_required,
+    is_tiered,
+    leaves,
+)
 from ._catalogue import CatalogueView
-from ._facts import FACTS, FactKind, FactSpec, FactValue, Ratio
+from ._facts import FACTS, FactKind, FactSpec, FactValue
 from ._dates import AS_OF
 from ._date_text import date_label, window_text
 from ._gaps import date_gap, depends_on_value, leaf_gap
 from .profile import EnterpriseProfile
 from .report import Assumption, CitationOut, ConditionResult, Gap, Status
-from ._resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, resolve
-from ._schema import Citation, Compare, Condition, DateCondition, ParameterValue, Rule
-from ._semantics import OPERATOR, SET_OPS, WORDS, Op, Truth, all_of, any_of, not_
+from ._schema import Citation, Compare, Condition, DateCondition, ParameterValue, Rule, RuleRef, walk
+from ._semantics import WORDS, Op, Truth
 from ._labels import value_label
 from ._text import Text, bi
-
-
-def truth_of(spec: FactSpec, op: Op, fact_value: Any, required: Any) -> Truth:
-    """Whether ``fact op required`` holds for one known or unknown (None) value."""
-    if fact_value is None:
-        return None
-    return leaf_test(spec, op, required)(fact_value)
-
-
-def leaf_test(spec: FactSpec, op: Op, required: Any) -> Callable[[Any], bool]:
-    """The test ``fact op required`` on a known value of the fact, its constants
-    prepared once (evaluations call it for every comparison of every rule)."""
-    cmp = OPERATOR[op]
-    if spec.kind is FactKind.ratio:
-        threshold = Decimal(required)
-
-        def ratio(r: Ratio) -> bool:
-            # Cross-multiplied, exact; a ratio over zero is undefined, so never met.
-            return r.den != 0 and cmp(r.num, r.den * threshold)
-
-        return ratio
-    if spec.kind is FactKind.set:
-        wanted = frozenset(required)
-        if op is Op.in_:
-            return lambda members: not wanted.isdisjoint(members)
-        return wanted.isdisjoint
-    if op in SET_OPS:
-        # Numbers compare exactly across int and Decimal, and hash alike when equal.
-        choices = frozenset(Decimal(r) for r in required) if spec.kind is FactKind.number else frozenset(required)
-        return choices.__contains__ if op is Op.in_ else lambda v: v not in choices
-    if spec.kind is FactKind.ordinal:
-        rank = {choice: i for i, choice in enumerate(spec.choices)}
-        position = rank[required]
-        return lambda v: cmp(rank[v], position)
-    bound = Decimal(required) if spec.kind is FactKind.number else required
-    return lambda v: cmp(v, bound)
 
 
 def truth_of_status(status: Status) -> Truth:
@@ -76,30 +55,6 @@ _ALL_OF = bi("同时满足以下全部条件", "all of the following")
 _ANY_OF = bi("满足以下任一条件", "any of the following")
 _NOT = bi("以下条件不成立", "the following does not hold")
 _NOT_IN_FORCE = bi("未生效", "not in force")
-
-
-def display(spec: FactSpec, value: Any) -> Any:
-    """A fact's value as shown in a report (ratios as percentages)."""
-    if value is None:
-        return None
-    if isinstance(value, Ratio):
-        pct = value.as_percent()
-        return None if pct is None else f"{pct.quantize(Decimal('0.01'))}%"
-    if isinstance(value, frozenset):
-        return sorted(value)
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value.normalize())
-    return value
-
-
-def display_required(spec: FactSpec, value: Any) -> Any:
-    if spec.kind is FactKind.ratio:
-        return f"{(Decimal(value) * 100).normalize():f}%"
-    if isinstance(value, list):
-        return [display_required(spec, v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else str(value.normalize())
-    return value
 
 
 @dataclass
@@ -146,8 +101,6 @@ class Explainer:
     def _collect_assumptions(
         self, cond: Condition | None, out: dict[str, Assumption], seen: set[str], rests_on: str | None = None
     ) -> None:
-        from ._schema import RuleRef, walk
-
         if rests_on is not None:
             self._assumption(None, rests_on, out)
         for node in walk(cond) if cond is not None else ():
@@ -213,12 +166,6 @@ def relevant_missing(result: ConditionResult) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _leaves(tree: Resolved) -> list[Leaf]:
-    from ._resolve import leaves
-
-    return leaves(tree)
-
-
 def _first_citation(value: ParameterValue | None) -> Citation | None:
     return value.citations[0] if value is not None and value.citations else None
 
@@ -249,37 +196,14 @@ class ViewStatic:
 
     def __init__(self, view: CatalogueView) -> None:
         self.view = view
-        self._trees: dict[str, Resolved] = {}
+        self.decision = Decision(view)
+        """What the view's rules decide (trees, comparisons, deciders)."""
         self._leaves: dict[int, tuple[FactSpec, Text, Any, CitationOut | None]] = {}
         self._citations: dict[int, CitationOut | None] = {}
         self._assumptions: dict[str, list[Assumption]] = {}
         self._rule_citations: dict[str, list[CitationOut]] = {}
-        self._tests: dict[int, Callable[[Any], bool]] = {}
-        self._deciders: dict[str, Decider] = {}
         self._explainers: dict[str, Explain] = {}
         self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
-        self.rule_date_leaves: dict[str, list[DateLeaf]] = {}
-        """Each rule's own date conditions (see :mod:`eligibility._timeline`)."""
-        self.date_leaves: list[DateLeaf] | None = None
-        """The date conditions of the view's rules (see :mod:`eligibility._timeline`)."""
-        self.time_leaves: list[Leaf] | None = None
-        """The comparisons of facts that move with time (see :mod:`eligibility._timeline`)."""
-        self.moving_rules: list[tuple[str, frozenset[str], frozenset[str]]] | None = None
-        """The rules whose outcome can move with time, in catalogue order, with the moving
-        facts each reads and the moving rules each names."""
-
-    def tree(self, rule_id: str) -> Resolved:
-        tree = self._trees.get(rule_id)
-        if tree is None:
-            tree = self._trees[rule_id] = resolve(self.view.catalogue.rules[rule_id].conditions, self.view)
-        return tree
-
-    def test(self, leaf: Leaf) -> Callable[[Any], bool]:
-        """The prepared :func:`leaf_test` of a comparison in this view's trees."""
-        found = self._tests.get(id(leaf))
-        if found is None:
-            found = self._tests[id(leaf)] = leaf_test(FACTS[leaf.fact], leaf.op, leaf.value)
-        return found
 
     def fixed_gap(self, leaf: Leaf) -> dict[str, Any] | None:
         """For a comparison whose gap does not depend on the enterprise's value, the
@@ -298,14 +222,7 @@ class ViewStatic:
         """The compiled :func:`compile_explanation` of a rule's condition."""
         found = self._explainers.get(rule_id)
         if found is None:
-            found = self._explainers[rule_id] = compile_explanation(self.tree(rule_id), self)
-        return found
-
-    def decider(self, rule_id: str) -> Decider:
-        """The compiled :func:`compile_decider` of a rule's condition."""
-        found = self._deciders.get(rule_id)
-        if found is None:
-            found = self._deciders[rule_id] = compile_decider(self.tree(rule_id), self.view, self.test)
+            found = self._explainers[rule_id] = compile_explanation(self.decision.tree(rule_id), self)
         return found
 
     def citation(self, cit: Citation | None) -> CitationOut | None:
@@ -351,86 +268,6 @@ class ViewStatic:
         return found
 
 
-Decided = tuple[Truth, Sequence[str]]
-"""A condition's truth and, when unknown, the fields that decide it."""
-Decider = Callable[[Mapping[str, FactValue], Mapping[str, Decided]], Decided]
-
-
-def compile_decider(tree: Resolved, view: CatalogueView, test: Callable[[Leaf], Callable[[Any], bool]]) -> Decider:
-    """A function giving a condition's truth and the unknown fields that decide it,
-    without building an explanation: what :class:`Explainer` and :func:`relevant_missing`
-    give, in the same order (before removing repeats), for batches that need verdicts
-    and missing fields only, and for time changes. ``test`` gives each comparison's
-    prepared :func:`leaf_test`.
-
-    The decider takes the facts and the outcomes of the derived rules ``tree`` names.
-    """
-    if isinstance(tree, Leaf):
-        name, check = tree.fact, test(tree)
-
-        def leaf(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
-            value, missing = facts[name]
-            if value is None:
-                return None, missing
-            return check(value), ()
-
-        return leaf
-    if isinstance(tree, DateLeaf):
-        date_test, names = tree.test, tree.test.names
-
-        def date_leaf(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
-            dates = {n: facts[n].value for n in names}
-            truth = date_test.truth(dates)
-            if truth is None:
-                return None, [f for n in date_test.profile_dates if dates[n] is None for f in facts[n].missing]
-            return truth, ()
-
-        return date_leaf
-    if isinstance(tree, Ref):
-        rule, absent = tree.rule, (False, ())
-        return lambda facts, done: done.get(rule, absent)
-    if isinstance(tree, Unavailable):
-        return lambda facts, done: (False, ())
-    if isinstance(tree, Negation):
-        inner = compile_decider(tree.item, view, test)
-
-        def negation(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
-            truth, missing = inner(facts, done)
-            return not_(truth), missing
-
-        return negation
-    parts = [compile_decider(item, view, test) for item in tree.items]
-    decisive = isinstance(tree, Some)  # the value that decides the group at once: True for any, False for all
-    if isinstance(tree, Some) and tree.node is None:  # a tiered comparison: its fact, then the band key
-        first = next(leaf for leaf in _leaves(tree) if not leaf.band_key)
-        key_fact = view.catalogue.parameters[first.param or ""].key or ""
-
-        def unknown_fields(facts: Mapping[str, FactValue], decided: list[Decided]) -> Sequence[str]:
-            return list(dict.fromkeys([*facts[first.fact].missing, *facts[key_fact].missing]))
-
-    else:
-
-        def unknown_fields(facts: Mapping[str, FactValue], decided: list[Decided]) -> Sequence[str]:
-            return [field for truth, missing in decided if truth is None for field in missing]
-
-    def group(facts: Mapping[str, FactValue], done: Mapping[str, Decided]) -> Decided:
-        decided = []
-        unknown = False
-        for part in parts:
-            result = part(facts, done)
-            truth = result[0]
-            if truth is decisive:  # Kleene: one decisive part settles the group
-                return decisive, ()
-            if truth is None:
-                unknown = True
-            decided.append(result)
-        if not unknown:
-            return not decisive, ()
-        return None, unknown_fields(facts, decided)
-
-    return group
-
-
 Explain = Callable[[Explainer], ConditionResult]
 
 
@@ -443,7 +280,9 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         return _compile_leaf(tree, static)
     if isinstance(tree, DateLeaf):
         return _compile_date(tree, static)
-    if isinstance(tree, Every) or (isinstance(tree, Some) and tree.node is not None):
+    if isinstance(tree, Some) and is_tiered(tree):
+        return _compile_tiered(tree, static)
+    if isinstance(tree, Every | Some):
         parts = [compile_explanation(item, static) for item in tree.items]
         node = tree.node
         every = isinstance(tree, Every)
@@ -453,7 +292,7 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
             label=(node.label if node is not None else None) or (_ALL_OF if every else _ANY_OF),
             citation=static.citation(node.cite) if node is not None else None,
         )
-        combine = all_of if every else any_of
+        combine = tree.combine
 
         def group(ex: Explainer) -> ConditionResult:
             children = [part(ex) for part in parts]
@@ -473,17 +312,15 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
 
         def negation(ex: Explainer) -> ConditionResult:
             child = inner(ex)
-            return ConditionResult.from_prototype(proto, status=_STATUS[not_(_TRUTH[child.status])], children=[child])
+            return ConditionResult.from_prototype(proto, status=_STATUS[tree.combine(_TRUTH[child.status])], children=[child])
 
         return negation
-    if isinstance(tree, Some):
-        return _compile_tiered(tree, static)
     if isinstance(tree, Ref):
         return _compile_ref(tree, static)
     assert isinstance(tree, Unavailable)
     unavailable = ConditionResult.prototype(
         kind="unavailable",
-        status=Status.not_met,
+        status=_STATUS[tree.truth],
         label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
         fact=tree.fact,
         parameter=tree.param,
@@ -494,7 +331,7 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
 def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
     """A date condition: the enterprise's date, the dates it is compared with, and when
     not met, the day waiting meets it (or why it cannot)."""
-    decide = compile_decider(leaf, static.view, static.test)
+    decide = static.decision.decider_of(leaf)
     test, node = leaf.test, leaf.node
     names = test.names
     cite = node.cite or next((_first_citation(v) for _p, v in leaf.params), None)
@@ -533,7 +370,7 @@ def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
         rule=rule,
         citation=static.citation(tree.node.cite),
     )
-    not_in_force = ConditionResult.prototype(kind="all", status=Status.not_met, label=_NOT_IN_FORCE)
+    not_in_force = ConditionResult.prototype(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE)
 
     def ref(ex: Explainer) -> ConditionResult:
         inner = ex.results.get(rule)
@@ -551,8 +388,8 @@ def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
 
 def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
     """A tiered parameter's bands, shown as one comparison with the band that applies."""
-    decider = compile_decider(tree, static.view, static.test)
-    values = [x for x in _leaves(tree) if not x.band_key]
+    decider = static.decision.decider_of(tree)
+    values = [x for x in leaves(tree) if not x.band_key]
     first = values[0]
     spec = FACTS[first.fact]
     key = static.view.catalogue.parameters[first.param or ""].key or ""
@@ -573,7 +410,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
     bands: list[tuple[list[Callable[[Any], bool]], Leaf, dict[str, Any]]] = []
     for item in tree.items:
         if isinstance(item, Every):
-            tests = [static.test(x) for x in item.items if isinstance(x, Leaf) and x.band_key]
+            tests = [static.decision.test(x) for x in item.items if isinstance(x, Leaf) and x.band_key]
             band_leaf = next(x for x in item.items if isinstance(x, Leaf) and not x.band_key)
             lo, hi = band_leaf.band or (None, None)
             shown = {
@@ -606,7 +443,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
 
 def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
     spec, label, required, citation = static.leaf(leaf)
-    check = static.test(leaf)
+    check = static.decision.test(leaf)
     name = leaf.fact
     proto = ConditionResult.prototype(
         kind="compare",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ._catalogue import CatalogueView
-from ._explain import display
+from ._decision import display
 from ._facts import FACTS, FactValue
 from .report import LimitResult
 from ._schema import Rule

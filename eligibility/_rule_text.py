@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from datetime import date
 
 from ._catalogue import Catalogue
-from ._explain import display_required
+from ._decision import DateLeaf, display_required, resolve_date
 from ._facts import FACTS
 from ._labels import value_label
 from ._render import BASIS, CERTAINTY, t
 from ._date_text import date_words
-from ._resolve import DateLeaf, resolve_date
 from ._schema import All, AnyOf, Compare, Condition, DateCondition, Not, Rule, RuleRef
 from ._semantics import WORDS, Op
 from ._text import Lang

@@ -1,7 +1,7 @@
-"""What a condition means: the one definition every consumer uses.
+"""The vocabulary of conditions: operators and three-valued logic.
 
-The durable-rules compiler, the explanation and the gap analysis all take the meaning
-of an operator and of three-valued logic from here, so the verdict the engine reaches
+What a resolved condition decides, built from these, is :mod:`eligibility._decision`
+(and, for durable-rules, :mod:`eligibility.compiler`), so the verdict the engine reaches
 and the one the explanation shows cannot drift apart.
 
 Three-valued logic (Kleene): ``True`` met, ``False`` not met, ``None`` unknown.

@@ -228,7 +228,7 @@ def test_gaps_said_not_to_depend_on_the_value_are_the_same_for_any_value():
 
     from eligibility._facts import FACTS, FactKind, Ratio
     from eligibility._gaps import depends_on_value, leaf_gap
-    from eligibility._resolve import leaves as comparisons
+    from eligibility._decision import leaves as comparisons
 
     def extremes(spec):
         if spec.kind is FactKind.bool:
@@ -244,7 +244,7 @@ def test_gaps_said_not_to_depend_on_the_value_are_the_same_for_any_value():
     prepared = prepare(load_catalogue(RULES), AS_OF)
     checked = 0
     for rid in prepared.view.rule_ids:
-        for leaf in comparisons(prepared.static.tree(rid)):
+        for leaf in comparisons(prepared.static.decision.tree(rid)):
             spec = FACTS[leaf.fact]
             if depends_on_value(spec, leaf.op):
                 continue

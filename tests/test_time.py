@@ -75,14 +75,14 @@ def test_a_verdict_holds_until_changes_on_and_differs_on_it(case):
     changes_on; no change in ten years when changes_on is empty."""
     data, as_of = case
     profile, report, prepared, facts, now = _daily(data, as_of)
-    static = prepared.static
-    rules = [rid for rid, _reads, _names in moving_rules(prepared.view, static)]
+    decision = prepared.static.decision
+    rules = [rid for rid, _reads, _names in moving_rules(prepared.view, decision)]
     results = {r.id: r for r in (*report.supports, *report.derived)}
     horizon = shift(as_of, "years", HORIZON_YEARS)
     first: dict[str, tuple[date, bool | None]] = {}
     day = as_of + timedelta(days=1)
     while day <= horizon and len(first) < len(rules):
-        for rid, truth in decide_on(prepared.view, facts, profile, day, static, now).items():
+        for rid, truth in decide_on(prepared.view, facts, profile, day, decision, now).items():
             if rid not in first and truth != now[rid]:
                 first[rid] = (day, truth)
         day += timedelta(days=1)

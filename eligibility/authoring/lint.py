@@ -26,14 +26,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._catalogue import Catalogue, rule_refs
-from .._checks import check_catalogue, value_problem
+from .._decision import DateLeaf, resolve_date, truth_of, value_problem
+from .._checks import check_catalogue
 from .._compiler import rule_limit_problems
-from .._explain import truth_of
 from .._facts import FACTS
 from .._loader import build_catalogue, default_rules_dir
 from .._dates import AS_OF, Relation
 from .._date_text import date_words
-from .._resolve import DateLeaf, resolve_date
 from .._schema import All, AnyOf, Basis, Compare, Condition, DateCondition, Not, ParameterValue, Rule, RuleRef, walk
 from .._semantics import Op
 from .witness import candidate_values, fact_assignments

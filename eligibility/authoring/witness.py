@@ -8,14 +8,15 @@ Three steps:
   dated value and tier of every parameter, tier bounds of the key facts);
 * **solving at fact level**: a rule's resolved condition (the tree the engine is
   compiled from) is searched for an assignment of facts, drawn from values at, just
-  below and just above those thresholds, that makes it met (or not met) under the
-  three-valued logic; facts left out stay unknown;
+  below and just above those thresholds, that makes it met (or not met) as
+  :mod:`eligibility._decision` decides it (:func:`~eligibility._decision.solutions`);
+  facts left out stay unknown;
 * **realising** (:mod:`eligibility.authoring._realise`): the assigned facts are turned back into
   an enterprise profile (``years_since_registration = 3`` becomes a registration date
   exactly three years before the date of evaluation; a ratio of exactly 3 % becomes a
   numerator and a denominator that give 3 % exactly; a three-year sum fills the years
   the latest-year figure left open) and the profile is checked through
-  :func:`eligibility.evaluate`, so a witness is never taken on trust.
+  :func:`eligibility._evaluate`, so a witness is never taken on trust.
 
 The search runs in order first (conditions and candidate values as listed), then as
 seeded random restarts (a random branch, random values, random choices in realising),
@@ -44,15 +45,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .._decision import Decision, solutions
 from .._catalogue import Catalogue, CatalogueView
-from .._explain import truth_of
 from .._facts import FACTS, FactKind, FactSpec, FactValue, Ratio, compute_facts
 from ..profile import EnterpriseProfile
 from ._realise import BP, DATES, Builder, Unrealisable, build, realise_fact, same, stage
-from .._dates import AS_OF, shift
-from .._resolve import DateLeaf, Every, Leaf, Negation, Ref, Resolved, Unavailable, date_leaves, resolve
+from .._dates import shift
 from .._schema import Compare, ParameterValue, walk
-from .._semantics import Truth, all_of, any_of, not_
 
 
 MAX_SOLUTIONS = 400
@@ -144,13 +143,12 @@ def date_values(view: CatalogueView) -> list[dt.date]:
     day = view.day
     offsets: set[tuple[Any, int]] = set()
     fixed: set[dt.date] = set()
-    for rid in view.rule_ids:
-        for leaf in date_leaves(resolve(view.catalogue.rules[rid].conditions, view)):
-            for term in leaf.test.terms:
-                if term.shifted:
-                    offsets.add((term.unit, term.amount))
-                if term.name is None and (const := term.constant()) is not None:
-                    fixed.add(const)
+    for leaf in Decision(view).date_leaves():
+        for term in leaf.test.terms:
+            if term.shifted:
+                offsets.add((term.unit, term.amount))
+            if term.name is None and (const := term.constant()) is not None:
+                fixed.add(const)
     once = {day} | {shift(day, u, -a) for u, a in offsets}
     twice = once | {shift(d, u, -a) for d in once for u, a in offsets}
     out: set[dt.date] = {shift(day, "years", -20)}
@@ -167,112 +165,6 @@ def fixed_facts(view: CatalogueView) -> dict[str, Any]:
     names = view.catalogue.facts_used()
     empty = EnterpriseProfile(name="-")
     return {n: fv.value for n, fv in compute_facts(empty, view.day, names, view.values).items() if fv.value is not None}
-
-
-def truth(tree: Resolved, env: dict[str, Any], view: CatalogueView) -> Truth:
-    """Three-valued truth of a resolved condition for fact values (absent = unknown)."""
-    if isinstance(tree, Leaf):
-        return truth_of(FACTS[tree.fact], tree.op, env.get(tree.fact), tree.value)
-    if isinstance(tree, DateLeaf):
-        return tree.test.truth({n: env.get(n) for n in tree.test.names})
-    if isinstance(tree, Unavailable):
-        return False
-    if isinstance(tree, Ref):
-        if tree.rule not in view.rule_ids:
-            return False
-        return truth(resolve(view.catalogue.rules[tree.rule].conditions, view), env, view)
-    if isinstance(tree, Negation):
-        return not_(truth(tree.item, env, view))
-    values = (truth(item, env, view) for item in tree.items)
-    return all_of(values) if isinstance(tree, Every) else any_of(values)
-
-
-def solutions(
-    tree: Resolved,
-    target: bool,
-    env: dict[str, Any],
-    view: CatalogueView,
-    candidates: dict[str, list[Any]],
-    rng: random.Random | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Assignments extending ``env`` under which ``tree`` is ``target`` (definitely), lazily.
-
-    Depth first, in the order of the conditions and of the candidate values; with
-    ``rng``, in a random order (so that the first few assignments differ in every fact).
-    """
-    if isinstance(tree, Leaf):
-        spec = FACTS[tree.fact]
-        if tree.fact in env:
-            if truth_of(spec, tree.op, env[tree.fact], tree.value) is target:
-                yield env
-            return
-        values = candidates.get(tree.fact) or candidate_values(spec, {tree.value} if not isinstance(tree.value, list) else set(tree.value))
-        if rng is not None:
-            values = rng.sample(values, len(values))
-        for value in values:
-            if truth_of(spec, tree.op, value, tree.value) is target:
-                yield {**env, tree.fact: value}
-        return
-    if isinstance(tree, DateLeaf):
-        yield from _date_solutions(tree, target, env, candidates, rng)
-        return
-    if isinstance(tree, Unavailable):
-        if not target:
-            yield env
-        return
-    if isinstance(tree, Ref):
-        if tree.rule not in view.rule_ids:
-            if not target:
-                yield env
-            return
-        yield from solutions(resolve(view.catalogue.rules[tree.rule].conditions, view), target, env, view, candidates, rng)
-        return
-    if isinstance(tree, Negation):
-        yield from solutions(tree.item, not target, env, view, candidates, rng)
-        return
-    conjunctive = isinstance(tree, Every) == target
-    items = list(tree.items) if rng is None else rng.sample(list(tree.items), len(tree.items))
-    if conjunctive:  # every item must reach the target
-        yield from _chain(items, target, env, view, candidates, rng)
-    else:  # one item reaching the target is enough
-        for item in items:
-            yield from solutions(item, target, env, view, candidates, rng)
-
-
-def _date_solutions(
-    leaf: DateLeaf, target: bool, env: dict[str, Any], candidates: dict[str, list[Any]], rng: random.Random | None
-) -> Iterator[dict[str, Any]]:
-    """Days for the dates of a date condition it does not know yet, making it ``target``."""
-    free = [n for n in leaf.test.names if n not in env]
-    if not free:
-        if leaf.test.truth({n: env.get(n) for n in leaf.test.names}) is target:
-            yield env
-        return
-    name, rest = free[0], free[1:]
-    values = candidates.get(name, [])
-    if rng is not None:
-        values = rng.sample(values, len(values))
-    for value in values:
-        extended = {**env, name: value}
-        if rest:
-            yield from _date_solutions(leaf, target, extended, candidates, rng)
-        elif leaf.test.truth({n: extended.get(n) for n in leaf.test.names}) is target:
-            yield extended
-
-
-def _chain(
-    items: list[Resolved],
-    target: bool,
-    env: dict[str, Any],
-    view: CatalogueView,
-    candidates: dict[str, list[Any]],
-    rng: random.Random | None = None,
-) -> Iterator[dict[str, Any]]:
-    if not items:
-        yield env
-        return
-    for partial in solutions(items[0], target, env, view, candidates, rng):
-        yield from _chain(items[1:], target, partial, view, candidates, rng)
 
 
 def fact_assignments(
@@ -294,10 +186,10 @@ def fact_assignments(
         for name in cat.facts_used()
         if name in FACTS
     }
-    tree = resolve(cat.rules[rule_id].conditions, view)
+    decision = Decision(view)
     seen: set[tuple[tuple[str, str], ...]] = set()
     count = 0
-    for env in solutions(tree, target, fixed_facts(view), view, candidates, rng):
+    for env in solutions(decision.tree(rule_id), target, fixed_facts(view), decision, candidates, rng):
         key = tuple(sorted((k, repr(v)) for k, v in env.items()))
         if key in seen:
             continue
@@ -441,7 +333,7 @@ def find_witnesses(
 ) -> dict[str, Witnesses]:
     """For each rule in force on ``as_of``: a profile that meets it and one that misses it.
 
-    Each profile is checked with :func:`eligibility.evaluate` (eligible, not eligible).
+    Each profile is checked with :func:`eligibility._evaluate` (eligible, not eligible).
     When none is found, ``met_problem`` / ``unmet_problem`` says whether the rule can
     never be met / missed ("unreachable" / "always true") or no profile was realised.
     Candidates come from :func:`_candidates`: an ordered search, then seeded random ones.
@@ -464,7 +356,7 @@ def find_witnesses(
 
     for rid in wanted:
         w = out[rid]
-        tree = resolve(catalogue.rules[rid].conditions, view)
+        decision = Decision(view)
         for target in (True, False):
             if (w.met if target else w.unmet) is not None:
                 continue
@@ -476,7 +368,7 @@ def find_witnesses(
                     tried += 1
                     if not checked:
                         got = {n: fv.value for n, fv in compute_facts(profile, as_of, names, view.values).items()}
-                        if truth(tree, {k: v for k, v in got.items() if v is not None}, view) is not target:
+                        if decision.truth(decision.tree(rid), got) is not target:
                             continue
                     record(profile)
                     if (w.met if target else w.unmet) is not None:
