@@ -15,7 +15,7 @@ from typing import Any, Literal
 from ._decision import value_problem
 from ._catalogue import Catalogue, rule_refs
 from .errors import Problem
-from ._facts import FACTS, FactKind, FactSpec
+from ._facts import FACTS, FactKind
 from ._dates import AS_OF
 from ._schema import Compare, DateCondition, DateRef, Limit, Parameter, ParamRef, Rule, RuleRef, walk
 

@@ -47,12 +47,14 @@ LAYERS: dict[str, int] = {
     "_labels": FACTS,
     "_facts": FACTS,
     "_date_text": FACTS,
-    "_checks": FACTS,
-    "_loader": FACTS,
     "_tabular": FACTS,
     "_form_schema": FACTS,
-    # What the rules decide: resolution on a date, compilation, the durable-rules engine.
-    "_resolve": DECISION,
+    # What the rules decide: resolution on a date and the Python decision with the kinds table,
+    # checking and loading rules (a rule value is checked against its kind in that table),
+    # compilation, the durable-rules engine.
+    "_decision": DECISION,
+    "_checks": DECISION,
+    "_loader": DECISION,
     "_compiler": DECISION,
     "_engine": DECISION,
     # Why: conditions with values, gaps, time, the bounds of what a support gives.
@@ -107,13 +109,8 @@ KNOWN_EXCEPTIONS: list[Exception_] = [
     Exception_("_gaps", "_questions", IN_FUNCTION, "dodges the circle evaluate->explain->gaps->questions->evaluate (fields)"),
     Exception_("_gaps", "_facts", IN_FUNCTION, "COMPUTED read when proposing a gap (formulas: gaps dispatch on the formula's kind)"),
     Exception_("_evaluate", "_profile_io", IN_FUNCTION, "parse_profile imported in four entry points (paths: one evaluation path)"),
-    Exception_("_explain", "_resolve", IN_FUNCTION, "resolve.leaves (decide: one home for what a condition decides)"),
-    Exception_("_explain", "_schema", IN_FUNCTION, "RuleRef, walk (decide: one home for what a condition decides)"),
-    Exception_("_timeline", "_explain", IN_FUNCTION, "ViewStatic, Decided (decide: one home for what a condition decides)"),
     Exception_("_interview", "_questions", IN_FUNCTION, "field_spec (fields: a field catalogue)"),
     Exception_("authoring.strategies", "_loader", IN_FUNCTION, "default_rules_dir for the default catalogue"),
-    Exception_("authoring.witness", "_evaluate", IN_FUNCTION, "evaluate confirms a witness (decide)"),
-    Exception_("authoring.witness", "report", IN_FUNCTION, "Verdict to confirm a witness (decide)"),
 ]
 
 

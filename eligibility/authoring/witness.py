@@ -51,7 +51,9 @@ from .._facts import FACTS, FactKind, FactSpec, FactValue, Ratio, compute_facts
 from ..profile import EnterpriseProfile
 from ._realise import BP, DATES, Builder, Unrealisable, build, realise_fact, same, stage
 from .._dates import shift
+from .._evaluate import evaluate
 from .._schema import Compare, ParameterValue, walk
+from ..report import Verdict
 
 
 MAX_SOLUTIONS = 400
@@ -338,9 +340,6 @@ def find_witnesses(
     never be met / missed ("unreachable" / "always true") or no profile was realised.
     Candidates come from :func:`_candidates`: an ordered search, then seeded random ones.
     """
-    from .._evaluate import evaluate
-    from ..report import Verdict
-
     view = catalogue.at(as_of)
     wanted = [rid for rid in view.rule_ids if catalogue.rules[rid].kind in kinds]
     out = {rid: Witnesses(rid) for rid in wanted}
