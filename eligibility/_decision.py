@@ -322,6 +322,12 @@ class Day(Kind):
 
     kind = FactKind.date
 
+    def _problem(self, spec: FactSpec, op: Op, value: Any, values: list[Any]) -> str | None:
+        return (
+            f"{spec.name} is a date: compare it with a date condition "
+            f"(date: {spec.name}, on_or_after / after / on_or_before / before / within ...), not with '{op.value}'"
+        )
+
     def encoder(self, spec: FactSpec, key: str) -> Encoder:
         def encode(v: Any, out: dict[str, Any]) -> None:
             out[key] = v.toordinal()

@@ -83,6 +83,16 @@ def test_comparing_a_yes_no_fact_with_a_number_is_an_error(rules_copy):
     assert "founder.is_returnee" in msg
 
 
+def test_comparing_a_date_with_an_operator_is_an_error_pointing_to_date_conditions(rules_copy):
+    """A date is compared by a date condition; ``registration_date >= 2020-01-01`` is refused
+    with its file and line (it used to stop the evaluation with a traceback)."""
+    f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
+    replace_in(f, "  all:\n", "  all:\n    - {fact: registration_date, op: '>=', value: 2020-01-01}\n")
+    [(file, line, msg)] = problems(rules_copy)
+    assert file.endswith("returnee_entrepreneurship.yaml") and line == line_of(f, "fact: registration_date")
+    assert "registration_date" in msg and "date condition" in msg
+
+
 def test_an_unknown_parameter_is_an_error(rules_copy):
     f = rules_copy / "supports" / "returnee_entrepreneurship.yaml"
     replace_in(f, "param: returnee.programme_window_years", "param: returnee.programme_window_yeers")
