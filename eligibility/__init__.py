@@ -23,6 +23,7 @@ from ._batch import evaluate_many, evaluate_partition, partition_columns
 from ._catalogue import Catalogue
 from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
 from ._evaluate import evaluate, evaluate_verdicts, explain_support
+from ._fields import FieldSpec, FieldType
 from ._form_schema import form_json_schema
 from ._gaps import apply_gaps
 from ._interview import Interview
@@ -54,7 +55,7 @@ from .profile import (
     profile_json_schema,
 )
 from ._profile_io import load_profile, parse_profile, read_data
-from ._questions import FieldSpec, FieldType, Question, next_questions
+from ._questions import Question, next_questions
 from ._record import Record, record_of
 from ._schema import Basis, Category, Certainty
 from ._tabular import Row, iter_rows, read_rows

@@ -39,7 +39,7 @@ from typing import Any, BinaryIO, Literal
 from ._catalogue import Catalogue
 from .errors import Problem, ProfileError, RuleError
 from ._evaluate import VERDICT, Compact, Prepared, assemble, evaluate, evaluate_compact, prepare
-from ._labels import field_label
+from ._fields import field_label
 from ._render import t
 from ._loader import load_catalogue
 from .profile import EnterpriseProfile

@@ -32,6 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
+from ._fields import field_label
 from ._input_limits import LimitError, check_day, quote, read_capped
 from ._recovery import Recovery, latest
 from ._safe_files import write_atomically
@@ -607,8 +608,6 @@ def interview(
         for s in report.by_verdict(verdict):
             line = _settled_line(s, language)
             if verdict is Verdict.needs_information and s.missing_fields:
-                from ._labels import field_label
-
                 need = ("、" if zh else ", ").join(field_label(f, language) for f in s.missing_fields)
                 line += f"（需补充：{escape(need)}）" if zh else f" (provide: {escape(need)})"
             out.print(line)

@@ -21,10 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
 from enum import Enum, StrEnum
-from types import UnionType
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
-
-from pydantic import BaseModel
+from typing import Any, NamedTuple
 
 from .profile import (
     EnterpriseProfile,
@@ -32,6 +29,7 @@ from .profile import (
     RDInstitutionLevel,
 )
 from ._dates import AS_OF, Unit, whole_units
+from ._fields import profile_fields, scalar_paths, yearly_path
 from ._schema import ParameterValue
 from ._text import Text, bi
 
@@ -131,7 +129,7 @@ class FactContext:
         fy = years.get(year)
         value = None if fy is None else getattr(fy, attr)
         if value is None:
-            self.missing.append(f"financials[{year}].{attr}")
+            self.missing.append(yearly_path(year, attr))
         return value
 
     def points(self, param: str, value: Any) -> Decimal | None:
@@ -215,57 +213,27 @@ ORDINALS: dict[type[Enum], tuple[str, ...]] = {
 }
 
 
-def _unwrap(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
-    """The type inside ``X | None`` and ``Annotated[X, ...]``, and the Annotated metadata."""
-    if get_origin(annotation) in (Union, UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            annotation = args[0]
-    if get_origin(annotation) is Annotated:
-        inner, *meta = get_args(annotation)
-        return inner, tuple(meta)
-    return annotation, ()
-
-
-def _profile_facts(model: type[BaseModel], prefix: str = "") -> Iterator[FactSpec]:
-    for name, info in model.model_fields.items():
-        path = f"{prefix}{name}"
-        annotation, meta = _unwrap(info.annotation)
-        meta = meta + tuple(info.metadata)
-        label = bi(info.title or path, path)
-        getter = _field_getter(path)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            if annotation.__name__ != "FiscalYear":
-                yield from _profile_facts(annotation, f"{path}.")
-        elif annotation is bool:
-            yield FactSpec(path, FactKind.bool, label, getter)
-        elif annotation is date:
-            yield FactSpec(path, FactKind.date, label, getter)
-        elif isinstance(annotation, type) and issubclass(annotation, Enum):
-            members = tuple(m.value for m in annotation)
-            if annotation in ORDINALS:
-                yield FactSpec(
-                    path, FactKind.ordinal, label, _enum_getter(path), choices=ORDINALS[annotation], enum=annotation
-                )
+def _profile_facts() -> Iterator[FactSpec]:
+    fields = profile_fields()
+    for path in scalar_paths():
+        f = fields[path]
+        label = bi(f.title or path, path)
+        kind, enum = f.kind, f.enum
+        if kind == "bool":
+            yield FactSpec(path, FactKind.bool, label, _field_getter(path))
+        elif kind == "date":
+            yield FactSpec(path, FactKind.date, label, _field_getter(path))
+        elif kind == "enum" and enum is not None:
+            if enum in ORDINALS:
+                yield FactSpec(path, FactKind.ordinal, label, _enum_getter(path), choices=ORDINALS[enum], enum=enum)
             else:
-                yield FactSpec(path, FactKind.enum, label, _enum_getter(path), choices=members, enum=annotation)
-        elif get_origin(annotation) is list:
-            (item,) = get_args(annotation)
-            if isinstance(item, type) and issubclass(item, Enum):
-                members = tuple(m.value for m in item)
-                yield FactSpec(path, FactKind.set, label, _set_getter(path), choices=members, enum=item)
-        elif annotation is int:
-            yield FactSpec(path, FactKind.number, label, getter, unit=_unit(meta))
-        elif annotation is Decimal:
-            yield FactSpec(path, FactKind.number, label, getter, unit=_unit(meta), decimals=2)
-
-
-def _unit(meta: tuple[Any, ...]) -> str | None:
-    for m in meta:
-        extra = getattr(m, "json_schema_extra", None)
-        if isinstance(extra, dict) and "unit" in extra:
-            return str(extra["unit"])
-    return None
+                yield FactSpec(path, FactKind.enum, label, _enum_getter(path), choices=tuple(m.value for m in enum), enum=enum)
+        elif kind == "enum_list" and enum is not None:
+            yield FactSpec(path, FactKind.set, label, _set_getter(path), choices=tuple(m.value for m in enum), enum=enum)
+        elif kind == "int":
+            yield FactSpec(path, FactKind.number, label, _field_getter(path), unit=f.shape.unit)
+        elif kind == "decimal":
+            yield FactSpec(path, FactKind.number, label, _field_getter(path), unit=f.shape.unit, decimals=2)
 
 
 def _field_getter(path: str) -> Callable[[FactContext], Any]:
@@ -822,7 +790,7 @@ COMPUTED: tuple[FactSpec, ...] = (
     ),
 )
 
-PROFILE_FACTS: tuple[FactSpec, ...] = tuple(_profile_facts(EnterpriseProfile))
+PROFILE_FACTS: tuple[FactSpec, ...] = tuple(_profile_facts())
 """The facts that are profile fields, as they are."""
 
 FACTS: dict[str, FactSpec] = {spec.name: spec for spec in (*PROFILE_FACTS, *COMPUTED)}

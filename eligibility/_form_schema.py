@@ -23,7 +23,8 @@ from enum import Enum
 from typing import Any
 
 from . import profile as p
-from ._labels import FIELD_EN, VALUE_LABELS
+from ._fields import profile_fields
+from ._labels import VALUE_LABELS
 from ._uscc import CHARSET
 
 DEF_TITLES: dict[str, str] = {
@@ -123,9 +124,10 @@ def _no_nulls(node: Any) -> None:
 
 def _english_titles(properties: dict[str, Any], prefix: str, defs: dict[str, Any]) -> None:
     """Each property's English label as ``x-title-en``, through the nested models."""
+    fields = profile_fields()
     for name, sub in properties.items():
         path = prefix + name
-        sub["x-title-en"] = FIELD_EN.get(path, path)
+        sub["x-title-en"] = fields[path].title_en
         ref = sub.get("$ref") or sub.get("items", {}).get("$ref")
         if ref:
             target = defs[ref.rsplit("/", 1)[1]]

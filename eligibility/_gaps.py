@@ -20,6 +20,7 @@ from typing import Any
 from ._dates import AS_OF, HORIZON_YEARS, DateTest, change_days, shift
 from ._date_text import date_words
 from ._facts import FACTS, FactKind, FactSpec, Ratio, lookup
+from ._fields import get_field, scalar_paths, set_field, yearly_path
 from ._labels import money, value_label
 from .profile import EnterpriseProfile
 from .report import ConditionResult, Gap, GapKind, Status
@@ -27,6 +28,8 @@ from ._semantics import Op
 from ._text import Text, bi
 
 ONE = Decimal(1)
+_SETTABLE = frozenset(scalar_paths())
+"""Facts that are profile fields themselves (a gap sets or raises them directly)."""
 # Facts the enterprise cannot change (who the founder is, where it is registered...).
 FIXED_FACTS = frozenset(
     {
@@ -202,7 +205,7 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
         delta += 1
     delta = max(delta, ONE)
     year = as_of.year - 1
-    fields = [f"financials[{year}].{f}" for f in lever.fields]
+    fields = [yearly_path(year, f) for f in lever.fields]
     return Gap.build(
         kind=GapKind.increase,
         field=fields[0],
@@ -246,8 +249,8 @@ def _number_target(fact: str, op: Op, required: Decimal, year: int) -> tuple[Dec
     target = required + (Decimal(1).scaleb(-spec.decimals) if op is Op.gt else 0)
     path: str | None = fact
     if fact in LAST_YEAR_FIELDS:
-        path = f"financials[{year - 1}].{LAST_YEAR_FIELDS[fact]}"
-    elif fact not in _profile_paths():
+        path = yearly_path(year - 1, LAST_YEAR_FIELDS[fact])
+    elif fact not in _SETTABLE:
         path = None
     return target, path, _amount_text(target, spec.unit, "zh"), _amount_text(target, spec.unit, "en")
 
@@ -261,7 +264,7 @@ def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
             set_to=year,
             change=bi(f"需取得{year}年度科技型中小企业入库登记编号", f"obtain the {year} tech-SME registration number"),
         )
-    if spec.name not in _profile_paths():
+    if spec.name not in _SETTABLE:
         return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
     target: Any
     if spec.kind is FactKind.bool:
@@ -295,20 +298,6 @@ def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
 
 def _pct(t: Decimal) -> str:
     return f"{(t * 100).normalize():f}%"
-
-
-_PATHS: set[str] | None = None
-
-
-def _profile_paths() -> set[str]:
-    """The facts that are profile fields themselves (they can be set directly)."""
-    global _PATHS
-    if _PATHS is None:
-        from ._facts import COMPUTED
-
-        computed = {s.name for s in COMPUTED}
-        _PATHS = {name for name in FACTS if name not in computed}
-    return _PATHS
 
 
 # --- Combining gaps up the tree -------------------------------------------------------
@@ -377,32 +366,15 @@ def flatten(gaps: list[Gap]) -> list[Gap]:
 
 def apply_gaps(data: dict[str, Any], gaps: list[Gap]) -> dict[str, Any]:
     """Profile ``data`` with every ``increase`` and ``set`` gap (nested too) applied."""
-    from ._questions import set_field
-
     out = data
     for g in flatten(gaps):
         if g.kind is GapKind.set and g.field:
             out = set_field(out, g.field, g.set_to)
         elif g.kind is GapKind.increase and g.field and g.increase_by is not None:
             for path in [g.field, *g.also]:
-                current = _get_field(out, path)
+                current = get_field(out, path)
                 if current is None:
                     continue
                 new = Decimal(str(current)) + Decimal(g.increase_by)
                 out = set_field(out, path, int(new) if new == new.to_integral_value() else str(new))
     return out
-
-
-def _get_field(data: dict[str, Any], path: str) -> Any:
-    import re
-
-    m = re.match(r"^financials\[(\d+)\]\.(\w+)$", path)
-    if m:
-        for fy in data.get("financials", []):
-            if fy.get("year") == int(m.group(1)):
-                return fy.get(m.group(2))
-        return None
-    node: Any = data
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node

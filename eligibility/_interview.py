@@ -24,7 +24,8 @@ from .errors import ProfileError
 from ._evaluate import evaluate
 from ._loader import load_catalogue
 from ._profile_io import parse_profile
-from ._questions import FieldSpec, Question, questions_from, set_field
+from ._fields import FieldSpec, field_spec, set_field
+from ._questions import Question, questions_from
 from .report import Report, SupportResult, Verdict
 from ._tabular import CellError, parse_value
 from ._text import Lang, Text
@@ -69,10 +70,9 @@ class Interview:
         """Record an answer; returns the supports whose verdict it settled or changed.
 
         Raises :class:`CellError` (not the field's type) or :class:`ProfileError` (out of
-        range, or inconsistent with another answer); nothing is recorded then.
+        range, inconsistent with another answer, or ``path`` names no field); nothing is
+        recorded then.
         """
-        from ._questions import field_spec
-
         spec = spec or field_spec(path)
         value = parse_answer(spec, text)
         if value is None:

@@ -1,22 +1,17 @@
-"""Human labels for profile fields and enum values, in Chinese and English.
+"""Human labels for profile fields and enum values, in Chinese and English, and values
+as a reader sees them.
 
-Field labels come from the profile model's own titles (one source of truth); English
-labels are the field names, which are English already.
+A field's Chinese label is the profile model's own title; its English one is in
+:data:`FIELD_EN`; :func:`eligibility._fields.field_label` puts them together for a path.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel
-
 from .profile import (
-    EnterpriseProfile,
-    FiscalYear,
     HighTechDomain,
     IndustryChain,
     KnowledgeValueGrade,
@@ -260,30 +255,3 @@ def _is_number(value: Any) -> bool:
     except ArithmeticError:
         return False
     return not isinstance(value, bool)
-
-
-_INDEXED = re.compile(r"^financials\[(\d+)\]\.(\w+)$")
-
-
-@lru_cache(maxsize=4096)  # a batch names the same few fields in every row
-def field_label(path: str, lang: Lang = "zh") -> str:
-    """A profile field path as a reader sees it: ``financials[2025].rd_expense`` -> 2025年度研发费用."""
-    m = _INDEXED.match(path)
-    if m:
-        year, attr = m.groups()
-        info = FiscalYear.model_fields.get(attr)
-        title = info.title if info and info.title else attr
-        return f"{year}年度{title}" if lang == "zh" else f"{FIELD_EN.get('financials.' + attr, attr)} ({year})"
-    if lang == "en":
-        return FIELD_EN.get(path, path)
-    model: type[BaseModel] = EnterpriseProfile
-    titles = []
-    for part in path.split("."):
-        info = model.model_fields.get(part)
-        if info is None:
-            return path
-        titles.append(info.title or part)
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-    return titles[-1] if titles else path

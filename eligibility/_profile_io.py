@@ -5,12 +5,13 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .errors import Problem, ProfileError
+from ._fields import fields_of, profile_fields
 from ._input_limits import LimitError, load_json, load_yaml, quote, read_file_capped
 from .profile import EnterpriseProfile
 
@@ -50,17 +51,11 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> str:
 
 def _did_you_mean(loc: tuple[Any, ...]) -> str:
     """`` — did you mean 'founder.is_returnee'?`` for an unknown field, from its siblings' names."""
-    model: Any = EnterpriseProfile
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue  # an item of financials: a FiscalYear, already stepped into
-        info = getattr(model, "model_fields", {}).get(part)
-        ann = info.annotation if info is not None else None
-        inner = [a for a in get_args(ann)] or [ann]
-        model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        if model is None:
-            return ""
-    close = difflib.get_close_matches(str(loc[-1]), list(getattr(model, "model_fields", {})), n=3, cutoff=0.6)
+    parent = ".".join(str(p) for p in loc[:-1] if not isinstance(p, int))  # an int: an item of financials
+    model = EnterpriseProfile if not parent else getattr(profile_fields().get(parent), "model", None)
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), [f.name for f in fields_of(model)], n=3, cutoff=0.6)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 from ._facts import FACTS
 from ._gaps import cost, flatten, gaps_of
-from ._labels import field_label, value_label
+from ._fields import field_label
+from ._labels import value_label
 from .report import ConditionResult, Gap, GapKind, LimitResult, Report, Status, SupportResult, Verdict
 from ._safe_text import for_markdown, for_terminal
 from ._schema import Basis, Certainty

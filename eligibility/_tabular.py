@@ -40,14 +40,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydantic import BaseModel
 from python_calamine import CalamineWorkbook
 
 from .errors import Problem, ProfileError
+from ._fields import FieldSpec, column_name, field_spec, find_path, parse_path, profile_fields, scalar_paths, yearly_fields
 from ._input_limits import MAX_EXPONENT, MAX_LINE_CHARS, MAX_NUMBER_CHARS, LimitError, bounded_decimal, check_cell, check_xlsx, load_json, quote
-from .profile import EnterpriseProfile, FiscalYear
+from .profile import EnterpriseProfile
 from ._profile_io import parse_profile
-from ._questions import FieldSpec, field_spec
 from ._text import Text
 from ._units import HEADER_UNITS, header_scale, parse_quantity, split_header_unit
 
@@ -79,7 +78,6 @@ _TRUE = {"是", "true", "t", "yes", "y", "1", "有", "√", "✓", "对"}
 _FALSE = {"否", "false", "f", "no", "n", "0", "无", "×", "✗", "错", "不是"}
 _NONE_LIST = {"无", "none", "[]", "（无）", "(无)"}
 _LIST_SEP = re.compile(r"\s*[;；、,，]\s*")
-_YEAR_COL = re.compile(r"^financials(?:\.(\d{4})\.|\[(\d{4})\]\.)(\w+)$")
 _YEAR_COL_ZH = re.compile(r"^(\d{4})\s*年度?\s*(.+)$")
 _TRAILING_PARENS = re.compile(r"\s*[(（][^()（）]*[)）]$")
 _LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
@@ -91,38 +89,6 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
 
 
-def scalar_paths(model: type[BaseModel] = EnterpriseProfile, prefix: str = "") -> list[str]:
-    """The profile's single-valued fields as dotted paths (``founder.is_returnee``), in model order.
-
-    ``financials`` is not among them: its fields are columns per year (``financials.2025.rd_expense``).
-    """
-    out: list[str] = []
-    for name, info in model.model_fields.items():
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            out += scalar_paths(ann, f"{prefix}{name}.")
-        elif not (model is EnterpriseProfile and name == "financials"):
-            out.append(prefix + name)
-    return out
-
-
-def yearly_fields() -> list[str]:
-    """The figures a fiscal year carries (``rd_expense`` ...), without ``year``."""
-    return [n for n in FiscalYear.model_fields if n != "year"]
-
-
-def column_name(path: str) -> str:
-    """The column for a profile field path: ``financials[2025].rd_expense`` -> ``financials.2025.rd_expense``."""
-    m = _YEAR_COL.match(path)
-    return f"financials.{m.group(1) or m.group(2)}.{m.group(3)}" if m else path
-
-
-def _field_path(column: str) -> str:
-    """The profile field path of a canonical column name (``financials[2025].rd_expense``)."""
-    m = _YEAR_COL.match(column)
-    return f"financials[{m.group(1) or m.group(2)}].{m.group(3)}" if m else column
-
-
 @lru_cache(maxsize=1)
 def _titles() -> tuple[dict[str, str], dict[str, str]]:
     """Normalised title -> scalar path, and -> yearly field name. A title that ends in
@@ -130,8 +96,9 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
     is also known without them."""
     scalar: dict[str, str | None] = {}
     yearly: dict[str, str | None] = {}
-    titled = [(scalar, path, _title_of(path)) for path in scalar_paths()]
-    titled += [(yearly, name, FiscalYear.model_fields[name].title) for name in yearly_fields()]
+    fields = profile_fields()
+    titled = [(scalar, path, fields[path].title) for path in scalar_paths()]
+    titled += [(yearly, name, fields[f"financials.{name}"].title) for name in yearly_fields()]
     for table, target, title in titled:
         if not title:
             continue
@@ -139,18 +106,6 @@ def _titles() -> tuple[dict[str, str], dict[str, str]]:
         for key in {_norm(title), _norm(bare)}:
             table[key] = None if key in table and table[key] != target else target  # an ambiguous title is no column name
     return {k: v for k, v in scalar.items() if v}, {k: v for k, v in yearly.items() if v}
-
-
-def _title_of(path: str) -> str | None:
-    model: type[BaseModel] = EnterpriseProfile
-    title = None
-    for part in path.split("."):
-        info = model.model_fields[part]
-        title = info.title
-        ann = info.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-    return title
 
 
 @dataclass(frozen=True)
@@ -171,8 +126,8 @@ class Column:
     for a fiscal year's figure (worked out once, not per cell)."""
 
     def __post_init__(self) -> None:
-        m = _YEAR_COL.match(self.name)
-        target = (int(m.group(1) or m.group(2)), m.group(3)) if m else tuple(self.name.split("."))
+        found = parse_path(self.name)
+        target = (found.year, found.name) if found.year is not None else tuple(found.key.split("."))
         object.__setattr__(self, "target", target)
 
 
@@ -189,7 +144,7 @@ def resolve_column(header: str) -> Column:
     text = unicodedata.normalize("NFKC", header).strip()
     name = _column_of(text)
     if name is not None:
-        return Column(header, name, field_spec(_field_path(name)))
+        return Column(header, name, field_spec(parse_path(name).path))
     bare, unit = split_header_unit(text)
     name = _column_of(bare) if unit else None
     for field_unit, units in HEADER_UNITS.items() if unit and name is None else ():
@@ -197,7 +152,7 @@ def resolve_column(header: str) -> Column:
             name = name or _column_of(f"{bare}({field_unit})")
     if name is None or unit is None:
         raise HeaderError(f"不是画像中的字段 (not a profile field): {quote(header)}{_did_you_mean(bare if unit else text)}")
-    spec = field_spec(_field_path(name))
+    spec = field_spec(parse_path(name).path)
     scale = header_scale(spec.unit, unit)
     if scale is None:
         fits = "、".join(HEADER_UNITS.get(spec.unit or "", {})) or "无单位 (none)"
@@ -217,11 +172,9 @@ def _column_of(text: str) -> str | None:
     """The canonical column of a header without a unit, or None."""
     if not text:
         return None
-    if text in _scalar_set():
-        return text
-    m = _YEAR_COL.match(text)
-    if m and m.group(3) in yearly_fields():
-        return column_name(text)
+    found = find_path(text)  # a dotted path, financials[2025].x or financials.2025.x
+    if found is not None:
+        return found.column
     scalar, yearly = _titles()
     key = _norm(text)
     if key in scalar:
@@ -232,20 +185,16 @@ def _column_of(text: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _scalar_set() -> frozenset[str]:
-    return frozenset(scalar_paths())
-
-
 def _did_you_mean(text: str) -> str:
     """`` — 是否为 '2025年度研发费用'？ (did you mean ...?)`` for the closest known headers, or ``""``."""
     key = _norm(text)
     y = _YEAR_COL_ZH.match(key)
     scalar, yearly = _titles()
+    fields = profile_fields()
     if y:
-        names = {f"{y.group(1)}年度{FiscalYear.model_fields[n].title}": f"{y.group(1)}年度{k}" for k, n in yearly.items()}
+        names = {f"{y.group(1)}年度{fields[f'financials.{n}'].title}": f"{y.group(1)}年度{k}" for k, n in yearly.items()}
     else:
-        names = {_title_of(p) or p: k for k, p in scalar.items()} | {p: p for p in scalar_paths()}
+        names = {fields[p].title or p: k for k, p in scalar.items()} | {p: p for p in scalar_paths()}
         names |= {f"financials.YYYY.{n}": f"financials.yyyy.{n}" for n in yearly_fields()}
     keys = {v: k for k, v in names.items()}
     close = difflib.get_close_matches(key, list(keys), n=3, cutoff=0.5)

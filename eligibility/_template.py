@@ -23,8 +23,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ._questions import FieldSpec, field_spec
-from ._tabular import resolve_column, scalar_paths, yearly_fields
+from ._fields import FieldSpec, column_name, field_spec, scalar_paths, yearly_fields, yearly_path
+from ._tabular import resolve_column
 from ._render import t
 from ._text import Lang, display_width
 from ._units import split_header_unit
@@ -52,14 +52,13 @@ def template_columns(years: tuple[int, ...], lang: Lang = "zh") -> list[Template
     then the yearly figures for each of ``years``."""
     paths = scalar_paths()
     paths = ["name", "uscc", *(p for p in paths if p not in ("name", "uscc"))]
-    paths += [f"financials[{y}].{f}" for y in years for f in yearly_fields()]
+    paths += [yearly_path(y, f) for y in years for f in yearly_fields()]
     return [_column(field_spec(p), lang) for p in paths]
 
 
 def _column(spec: FieldSpec, lang: Lang) -> TemplateColumn:
     if lang == "en":  # dotted names, in the field's own unit
-        m = re.match(r"^financials\[(\d+)\]\.(\w+)$", spec.path)
-        return TemplateColumn(f"financials.{m.group(1)}.{m.group(2)}" if m else spec.path, spec, spec.unit)
+        return TemplateColumn(column_name(spec.path), spec, spec.unit)
     title, _ = split_header_unit(spec.label.zh)
     unit = MONEY_UNIT.get(spec.unit or "", spec.unit)
     header = f"{title}（{unit}）" if unit else spec.label.zh

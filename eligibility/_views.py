@@ -17,7 +17,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._labels import field_label
+from ._fields import field_label
 from ._record import Record
 from ._render import failed_conditions, gap_text
 from .report import Assumption, ConditionResult, Gap, GapKind, Report, SupportResult, Verdict

@@ -7,7 +7,8 @@ import typing
 
 from pydantic import BaseModel
 
-from eligibility._labels import FIELD_EN, field_label
+from eligibility._fields import field_label
+from eligibility._labels import FIELD_EN
 from eligibility.profile import EnterpriseProfile, FiscalYear
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

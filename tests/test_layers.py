@@ -36,15 +36,17 @@ LAYERS: dict[str, int] = {
     "_construct": FOUNDATION,
     "_text": FOUNDATION,
     "_dates": FOUNDATION,
-    # The data models every later layer reads: the profile, the rules, the report's models.
+    # The data models every later layer reads: the profile and its field catalogue (paths, specs, labels),
+    # the rules, the report's models.
     "profile": PROFILE,
+    "_labels": PROFILE,
+    "_fields": PROFILE,
     "_profile_io": PROFILE,
     "_schema": PROFILE,
     "_catalogue": PROFILE,
     "_record": PROFILE,
     "report": PROFILE,
     # The profile's fields and the facts computed from them; loading and checking rules against them.
-    "_labels": FACTS,
     "_facts": FACTS,
     "_date_text": FACTS,
     "_tabular": FACTS,
@@ -104,12 +106,7 @@ class Exception_:
 
 
 KNOWN_EXCEPTIONS: list[Exception_] = [
-    Exception_("_tabular", "_questions", AGAINST_FLOW, "FieldSpec and field_spec live in _questions (fields: a field catalogue)"),
-    Exception_("_gaps", "_questions", AGAINST_FLOW, "set_field lives in _questions (fields: a field catalogue); closes evaluate->explain->gaps->questions"),
-    Exception_("_gaps", "_questions", IN_FUNCTION, "dodges the circle evaluate->explain->gaps->questions->evaluate (fields)"),
-    Exception_("_gaps", "_facts", IN_FUNCTION, "COMPUTED read when proposing a gap (formulas: gaps dispatch on the formula's kind)"),
     Exception_("_evaluate", "_profile_io", IN_FUNCTION, "parse_profile imported in four entry points (paths: one evaluation path)"),
-    Exception_("_interview", "_questions", IN_FUNCTION, "field_spec (fields: a field catalogue)"),
     Exception_("authoring.strategies", "_loader", IN_FUNCTION, "default_rules_dir for the default catalogue"),
 ]
 

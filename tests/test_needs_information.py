@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from eligibility import Verdict, evaluate
 
 from conftest import AS_OF
-from eligibility._questions import set_field
+from eligibility._fields import set_field
 
 from strategies import CATALOGUE, unbiased_data, valid_data
 from test_time import dated_profiles

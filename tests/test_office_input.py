@@ -21,7 +21,7 @@ from eligibility import _tabular as tabular
 from eligibility._commands import app
 from eligibility.errors import ProfileError
 from eligibility._profile_io import parse_profile
-from eligibility._questions import field_spec
+from eligibility._fields import field_spec
 from eligibility._tabular import CellError, Columns, HeaderError, parse_value, read_csv, read_rows, resolve_column
 from eligibility._units import parse_quantity
 

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from eligibility import evaluate
-from eligibility._questions import set_field
+from eligibility._fields import set_field
 
 from service_process import Server
 

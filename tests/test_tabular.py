@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from eligibility import evaluate
 from eligibility._batch import evaluate_many, write_atomically
 from eligibility.errors import ProfileError
-from eligibility._questions import field_spec
+from eligibility._fields import field_spec
 from eligibility._tabular import CellError, Columns, parse_value, read_csv, resolve_header
 
 from conftest import AS_OF, make_profile

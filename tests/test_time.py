@@ -16,7 +16,7 @@ from eligibility._compiler import encode_facts
 from eligibility._dates import HORIZON_YEARS, shift
 from eligibility._evaluate import prepare
 from eligibility._facts import compute_facts
-from eligibility._questions import set_field
+from eligibility._fields import set_field
 from eligibility.report import Verdict
 from eligibility._timeline import decide_on, facts_on, moving_rules
 from eligibility.authoring.witness import date_values

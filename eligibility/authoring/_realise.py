@@ -37,16 +37,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
-from functools import partial
+from functools import cache, partial
 from itertools import product
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from .. import _facts
 from .._dates import shift
 from .._facts import FACTS, FactContext, FactKind, FactSpec, Ratio, compute_facts, whole_years
-from ..profile import EnterpriseProfile, FiscalYear
+from .._fields import YEARLY, profile_fields, split_path
+from ..profile import EnterpriseProfile
 from .._schema import ParameterValue
 
 BP = Decimal("0.0001")
@@ -90,38 +91,6 @@ def closure(spec: FactSpec) -> tuple[str, dict[str, Any]]:
     return qual.split(".<locals>")[0], {n: c.cell_contents for n, c in zip(names, cells, strict=False)}
 
 
-def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
-    """The type inside ``X | None`` / ``Annotated[X, ...]`` and the constraint metadata found on the way."""
-    meta: list[Any] = []
-    for _ in range(3):
-        if get_origin(annotation) is Union or type(annotation).__name__ == "UnionType":
-            args = [a for a in get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                break
-            annotation = args[0]
-        elif hasattr(annotation, "__metadata__"):
-            for m in annotation.__metadata__:
-                meta += list(getattr(m, "metadata", None) or [m])
-            annotation = get_args(annotation)[0]
-        else:
-            break
-    return annotation, meta
-
-
-def field_of(path: str, model: type[BaseModel] = EnterpriseProfile) -> tuple[Any, Fraction | None, Fraction | None]:
-    """(type, lower bound, upper bound) of the profile field at a dotted path (or a FiscalYear attribute)."""
-    *parents, last = path.split(".")
-    for part in parents:
-        annotation, _meta = _unwrap(model.model_fields[part].annotation)
-        model = annotation
-    info = model.model_fields[last]
-    annotation, meta = _unwrap(info.annotation)
-    meta += list(info.metadata)
-    lo = [Fraction(m.ge) for m in meta if getattr(m, "ge", None) is not None]
-    hi = [Fraction(m.le) for m in meta if getattr(m, "le", None) is not None]
-    return annotation, (max(lo) if lo else None), (min(hi) if hi else None)
-
-
 # --- Cells ----------------------------------------------------------------------------------
 
 Cell = tuple[Any, ...]
@@ -134,16 +103,20 @@ def fy(year: int, attr: str) -> Cell:
 
 def parse_input(path: str) -> Cell:
     """A missing-input path recorded by :class:`FactContext` as a cell."""
-    if path.startswith("financials["):
-        year, attr = path[len("financials[") :].split("].", 1)
-        return fy(int(year), attr)
-    return ("path", path)
+    found = split_path(path)
+    return ("path", path) if found.year is None else fy(found.year, found.name)
 
 
 def _cell_field(cell: Cell) -> tuple[Any, Fraction | None, Fraction | None]:
-    if cell[0] == "fy":
-        return field_of(cell[2], FiscalYear)
-    return field_of(cell[1])
+    """(type, lower bound, upper bound) of the profile field a cell is."""
+    return _field_bounds(f"{YEARLY}.{cell[2]}" if cell[0] == "fy" else cell[1])
+
+
+@cache
+def _field_bounds(key: str) -> tuple[Any, Fraction | None, Fraction | None]:
+    f = profile_fields()[key]
+    lo, hi = f.bounds
+    return f.shape.type, (None if lo is None else Fraction(lo)), (None if hi is None else Fraction(hi))
 
 
 def unit(cell: Cell) -> Fraction:

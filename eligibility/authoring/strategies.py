@@ -51,19 +51,18 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
 
 from .._catalogue import Catalogue
 from .._compiler import encode_facts
 from .._evaluate import engine_for, evaluate
 from .._explain import Explainer
 from .._facts import FACTS, FactKind, FactValue, Ratio, compute_facts
+from .._fields import fields_of, unwrap
 from .._loader import load_catalogue
 from ..profile import EnterpriseProfile
 from ..report import Status
@@ -124,26 +123,10 @@ def load_hypothesis_profile(default: str = "ci") -> str:
 # --- Profiles, derived from the model ---------------------------------------------------
 
 
-def _unwrap(annotation: Any) -> tuple[Any, bool, list[Any]]:
-    """(inner type, optional?, constraint metadata) of a field annotation."""
-    optional = False
-    meta: list[Any] = []
-    if get_origin(annotation) in (Union, UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        optional = len(args) < len(get_args(annotation))
-        if len(args) == 1:
-            annotation = args[0]
-    if get_origin(annotation) is Annotated:
-        annotation, *extra = get_args(annotation)
-        for m in extra:
-            meta += list(m.metadata) if isinstance(m, FieldInfo) else [m]
-    return annotation, optional, meta
-
-
-def _bound(meta: list[Any], name: str) -> Any:
-    for m in meta:
-        if getattr(m, name, None) is not None:
-            return getattr(m, name)
+def _bound(constraints: tuple[Any, ...], name: str) -> Any:
+    for c in constraints:
+        if getattr(c, name, None) is not None:
+            return getattr(c, name)
     return None
 
 
@@ -156,7 +139,7 @@ def _latest(as_of: date) -> date:
     return min(as_of, date.today())
 
 
-def _field_strategy(annotation: Any, meta: list[Any], as_of: date, years: int) -> st.SearchStrategy[Any]:
+def _field_strategy(annotation: Any, meta: tuple[Any, ...], as_of: date, years: int) -> st.SearchStrategy[Any]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return model_data(annotation, as_of=as_of, years=years)
     if get_origin(annotation) is list:
@@ -167,7 +150,7 @@ def _field_strategy(annotation: Any, meta: list[Any], as_of: date, years: int) -
             return st.lists(st.sampled_from(span), unique=True, max_size=len(span)).flatmap(
                 lambda ys: st.tuples(*(model_data(item, as_of=as_of, years=years, fixed={"year": y}) for y in sorted(ys))).map(list)
             )
-        inner, _opt, inner_meta = _unwrap(item)
+        inner, _opt, inner_meta, _unit = unwrap(item)
         return st.lists(_field_strategy(inner, inner_meta, as_of, years), unique=isinstance(inner, type) and issubclass(inner, Enum), max_size=4)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return st.sampled_from([m.value for m in annotation])
@@ -209,16 +192,15 @@ def model_data(
     fixed = fixed or {}
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
-    for name, info in model.model_fields.items():
+    for f in fields_of(model):
+        name = f.name
         if name in fixed:
             required[name] = st.just(fixed[name])
             continue
-        annotation, is_optional, meta = _unwrap(info.annotation)
-        meta = meta + list(info.metadata)
-        strategy = OVERRIDES[name]() if name in OVERRIDES else _field_strategy(annotation, meta, as_of, years)
-        if is_optional:
+        strategy = OVERRIDES[name]() if name in OVERRIDES else _field_strategy(f.shape.type, f.shape.constraints, as_of, years)
+        if f.shape.optional:
             strategy = st.one_of(st.none(), strategy, strategy)
-        (required if info.is_required() else optional)[name] = strategy
+        (required if f.required else optional)[name] = strategy
     return st.fixed_dictionaries(required, optional=optional)
 
 
@@ -316,18 +298,15 @@ def profiles(*, as_of: date, catalogue: Catalogue | None = None) -> st.SearchStr
 def _model_slots(data: dict[str, Any], model: type[BaseModel], path: str = "") -> list[tuple[dict[str, Any], type[BaseModel], str]]:
     """Every mapping in ``data`` that a model validates, with that model and its field path."""
     out = [(data, model, path)]
-    for name, info in model.model_fields.items():
-        annotation, _opt, _meta = _unwrap(info.annotation)
+    for f in fields_of(model):
+        name, sub = f.name, f"{path}.{f.name}" if path else f.name
         value = data.get(name)
-        sub = f"{path}.{name}" if path else name
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if f.model is not None and f.item is None:
             data.setdefault(name, {}) if value is None else None
-            out += _model_slots(data[name], annotation, sub)
-        elif get_origin(annotation) is list and isinstance(value, list):
-            (item,) = get_args(annotation)
-            if isinstance(item, type) and issubclass(item, BaseModel):
-                for row in value:
-                    out += _model_slots(row, item, f"{sub}[{row.get('year')}]")
+            out += _model_slots(data[name], f.model, sub)
+        elif f.model is not None and isinstance(value, list):
+            for row in value:
+                out += _model_slots(row, f.model, f"{sub}[{row.get('year')}]")
     return out
 
 
