@@ -591,7 +591,7 @@ def batch_files(n: int, repeats: int = 2) -> dict[str, Any]:
     import csv as csvlib
     import tempfile
 
-    from eligibility._tabular import scalar_paths, yearly_fields
+    from eligibility._fields import scalar_paths, yearly_fields
 
     out: dict[str, Any] = {"rows": n, "load_average_before": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as tmp:
@@ -652,7 +652,8 @@ def batch_xlsx(n: int) -> dict[str, Any]:
 
     from openpyxl import Workbook
 
-    from eligibility._tabular import CALAMINE_XLSX_MAX_XML, _worksheets_xml_size, scalar_paths, yearly_fields
+    from eligibility._fields import scalar_paths, yearly_fields
+    from eligibility._tabular import CALAMINE_XLSX_MAX_XML, _worksheets_xml_size
 
     def typed(cell: str) -> Any:
         if cell.isdigit() or cell.startswith("-") and cell[1:].isdigit():
