@@ -22,7 +22,10 @@ compares day numbers only. The evaluation date is the attribute ``as_of``: one
 compiled ruleset serves every day with the same rules and values in force.
 
 Derived rules chain forward in strata: a rule at stratum *k* uses only derived rules
-below *k*; the fact for stratum *k* carries their outcomes as ``rule__ID``.
+below *k*; the fact for stratum *k* carries their outcomes as ``rule__ID``. A condition
+larger or deeper than one durable-rules rule holds (:mod:`eligibility._engine_limits`) is
+split the same way: parts of it become helper rules (``ID-1``, ``ID-2`` ...) in lower
+strata, and the rule reads their outcomes.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from datetime import date
 from typing import Any
 from collections.abc import Sequence
 
+from ._engine_limits import GROUP_ITEMS, group_count, node_count, rule_problem
 from ._decision import KINDS, DateLeaf, Encoder, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
 from ._catalogue import CatalogueView
 from .errors import EngineError
@@ -149,8 +153,10 @@ def _date_expressions(test: DateTest) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"$and": met + guards}, (unmet[0] if len(unmet) == 1 else {"$or": unmet})
 
 
-def truth_expressions(tree: Resolved) -> tuple[dict[str, Any], dict[str, Any]]:
+def truth_expressions(tree: Resolved | Part) -> tuple[dict[str, Any], dict[str, Any]]:
     """(met, unmet) durable-rules expressions for a resolved condition."""
+    if isinstance(tree, Part):
+        return {rule_attr(tree.rule): True}, {rule_attr(tree.rule): False}
     if isinstance(tree, Leaf):
         return _met(tree), _unmet(tree)
     if isinstance(tree, DateLeaf):
@@ -173,39 +179,118 @@ def truth_expressions(tree: Resolved) -> tuple[dict[str, Any], dict[str, Any]]:
     return {"$or": mets}, {"$and": unmets}
 
 
-MAX_GROUPS = 15
-"""durable-rules holds at most 15 ``$and``/``$or`` groups in one rule's expression."""
+# --- Conditions too large for one engine rule -------------------------------------------
 
 
-def group_count(expr: Any) -> int:
-    """The ``$and``/``$or`` groups in a durable-rules expression (its size as the engine counts it)."""
-    if isinstance(expr, dict):
-        return sum((k in ("$and", "$or")) + group_count(v) for k, v in expr.items())
-    if isinstance(expr, list):
-        return sum(group_count(v) for v in expr)
-    return 0
+@dataclass(frozen=True)
+class Part:
+    """A helper rule holding part of a condition too large for one engine rule.
+
+    Only the compiled ruleset has helpers: the explanation reads each rule whole. A helper
+    decides its part three-valued like any derived rule (met, not met, or neither), and the
+    rule reads its outcome, so ``all``/``any`` chained through helpers decide exactly as
+    the whole condition would (both are associative in three-valued logic)."""
+
+    rule: str
 
 
-def limit_problem(rule_id: str, expr: Any, day: date) -> str | None:
-    """What keeps one engine rule's expression from durable-rules, or None.
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i : i + GROUP_ITEMS] for i in range(0, len(items), GROUP_ITEMS)]
 
-    The engine holds a catalogue of any size (:class:`~eligibility._engine.EngineRuleset`
-    splits it into rulesets that fit); what cannot be split is one rule nested deeper
-    than durable-rules allows."""
-    groups = group_count(expr)
-    if groups > MAX_GROUPS:
+
+def _wrapped(expr: dict[str, Any]) -> dict[str, Any]:
+    """An engine rule's expression: its stratum, then the condition (the stratum's number does not count)."""
+    return {"$and": [{"stratum": 0}, expr]}
+
+
+def _problem(tree: Resolved | Part) -> str | None:
+    """What keeps the condition ``tree`` from one pair of engine rules, or None."""
+    for expr in truth_expressions(tree):
+        problem = rule_problem(_wrapped(expr))
+        if problem:
+            return problem
+    return None
+
+
+def _weight(tree: Resolved | Part) -> int:
+    return max(node_count(e) + group_count(e) for e in truth_expressions(tree))
+
+
+class _Bounder:
+    """Splits one rule's resolved condition into engine rules of bounded size and nesting.
+
+    A long ``all``/``any`` becomes a chain of helper rules of at most
+    :data:`~eligibility._engine_limits.GROUP_ITEMS` items each; a group still too large
+    or too deep for one engine rule moves its heaviest items into helpers until it fits.
+    A single comparison always fits (an ``in`` list has at most the 11 choices of a fact)."""
+
+    def __init__(self, rule_id: str) -> None:
+        self.rule_id = rule_id
+        self.helpers: list[tuple[str, Resolved | Part]] = []
+        """(helper id, its condition), each after the helpers it reads."""
+
+    def _helper(self, tree: Resolved | Part) -> Part:
+        # Rule ids are [a-z0-9_]+, so a helper's id can never be a rule's.
+        helper = f"{self.rule_id}-{len(self.helpers) + 1}"
+        self.helpers.append((helper, tree))
+        return Part(helper)
+
+    def bound(self, tree: Resolved) -> Resolved | Part:
+        if isinstance(tree, Negation):
+            return Negation(self.bound(tree.item), tree.node)  # type: ignore[arg-type]
+        if not isinstance(tree, Every | Some):
+            return tree
+        return self._fit(type(tree), [self.bound(item) for item in tree.items], tree.node)
+
+    def _fit(self, group: type[Every] | type[Some], items: list[Any], node: Any) -> Every | Some:
+        while len(items) > GROUP_ITEMS:
+            items = [self._helper(self._fit(group, list(c), None)) if len(c) > 1 else c[0] for c in _chunks(items)]
+        tree = group(tuple(items), node)
+        while _problem(tree):
+            heaviest = max(range(len(items)), key=lambda i: _weight(items[i]))
+            if isinstance(items[heaviest], Part):  # pragma: no cover - GROUP_ITEMS helpers always fit
+                raise EngineError(f"rule {self.rule_id}: a group of {len(items)} helper rules does not fit one engine rule")
+            items[heaviest] = self._helper(items[heaviest])
+            tree = group(tuple(items), node)
+        return tree
+
+
+def _reads_rules(tree: Resolved | Part) -> set[str]:
+    """The rules and helpers whose outcomes a condition reads in the engine."""
+    if isinstance(tree, Part) or (isinstance(tree, Ref) and tree.in_force):
+        return {tree.rule}
+    if isinstance(tree, Every | Some):
+        return {r for item in tree.items for r in _reads_rules(item)}
+    if isinstance(tree, Negation):
+        return _reads_rules(tree.item)
+    return set()
+
+
+def engine_rules(tree: Resolved, rule_id: str) -> list[tuple[str, Resolved | Part]]:
+    """The engine rules (rule or helper id, condition) that decide ``rule_id``'s resolved
+    condition ``tree``: helpers first, each before those reading it, then the rule itself."""
+    bounder = _Bounder(rule_id)
+    top = bounder.bound(tree)
+    return [*bounder.helpers, (rule_id, top)]
+
+
+def limit_problem(rule_id: str, tree: Resolved | Part, day: date) -> str | None:
+    """What keeps one engine rule's condition from durable-rules, or None. The compiler
+    splits every condition into engine rules that fit, so this is a guard: a rule it
+    reports could not be split."""
+    problem = _problem(tree)
+    if problem:
         return (
-            f"规则 {rule_id} 嵌套过深 (rule {rule_id} is nested too deeply for durable-rules: {groups} all/any groups "
-            f"on {day}, at most {MAX_GROUPS}); split it into derived rules"
+            f"规则 {rule_id} 超出 durable-rules 的限制 (rule {rule_id} does not fit durable-rules on {day}: {problem}, "
+            "even split into helper rules)"
         )
     return None
 
 
 def rule_limit_problems(view: CatalogueView, rule_id: str) -> list[str]:
-    """:func:`limit_problem` for both engine rules of one rule in ``view`` (for lint)."""
-    met, unmet = truth_expressions(resolve(view.catalogue.rules[rule_id].conditions, view))
-    stratum = view.catalogue.stratum(rule_id)
-    found = (limit_problem(rule_id, {"$and": [{"stratum": stratum}, e]}, view.day) for e in (met, unmet))
+    """:func:`limit_problem` for the engine rules of one rule in ``view`` (for lint)."""
+    tree = resolve(view.catalogue.rules[rule_id].conditions, view)
+    found = (limit_problem(rule_id, part, view.day) for _, part in engine_rules(tree, rule_id))
     return list(dict.fromkeys(p for p in found if p))
 
 
@@ -216,7 +301,7 @@ class Compiled:
     key: str
     definition: dict[str, Any]
     strata: dict[str, int]
-    """Rule id -> stratum."""
+    """Rule or helper id -> stratum (one more than the highest stratum of what it reads)."""
     facts: list[str]
     """The facts the rules read."""
     reads: tuple[frozenset[str], ...] = ()
@@ -224,6 +309,9 @@ class Compiled:
     only those: the engine's cost grows with the size of the facts it matches)."""
     shifts: tuple[Term, ...] = ()
     """The moved dates the rules compare with, each posted as an attribute of its own."""
+    helpers: frozenset[str] = frozenset()
+    """The helper rules holding parts of conditions too large for one engine rule (among
+    ``strata``; their outcomes are the engine's own business)."""
 
     @property
     def stratum_count(self) -> int:
@@ -242,28 +330,41 @@ class Compiled:
 
 
 def compile_view(view: CatalogueView) -> Compiled:
-    """Compile the rules in force in ``view`` into one durable-rules ruleset."""
+    """Compile the rules in force in ``view`` into one durable-rules ruleset.
+
+    A condition too large or too deep for one engine rule is split into helper rules
+    (:func:`engine_rules`); each engine rule's stratum is one more than the highest of the
+    rules and helpers it reads."""
     cat = view.catalogue
     definition: dict[str, Any] = {}
     strata: dict[str, int] = {}
     reads: dict[int, set[str]] = {}
     shifts: dict[str, Term] = {}
+    helpers: list[str] = []
     for rid in view.rule_ids:
-        stratum = cat.stratum(rid)
-        strata[rid] = stratum
         tree = resolve(cat.rules[rid].conditions, view)
         for leaf in date_leaves(tree):
             shifts.update((t.key, t) for t in leaf.test.terms if t.name is not None and t.shifted)
-        met, unmet = truth_expressions(tree)
-        for suffix, expr in (("T", met), ("F", unmet)):
-            m = {"$and": [{"stratum": stratum}, expr]}
-            problem = limit_problem(rid, m, view.day)
+        parts = engine_rules(tree, rid)
+        helpers.extend(name for name, _ in parts[:-1])
+        for name, part in parts:
+            problem = limit_problem(rid, part, view.day)
             if problem:
                 raise EngineError(problem)
-            definition[f"{rid}|{suffix}"] = {"all": [{"m": m}]}
-            reads.setdefault(stratum, set()).update(attributes(expr))
+            stratum = strata[name] = 1 + max((strata[r] for r in _reads_rules(part)), default=-1)
+            for suffix, expr in zip("TF", truth_expressions(part)):
+                definition[f"{name}|{suffix}"] = {"all": [{"m": {"$and": [{"stratum": stratum}, expr]}}]}
+                reads.setdefault(stratum, set()).update(attributes(expr))
     stratum_reads = tuple(frozenset(reads.get(s, ())) for s in range(1 + max(strata.values(), default=-1)))
-    return Compiled(view.key, definition, strata, cat.facts_used(), stratum_reads, tuple(shifts[k] for k in sorted(shifts)))
+    return Compiled(
+        view.key,
+        definition,
+        strata,
+        cat.facts_used(),
+        stratum_reads,
+        tuple(shifts[k] for k in sorted(shifts)),
+        frozenset(helpers),
+    )
 
 
 def attributes(expr: Any) -> set[str]:

@@ -31,6 +31,7 @@ from typing import Any
 
 import durable_rules_engine as _dre
 
+from ._engine_limits import MAX_PROPERTIES, ruleset_problem
 from ._compiler import Compiled, rule_attr
 from .errors import EngineError
 
@@ -63,21 +64,26 @@ class _Part:
     definition: str
     reads: dict[int, frozenset[str]]
     """Stratum -> the attributes its rules in this part read (strata without rules here are absent)."""
+    problem: str | None
+    """What would exceed one of durable-rules' tables if loaded (measured before loading:
+    some of them make ``create_ruleset`` loop forever rather than refuse)."""
 
 
 class EngineRuleset:
     """A compiled catalogue view loaded into durable-rules, safe to use from many threads.
 
-    The view starts as one engine ruleset. durable-rules has fixed limits (an alpha node
-    may have at most 64 matching successors pending, a message at most 255 properties,
-    fixed-size rule lists); a catalogue that outgrows one is split, the part that hit the
-    limit halved by its rules, until each part fits (rules are independent within a
-    stratum, so the verdicts are the same). A single rule that does not fit even alone is
-    an :class:`EngineError` naming it (``rules lint`` reports it beforehand)."""
+    The view starts as one engine ruleset. durable-rules has fixed limits
+    (:mod:`eligibility._engine_limits`): the per-node tables are measured before a ruleset
+    is loaded (a full one makes ``create_ruleset`` loop forever), and the limits met only
+    while matching a fact (64 nodes matching at once, properties per fact) are answered
+    with an error code. Either way the part is halved by its rules until each part fits
+    (rules are independent within a stratum, so the verdicts are the same). The compiler
+    keeps every rule small enough to fit alone; one that did not would be an
+    :class:`EngineError` naming it, never a hang (``rules lint`` reports it beforehand)."""
 
     def __init__(self, compiled: Compiled) -> None:
         self.compiled = compiled
-        self._parts: list[_Part] = [self._part(list(compiled.strata))]
+        self._parts: list[_Part] = self._fitting(list(compiled.strata))
         self._generation = 0
         self._all: list[int] = []
         self._idle: list[tuple[int, list[int]]] = []
@@ -89,7 +95,21 @@ class EngineRuleset:
         reads: dict[int, set[str]] = {}
         for rid in rules:
             reads.setdefault(self.compiled.strata[rid], set()).update(self.compiled.rule_reads(rid))
-        return _Part(tuple(rules), json.dumps(definition, ensure_ascii=False), {k: frozenset(v) for k, v in reads.items()})
+        problem = ruleset_problem(definition)
+        widest = max((len(r) for r in reads.values()), default=0)
+        if problem is None and widest > MAX_PROPERTIES:
+            problem = f"{widest} properties in one fact, at most {MAX_PROPERTIES}"
+        return _Part(tuple(rules), json.dumps(definition, ensure_ascii=False), {k: frozenset(v) for k, v in reads.items()}, problem)
+
+    def _fitting(self, rules: list[str]) -> list[_Part]:
+        """``rules`` as parts that durable-rules' tables hold, halved as often as needed."""
+        part = self._part(rules)
+        if part.problem is None:
+            return [part]
+        if len(rules) == 1:
+            raise EngineError(_alone(rules[0], part.problem))
+        half = len(rules) // 2
+        return self._fitting(rules[:half]) + self._fitting(rules[half:])
 
     @property
     def part_count(self) -> int:
@@ -145,12 +165,9 @@ class EngineRuleset:
                 return  # another thread split it already
             rules = self._parts[part].rules
             if len(rules) == 1:
-                raise EngineError(
-                    f"规则 {rules[0]} 超出 durable-rules 的限制 (rule {rules[0]} exceeds a durable-rules limit even "
-                    f"alone: error {code}); split its conditions into derived rules"
-                )
+                raise EngineError(_alone(rules[0], f"error {code}"))
             half = len(rules) // 2
-            self._parts[part : part + 1] = [self._part(list(rules[:half])), self._part(list(rules[half:]))]
+            self._parts[part : part + 1] = self._fitting(list(rules[:half])) + self._fitting(list(rules[half:]))
             self._generation += 1
             stale, self._idle = self._idle, []
             for _, handles in stale:
@@ -215,7 +232,14 @@ class EngineRuleset:
             if not failed:
                 for handle, text in reversed(asserted):
                     _dre.retract_fact(handle, text)
+        if self.compiled.helpers:
+            return {rid: met for rid, met in outcomes.items() if rid not in self.compiled.helpers}
         return outcomes
+
+
+def _alone(rule: str, problem: str) -> str:
+    rid = rule.split("-")[0]  # a helper's rule
+    return f"规则 {rid} 超出 durable-rules 的限制 (rule {rid} exceeds a durable-rules limit even alone: {problem})"
 
 
 def _code(exc: BaseException) -> int | None:

@@ -107,7 +107,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
     if spec.kind is FactKind.ratio:
         return _ratio_gap(spec, op, Decimal(required), value, as_of)
     if spec.kind is FactKind.number:
-        return _number_gap(spec, op, Decimal(required), Decimal(value), as_of)
+        return _number_gap(spec, op, Decimal(required), value, as_of)
     if spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt) and value is not None:
         if spec.choices.index(value) > spec.choices.index(required):
             return Gap.build(
@@ -218,8 +218,8 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
     )
 
 
-def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Decimal, as_of: date) -> Gap:
-    if op in (Op.eq, Op.ne, Op.in_, Op.not_in):
+def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Any, as_of: date) -> Gap:
+    if op in (Op.eq, Op.ne, Op.in_, Op.not_in):  # the same for every value (None when shared)
         return _set_gap(spec, op, required, as_of)
     target, path, target_zh, target_en = _number_target(spec.name, op, required, as_of.year)
     if path is None:
@@ -228,7 +228,7 @@ def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Decimal, as_of
             field=spec.name,
             change=bi(f"{spec.label.zh}需达到 {target_zh}", f"{spec.label.en} must reach {target_en}"),
         )
-    delta = target - value
+    delta = target - Decimal(value)
     return Gap.build(
         kind=GapKind.increase,
         field=path,

@@ -59,6 +59,7 @@ LAYERS: dict[str, int] = {
     "_loader": DECISION,
     "_compiler": DECISION,
     "_engine": DECISION,
+    "_engine_limits": DECISION,
     # Why: conditions with values, gaps, time, the bounds of what a support gives.
     "_explain": EXPLANATION,
     "_gaps": EXPLANATION,
