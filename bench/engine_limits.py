@@ -103,6 +103,11 @@ def properties(n: int) -> tuple[dict, dict]:
     return {"r": rule({"a0": 0})}, {"sid": "0", "stratum": 0, **{f"a{i}": 0 for i in range(n)}}
 
 
+def rules(n: int) -> tuple[dict, dict]:
+    """n rules, no more than 64 comparisons after any one node."""
+    return {f"r{i}": rule({"$and": [{f"x{i // 64}": 1}, {"y": i % 64}]}) for i in range(n)}, {"sid": "0", "stratum": 0, "x0": 1, "y": 0}
+
+
 PROBES = {
     "distinct comparisons under one alpha node": (successors, 16, 1024),
     "`any` forward nodes linked from one alpha node": (forward, 16, 1024),
@@ -111,6 +116,7 @@ PROBES = {
     "$m comparisons in one rule with 15 groups": (sequence, 0, 32),
     "alternatives of one `any` holding at once": (stack, 2, 256),
     "properties of one fact (besides sid, stratum)": (properties, 2, 1024),
+    "rules in one ruleset": (rules, 16, 8192),
 }
 
 

@@ -35,8 +35,8 @@ MAX_PENDING = 64
 """Alpha nodes matching one fact at once (65: error 303 from ``assert_fact``)."""
 MAX_PROPERTIES = 251
 """Properties of one fact besides ``sid`` and ``stratum`` (252: error 302 from ``assert_fact``)."""
-MAX_RULES = 4095
-"""Rules in one ruleset (``MAX_ACTIONS`` in the C source is 4096; 4096: error 106)."""
+MAX_RULES = 4096
+"""Engine rules in one ruleset (4097: error 106)."""
 
 # --- What the compiler keeps to --------------------------------------------------------
 
