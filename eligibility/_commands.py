@@ -300,6 +300,62 @@ def rules_show(rule_id: Annotated[str, typer.Argument(help="规则编号。 Rule
         _c.out.print(escape(line))
 
 
+@rules_app.command("facts")
+def rules_facts(
+    format: Annotated[str, typer.Option("--format", help="table 或 json。 table or json.")] = "table",
+    lang: LangOpt = "zh",
+    rules: RulesOpt = None,
+) -> None:
+    """列出计算事实：公式、定义与依据条款。 List the computed facts: formula, definition and the clause behind each.
+
+    Rules compare profile fields and these facts (``Y`` in a formula is the year of the evaluation date).
+
+    Example: eligibility rules facts --lang en
+    """
+    from ._changelog import citation_text
+    from ._facts import COMPUTED
+
+    language = _lang(lang)
+    zh = language == "zh"
+    if format not in ("table", "json"):
+        raise typer.BadParameter(f"'{format}' 应为 table 或 json (must be table or json)", param_hint="--format")
+    try:
+        catalogue = load_catalogue(rules)
+    except EligibilityError as exc:
+        raise fail(exc) from None
+    if format == "json":
+        entries = [
+            {
+                "name": spec.name,
+                "kind": spec.kind.value,
+                "unit": spec.unit,
+                "label": {"zh": spec.label.zh, "en": spec.label.en},
+                "formula": {**spec.formula.data(), "notation": spec.formula.notation()},
+                "definition": None if spec.definition is None else {"zh": spec.definition.zh, "en": spec.definition.en},
+                "reference": None
+                if spec.cite is None
+                else {"source": spec.cite.source, "article": spec.cite.article, "text": citation_text(catalogue, [spec.cite])},
+                "reads": list(spec.formula.reads()),
+                "tables": list(spec.params),
+            }
+            for spec in COMPUTED
+        ]
+        _c.out.print_json(json.dumps({"facts": entries}, ensure_ascii=False))
+        return
+    table = Table(title=f"计算事实（{len(COMPUTED)} 项；公式中 Y 为评估日期所在年度）" if zh else f"Computed facts ({len(COMPUTED)}; Y in a formula is the year of the evaluation date)")
+    for head in (("事实", "公式", "定义", "依据") if zh else ("Fact", "Formula", "Definition", "Source")):
+        table.add_column(head, overflow="fold")
+    for spec in COMPUTED:
+        unit = f"（{spec.unit}）" if zh and spec.unit else (f" ({spec.unit})" if spec.unit else "")
+        table.add_row(
+            escape(f"{spec.label(language)}{unit}\n{spec.name}"),
+            escape(spec.formula.notation()),
+            escape(spec.definition(language) if spec.definition else ""),
+            escape(citation_text(catalogue, [spec.cite]) if spec.cite else "—"),
+        )
+    _c.out.print(table)
+
+
 @rules_app.command("changes")
 def rules_changes(
     start: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD（不含当天）。 From this date (exclusive).", show_default=False)],

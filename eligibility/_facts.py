@@ -5,32 +5,58 @@ Two kinds of fact exist, and rules refer to both by name:
 * **profile facts**, one per scalar field of :class:`EnterpriseProfile`, named by its
   dotted path (``certifications.knowledge_value_grade``); derived from the model, so
   a new profile field is a new fact with no code here;
-* **computed facts** (below): yearly figures picked for the date of evaluation,
-  three-year sums, ratios, whole years elapsed since a date.
+* **computed facts** (:data:`COMPUTED`): each a declarative formula of
+  :mod:`eligibility._formulas` (the last fiscal year's figure, a sum or ratio over a
+  window of years, whole years since a date, a points score, …) with its definition and
+  the clause that defines it. ``eligibility rules facts`` lists them.
 
-A fact is unknown (``None``) when an input it needs is unknown; the profile fields
-it was missing are recorded, so the report can name exactly what to fill in.
+Every formula is compiled once, when this module is imported; computing facts for a
+profile runs the compiled functions. A fact is unknown (``None``) when an input it needs
+is unknown; the profile fields it was missing are recorded, so the report can name
+exactly what to fill in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from enum import Enum, StrEnum
 from functools import lru_cache
 from operator import attrgetter
-from enum import Enum, StrEnum
 from typing import Any, NamedTuple
 
-from .profile import (
-    EnterpriseProfile,
-    KnowledgeValueGrade,
-    RDInstitutionLevel,
+from ._formulas import (
+    AverageGrowth,
+    BestPoints,
+    Compiled,
+    Elapsed,
+    EvaluationDate,
+    EvaluationMonth,
+    FactContext,
+    Field,
+    FieldRatio,
+    Formula,
+    GrowthFactor,
+    GrowthPoints,
+    LastYear,
+    Lever,
+    Points,
+    PositiveEachYear,
+    Ratio,
+    RatioOverYears,
+    SumOverYears,
+    Total,
+    YearsBetween,
+    YearsSinceYear,
+    YearStart,
+    lookup,
+    whole_years,
 )
-from ._dates import AS_OF, Unit, whole_units
-from ._fields import profile_fields, scalar_paths, yearly_path
-from ._schema import ParameterValue
+from ._dates import AS_OF
+from ._fields import profile_fields, scalar_paths
+from .profile import EnterpriseProfile, KnowledgeValueGrade, RDInstitutionLevel
+from ._schema import Citation, ParameterValue
 from ._text import Text, bi
 
 
@@ -45,154 +71,38 @@ class FactKind(StrEnum):
     """A day (compared only by date conditions; the engine sees day numbers)."""
 
 
-@dataclass(frozen=True)
-class Ratio:
-    """An exact ratio; compared by cross-multiplication, never as a float."""
-
-    num: Decimal
-    den: Decimal
-
-    def as_percent(self) -> Decimal | None:
-        return None if self.den == 0 else self.num * 100 / self.den
-
-
-@dataclass(frozen=True)
-class DateFlip:
-    """How a fact moves with time: it counts whole ``unit`` since the date at ``path``."""
-
-    path: str
-    unit: Unit = "years"
-
 
 @dataclass(frozen=True)
 class FactSpec:
-    """What a fact is: its name, kind, label and how it is computed."""
+    """What a fact is: its name, kind, label and the formula it is computed by."""
 
     name: str
     kind: FactKind
     label: Text
-    compute: Callable[[FactContext], Any]
+    formula: Formula
     unit: str | None = None
     choices: tuple[str, ...] = ()
     """Allowed values (enum, set), or ranks in ascending order (ordinal)."""
     decimals: int = 0
     """Decimal places the value may carry (staff counts: 2)."""
-    years_since: DateFlip | None = None
     enum: type[Enum] | None = None
     """The profile enum behind an enum, ordinal or set fact (for its value labels)."""
+    definition: Text | None = None
+    """What the fact means, in words (computed facts)."""
+    cite: Citation | None = None
+    """The clause that defines it (computed facts; None for the date of evaluation itself)."""
     params: tuple[str, ...] = ()
-    """The points-table parameters the fact reads (a score's tables)."""
-
-
-_UNSEEN = object()
-
-
-@dataclass
-class FactContext:
-    """The profile and date a fact is computed for; records unknown inputs."""
-
-    profile: EnterpriseProfile
-    as_of: date
-    missing: list[str] = field(default_factory=list)
-    params: Mapping[str, ParameterValue] = field(default_factory=dict)
-    """Parameter values in force on ``as_of`` (points tables for scores)."""
-    _values: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _years: dict[int, Any] | None = field(default=None, init=False, repr=False)
-    _facts: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False)
-
-    def fact(self, name: str) -> Any:
-        """The value of the computed fact ``name``, computed once per context (a score and
-        its parts read the same sub-scores); its unknown inputs are recorded on every use."""
-        found = self._facts.get(name)
-        if found is None:
-            start = len(self.missing)
-            value = FACTS[name].compute(self)
-            found = self._facts[name] = (value, tuple(self.missing[start:]))
-        else:
-            self.missing.extend(found[1])
-        return found[0]
-
-    def get(self, path: str) -> Any:
-        """The profile value at a dotted path; records the path when it is unknown."""
-        value = self._values.get(path, _UNSEEN)
-        if value is _UNSEEN:  # (not try/except: most paths are read once, and raising is slow)
-            value = self._values[path] = lookup(self.profile, path)
-        if value is None:
-            self.missing.append(path)
-        return value
-
-    def year_value(self, year: int, attr: str) -> Any:
-        """A figure of one fiscal year, recording ``financials[year].attr`` when unknown."""
-        years = self._years
-        if years is None:
-            years = self._years = {fy.year: fy for fy in self.profile.financials}
-        fy = years.get(year)
-        value = None if fy is None else getattr(fy, attr)
-        if value is None:
-            self.missing.append(yearly_path(year, attr))
-        return value
-
-    def points(self, param: str, value: Any) -> Decimal | None:
-        """The points ``value`` scores in the points table ``param`` in force (None if no table).
-
-        ``value`` is a number or a :class:`Ratio`; a ratio over zero scores 0.
-        """
-        table = self.params.get(param)
-        if table is None or table.points is None:
-            return None
-        for band in table.points:
-            if isinstance(value, Ratio):
-                if value.den == 0:
-                    return Decimal(0)
-                left, right = value.num, value.den * band.min
-                if value.den < 0:
-                    left, right = -left, -right
-            else:
-                left, right = Decimal(value), band.min
-            if left > right or (left == right and not band.exclusive):
-                return band.points
-        return Decimal(0)
-
-    def max_points(self, param: str) -> Decimal | None:
-        table = self.params.get(param)
-        if table is None or table.points is None:
-            return None
-        return max(b.points for b in table.points)
+    """The points-table parameters the fact reads, its parts' included (filled in by the registry)."""
 
     @property
-    def last_year(self) -> int:
-        """The latest closed fiscal year on the date of evaluation."""
-        return self.as_of.year - 1
+    def computed(self) -> bool:
+        """A computed fact (not a profile field as it is)."""
+        return not isinstance(self.formula, Field)
 
-    def window(self, years: int = 3) -> list[int] | None:
-        """The last ``years`` closed fiscal years, cut to those the enterprise existed in
-        (none for an enterprise registered in the year of evaluation, or after the date).
-
-        Needs the registration date; returns None (and records it) when unknown.
-        """
-        reg = self.get("registration_date")
-        if reg is None:
-            return None
-        first = max(self.last_year - years + 1, reg.year)
-        return list(range(first, self.last_year + 1))
-
-
-_GETTERS: dict[str, Callable[[Any], Any]] = {}
-
-
-def lookup(obj: Any, path: str) -> Any:
-    """``obj.a.b`` for the path "a.b" (None if a part on the way is None)."""
-    getter = _GETTERS.get(path)
-    if getter is None:
-        getter = _GETTERS[path] = attrgetter(path)
-    try:
-        return getter(obj)
-    except AttributeError:  # a None on the way
-        for part in path.split("."):
-            if obj is None:
-                return None
-            obj = getattr(obj, part)
-        return obj
+    @property
+    def years_since(self) -> Elapsed | None:
+        """How the fact moves with time alone: whole ``unit`` since the date at ``path``."""
+        return self.formula if isinstance(self.formula, Elapsed) else None
 
 
 class FactValue(NamedTuple):
@@ -220,604 +130,482 @@ def _profile_facts() -> Iterator[FactSpec]:
         label = bi(f.title or path, path)
         kind, enum = f.kind, f.enum
         if kind == "bool":
-            yield FactSpec(path, FactKind.bool, label, _field_getter(path))
+            yield FactSpec(path, FactKind.bool, label, Field(path))
         elif kind == "date":
-            yield FactSpec(path, FactKind.date, label, _field_getter(path))
+            yield FactSpec(path, FactKind.date, label, Field(path))
         elif kind == "enum" and enum is not None:
             if enum in ORDINALS:
-                yield FactSpec(path, FactKind.ordinal, label, _enum_getter(path), choices=ORDINALS[enum], enum=enum)
+                yield FactSpec(path, FactKind.ordinal, label, Field(path, "enum"), choices=ORDINALS[enum], enum=enum)
             else:
-                yield FactSpec(path, FactKind.enum, label, _enum_getter(path), choices=tuple(m.value for m in enum), enum=enum)
+                yield FactSpec(path, FactKind.enum, label, Field(path, "enum"), choices=tuple(m.value for m in enum), enum=enum)
         elif kind == "enum_list" and enum is not None:
-            yield FactSpec(path, FactKind.set, label, _set_getter(path), choices=tuple(m.value for m in enum), enum=enum)
+            yield FactSpec(path, FactKind.set, label, Field(path, "set"), choices=tuple(m.value for m in enum), enum=enum)
         elif kind == "int":
-            yield FactSpec(path, FactKind.number, label, _field_getter(path), unit=f.shape.unit)
+            yield FactSpec(path, FactKind.number, label, Field(path), unit=f.shape.unit)
         elif kind == "decimal":
-            yield FactSpec(path, FactKind.number, label, _field_getter(path), unit=f.shape.unit, decimals=2)
+            yield FactSpec(path, FactKind.number, label, Field(path), unit=f.shape.unit, decimals=2)
 
 
-def _field_getter(path: str) -> Callable[[FactContext], Any]:
-    def get(ctx: FactContext) -> Any:
-        return ctx.get(path)
+# --- Computed facts: the registry -------------------------------------------------------
 
-    return get
 
+def _cite(source: str, article: str) -> Citation:
+    return Citation(source=source, article=article)
 
-def _enum_getter(path: str) -> Callable[[FactContext], Any]:
-    def get(ctx: FactContext) -> Any:
-        value = ctx.get(path)
-        return None if value is None else value.value
 
-    return get
 
+_RD = Lever(("rd_expense", "rd_expense_domestic"), False, bi("研发费用", "R&D expense"))
 
-def _set_getter(path: str) -> Callable[[FactContext], Any]:
-    def get(ctx: FactContext) -> Any:
-        value = ctx.get(path)
-        return None if value is None else frozenset(v.value for v in value)
-
-    return get
-
-
-# --- Computed facts -------------------------------------------------------------------
-
-
-def whole_years(since: date, on: date) -> int:
-    """Whole years from ``since`` to ``on``: an anniversary counts on its day, the
-    anniversary of 29 February in a common year being 28 February (see :mod:`eligibility._dates`)."""
-    return whole_units(since, on, "years")
-
-
-def _years_since(path: str) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        since = ctx.get(path)
-        return None if since is None else whole_units(since, ctx.as_of, "years")
-
-    return compute
-
-
-def _last_year(attr: str) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        return ctx.year_value(ctx.last_year, attr)
-
-    return compute
-
-
-def _sum_over_window(ctx: FactContext, attr: str, years: int) -> Decimal | None:
-    window = ctx.window(years)
-    if window is None:
-        return None
-    if not window:  # no closed fiscal year yet: nothing to add up (a ratio of it is over zero: never met)
-        return Decimal(0)
-    values = [ctx.year_value(y, attr) for y in window]
-    if any(v is None for v in values):
-        return None
-    return Decimal(sum(values))
-
-
-def _ratio_window(num_attr: str, den_attr: str, years: int) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        num = _sum_over_window(ctx, num_attr, years)
-        den = _sum_over_window(ctx, den_attr, years)
-        return None if num is None or den is None else Ratio(num, den)
-
-    return compute
-
-
-def _ratio_last_year(num_attr: str, den_attr: str) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        num = ctx.year_value(ctx.last_year, num_attr)
-        den = ctx.year_value(ctx.last_year, den_attr)
-        return None if num is None or den is None else Ratio(Decimal(num), Decimal(den))
-
-    return compute
-
-
-def _st_staff_share(ctx: FactContext) -> Any:
-    st = ctx.get("st_staff")
-    total = ctx.get("staff_total")
-    return None if st is None or total is None else Ratio(Decimal(st), Decimal(total))
-
-
-def _kxz_age(ctx: FactContext) -> Any:
-    year = ctx.get("certifications.kxz_registration_year")
-    return None if year is None else ctx.as_of.year - year
-
-
-def _revenue_growth_2y(ctx: FactContext) -> Any:
-    """Average yearly growth of operating revenue over the last two years, as a ratio.
-
-    ``((r1/r0) + (r2/r1)) / 2 - 1`` written as one exact fraction.
-    """
-    y2 = ctx.last_year
-    r0, r1, r2 = (ctx.year_value(y, "operating_revenue") for y in (y2 - 2, y2 - 1, y2))
-    if r0 is None or r1 is None or r2 is None:
-        return None
-    if r0 == 0 or r1 == 0:
-        return Ratio(Decimal(0), Decimal(0))
-    num = Decimal(r1 * r1 + r2 * r0 - 2 * r0 * r1)
-    return Ratio(num, Decimal(2 * r0 * r1))
-
-
-def _months_since(path: str) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        since = ctx.get(path)
-        return None if since is None else whole_units(since, ctx.as_of, "months")
-
-    return compute
-
-
-def _year_start(path: str) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        year = ctx.get(path)
-        return None if year is None else date(year, 1, 1)
-
-    return compute
-
-
-def _years(ctx: FactContext, years: int) -> list[int]:
-    """The last ``years`` closed fiscal years (not cut to the registration date)."""
-    return list(range(ctx.last_year - years + 1, ctx.last_year + 1))
-
-
-def _values(ctx: FactContext, attr: str, years: int) -> list[Any] | None:
-    values = [ctx.year_value(y, attr) for y in _years(ctx, years)]
-    return None if any(v is None for v in values) else values
-
-
-def _sum_years(attr: str, years: int) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        values = _values(ctx, attr, years)
-        return None if values is None else Decimal(sum(values))
-
-    return compute
-
-
-def _positive_each_year(attr: str, years: int) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        values = _values(ctx, attr, years)
-        return None if values is None else all(v > 0 for v in values)
-
-    return compute
-
-
-def _ratio_years(num_attr: str, den_attr: str, years: int) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        num = _values(ctx, num_attr, years)
-        den = _values(ctx, den_attr, years)
-        return None if num is None or den is None else Ratio(Decimal(sum(num)), Decimal(sum(den)))
-
-    return compute
-
-
-def _ratio_paths(num_path: str, den_path: str) -> Callable[[FactContext], Any]:
-    def compute(ctx: FactContext) -> Any:
-        num = ctx.get(num_path)
-        den = ctx.get(den_path)
-        return None if num is None or den is None else Ratio(Decimal(num), Decimal(den))
-
-    return compute
-
-
-def _revenue_growth_factor_3y(ctx: FactContext) -> Any:
-    """Latest revenue over revenue two years earlier (a 3-year CAGR g means a factor of (1+g)²)."""
-    first = ctx.year_value(ctx.last_year - 2, "operating_revenue")
-    last = ctx.year_value(ctx.last_year, "operating_revenue")
-    return None if first is None or last is None else Ratio(Decimal(last), Decimal(first))
-
-
-def _average_growth(v0: int, v1: int, v2: int) -> Ratio:
-    """((v1/v0) + (v2/v1)) / 2 - 1 as one exact fraction (undefined if v0 or v1 is 0)."""
-    if v0 == 0 or v1 == 0:
-        return Ratio(Decimal(0), Decimal(0))
-    return Ratio(Decimal(v1 * v1 + v2 * v0 - 2 * v0 * v1), Decimal(2 * v0 * v1))
-
-
-def _profit_growth_2y(ctx: FactContext) -> Any:
-    """Average yearly growth of total profit over the last two years; undefined on a loss base."""
-    y2 = ctx.last_year
-    p0, p1, p2 = (ctx.year_value(y, "total_profit") for y in (y2 - 2, y2 - 1, y2))
-    if p0 is None or p1 is None or p2 is None:
-        return None
-    if p0 <= 0 or p1 <= 0:
-        return Ratio(Decimal(0), Decimal(0))
-    return _average_growth(p0, p1, p2)
-
-
-def _hnte_growth_rate(v0: int, v1: int, v2: int) -> Ratio | None:
-    """The 工作指引 growth rate of one indicator; None when it scores 0 by rule.
-
-    ½(v1/v0 + v2/v1) − 1; if year one is 0, v2/v1 − 1; if year two is 0 (or a base is
-    negative), the indicator scores 0.
-    """
-    if v1 <= 0 or v0 < 0:
-        return None
-    if v0 == 0:
-        return Ratio(Decimal(v2 - v1), Decimal(v1))
-    return _average_growth(v0, v1, v2)
-
-
-def _hnte_growth_points(ctx: FactContext) -> Any:
-    """企业成长性: net-asset growth points + sales growth points, from the points table."""
-    table = "hnte.growth_points"
-    years = _years(ctx, 3)
-    assets = [ctx.year_value(y, "total_assets") for y in years]
-    debts = [ctx.year_value(y, "total_liabilities") for y in years]
-    sales = [ctx.year_value(y, "operating_revenue") for y in years]
-    if any(v is None for v in (*assets, *debts, *sales)) or ctx.params.get(table) is None:
-        return None
-    total = Decimal(0)
-    net = [a - d for a, d in zip(assets, debts, strict=True)]
-    for series in (net, sales):
-        rate = _hnte_growth_rate(*series)
-        if rate is not None:
-            total += ctx.points(table, rate) or 0
-    return total
-
-
-def _sum_parts(parts: list[Any]) -> Any:
-    return None if any(p is None for p in parts) else sum(parts, Decimal(0))
-
-
-def _hnte_innovation_score(ctx: FactContext) -> Any:
-    parts = [
-        ctx.get("hnte_self_assessment.ip_points"),
-        ctx.get("hnte_self_assessment.transfer_points"),
-        ctx.get("hnte_self_assessment.organisation_points"),
-        ctx.fact("hnte_growth_points"),
-    ]
-    return _sum_parts(parts)
-
-
-def _kxz_st_staff_points(ctx: FactContext) -> Any:
-    share = ctx.fact("st_staff_share")
-    return None if share is None else ctx.points("kxz.st_staff_points", share)
-
-
-def _best_of(ctx: FactContext, *scored: tuple[str, Any]) -> Any:
-    """The better score of several (points table, value) pairs. Unknown while a value is
-    unknown and the known ones are below the best any table gives (it could still win)."""
-    points = [None if value is None else ctx.points(table, value) for table, value in scored]
-    top = max(ctx.max_points(table) or 0 for table, _ in scored)
-    known = [x for x in points if x is not None]
-    if not known:
-        return None
-    if len(known) < len(points) and max(known) < top:
-        return None
-    return max(known)
-
-
-def _kxz_rd_points(ctx: FactContext) -> Any:
-    return _best_of(
-        ctx,
-        ("kxz.rd_revenue_points", _ratio_last_year("rd_expense", "operating_revenue")(ctx)),
-        ("kxz.rd_cost_points", _ratio_last_year("rd_expense", "total_cost_expense")(ctx)),
-    )
-
-
-def _kxz_ip_points(ctx: FactContext) -> Any:
-    return _best_of(ctx, ("kxz.ip_class_i_points", ctx.get("ip.class_i")), ("kxz.ip_class_ii_points", ctx.get("ip.class_ii")))
-
-
-def _kxz_score(ctx: FactContext) -> Any:
-    return _sum_parts([ctx.fact("kxz_st_staff_points"), ctx.fact("kxz_rd_points"), ctx.fact("kxz_ip_points")])
-
-
-def _return_to_registration(ctx: FactContext) -> Any:
-    returned = ctx.get("founder.return_date")
-    registered = ctx.get("registration_date")
-    return None if returned is None or registered is None else whole_years(returned, registered)
-
-
-KXZ_TABLES = ("kxz.st_staff_points", "kxz.rd_revenue_points", "kxz.rd_cost_points", "kxz.ip_class_i_points", "kxz.ip_class_ii_points")
-
-
-COMPUTED: tuple[FactSpec, ...] = (
+_DECLARED: tuple[FactSpec, ...] = (
     FactSpec(
         AS_OF,
         FactKind.date,
         bi("评估日期", "evaluation date"),
-        lambda ctx: ctx.as_of,
+        EvaluationDate(),
+        definition=bi("按哪一天有效的政策和数据评估（默认今天，可用 --as-of 指定）", "the day the criteria and figures are taken on (today unless --as-of says otherwise)"),
     ),
     FactSpec(
         "kxz_registration_year_start",
         FactKind.date,
         bi("科小入库登记年度首日", "1 January of the 科小 registration year"),
-        _year_start("certifications.kxz_registration_year"),
+        YearStart("certifications.kxz_registration_year"),
+        definition=bi("科技型中小企业入库登记编号所属年度的1月1日（编号有效期由此起算）", "1 January of the year of the tech-SME registration number (its validity runs from it)"),
+        cite=_cite("kxz_validity_sichuan_2019", "入库登记编号至次年3月31日有效"),
     ),
     FactSpec(
         "years_since_registration",
         FactKind.number,
         bi("成立年限（整年）", "whole years since registration"),
-        _years_since("registration_date"),
+        Elapsed("registration_date"),
         unit="年",
-        years_since=DateFlip("registration_date"),
+        definition=bi("自注册成立之日至评估日的整年数（周年日当天满一年）", "whole years from the registration date to the evaluation date (a year is complete on its anniversary)"),
+        cite=_cite("gkfh_2016_32", "第十一条（一）企业申请认定时须注册成立一年以上"),
     ),
     FactSpec(
         "hnte_certificate_age",
         FactKind.number,
         bi("高企证书已满年数", "whole years since the HNTE certificate was issued"),
-        _years_since("certifications.hnte_issue_date"),
+        Elapsed("certifications.hnte_issue_date"),
         unit="年",
-        years_since=DateFlip("certifications.hnte_issue_date"),
+        definition=bi("自高新技术企业证书颁发之日至评估日的整年数", "whole years from the issue of the HNTE certificate to the evaluation date"),
+        cite=_cite("gkfh_2016_32", "第十四条 有效期为三年"),
     ),
     FactSpec(
         "years_since_founder_return",
         FactKind.number,
         bi("返乡已满年数", "whole years since the founder returned home"),
-        _years_since("founder.return_date"),
+        Elapsed("founder.return_date"),
         unit="年",
-        years_since=DateFlip("founder.return_date"),
+        definition=bi("自创业者返乡之日至评估日的整年数", "whole years from the founder's return home to the evaluation date"),
+        cite=_cite("ers_2021_36", "各类返乡创业人员5年内在本地首次创业办理注册登记"),
     ),
     FactSpec(
         "kxz_registration_age",
         FactKind.number,
         bi("科小入库编号距今年数", "years since the 科小 registration year"),
-        _kxz_age,
+        YearsSinceYear("certifications.kxz_registration_year"),
         unit="年",
+        definition=bi("评估日所在年度减去入库登记编号所属年度", "the year of the evaluation date less the year of the registration number"),
+        cite=_cite("kxz_validity_torch_2019", "入库编号当年有效，每年重新填报"),
     ),
     FactSpec(
         "as_of_month",
         FactKind.number,
         bi("评估日期所在月份", "month of the evaluation date"),
-        lambda ctx: ctx.as_of.month,
+        EvaluationMonth(),
         unit="月",
+        definition=bi("评估日期所在的月份（1–12）", "the month (1–12) of the evaluation date"),
     ),
     FactSpec(
         "revenue_last_year",
         FactKind.number,
         bi("上年度营业收入", "operating revenue, last fiscal year"),
-        _last_year("operating_revenue"),
+        LastYear("operating_revenue"),
         unit="元",
+        definition=bi("评估日前最近一个已结束会计年度的营业收入（销售收入）", "operating (sales) revenue of the last fiscal year closed before the evaluation date"),
+        cite=_cite("gkfh_2016_32", "第十一条（五）最近一年销售收入"),
     ),
     FactSpec(
         "main_business_revenue_last_year",
         FactKind.number,
         bi("上年度主营业务收入", "main-business revenue, last fiscal year"),
-        _last_year("main_business_revenue"),
+        LastYear("main_business_revenue"),
         unit="元",
+        definition=bi("最近一个已结束会计年度的主营业务收入", "main-business revenue of the last closed fiscal year"),
+        cite=_cite("nbs_size_standard", "规模以上工业：年主营业务收入2000万元及以上"),
     ),
     FactSpec(
         "total_assets_last_year",
         FactKind.number,
         bi("上年末资产总额", "total assets, end of last fiscal year"),
-        _last_year("total_assets"),
+        LastYear("total_assets"),
         unit="元",
+        definition=bi("最近一个已结束会计年度末的资产总额", "total assets at the end of the last closed fiscal year"),
+        cite=_cite("gkfz_2017_115", "第六条（二）资产总额不超过2亿元"),
     ),
     FactSpec(
         "rd_expense_last_year",
         FactKind.number,
         bi("上年度研发费用", "R&D expense, last fiscal year"),
-        _last_year("rd_expense"),
+        LastYear("rd_expense"),
         unit="元",
+        definition=bi("最近一个已结束会计年度的研发费用（加计扣除口径）", "R&D expense (super-deduction basis) of the last closed fiscal year"),
+        cite=_cite("hubei_etc_2017_353", "年度研究与试验发展经费支出额不低于500万元（条款编号待核对）"),
     ),
     FactSpec(
         "net_profit_last_year",
         FactKind.number,
         bi("上年度净利润", "net profit, last fiscal year"),
-        _last_year("net_profit"),
+        LastYear("net_profit"),
         unit="元",
+        definition=bi("最近一个已结束会计年度的净利润（扣除非经常性损益前后孰低）", "net profit of the last closed fiscal year (the lower of before and after non-recurring items)"),
+        cite=_cite("exchange_main_board_2024", "3.1.2（条款号凭记忆，待核对）"),
     ),
     FactSpec(
         "rd_intensity_3y",
         FactKind.ratio,
         bi("近三年研发费用占销售收入比例", "R&D expense / sales revenue, last three years"),
-        _ratio_window("rd_expense", "operating_revenue", 3),
+        RatioOverYears("rd_expense", "operating_revenue", 3, from_registration=True, lever=replace(_RD, noun=bi("近三年研发费用", "R&D expense over three years"))),
+        definition=bi(
+            "最近三个会计年度研发费用总额占同期销售收入总额的比例；成立不足三年的按实际经营年度计算（当年成立的无可计年度，不满足）",
+            "R&D expense over the last three fiscal years / sales revenue over the same years; from the registration year if younger (none for one registered this year: not met)",
+        ),
+        cite=_cite("gkfh_2016_32", "第十一条（五）"),
     ),
     FactSpec(
         "rd_domestic_share_3y",
         FactKind.ratio,
         bi("近三年境内研发费用占比", "domestic share of R&D expense, last three years"),
-        _ratio_window("rd_expense_domestic", "rd_expense", 3),
+        RatioOverYears(
+            "rd_expense_domestic", "rd_expense", 3, from_registration=True, lever=Lever(("rd_expense_domestic", "rd_expense"), True, bi("境内研发费用", "domestic R&D expense"))
+        ),
+        definition=bi("同一期间在中国境内发生的研发费用占研发费用总额的比例", "R&D expense incurred in China / total R&D expense, over the same years"),
+        cite=_cite("gkfh_2016_32", "第十一条（五）在中国境内发生的研究开发费用总额占全部研究开发费用总额的比例不低于60%"),
     ),
     FactSpec(
         "rd_intensity_last_year",
         FactKind.ratio,
         bi("上年度研发费用占销售收入比例", "R&D expense / sales revenue, last fiscal year"),
-        _ratio_last_year("rd_expense", "operating_revenue"),
+        RatioOverYears("rd_expense", "operating_revenue", lever=replace(_RD, noun=bi("上年度研发费用", "last year's R&D expense"))),
+        definition=bi("最近一个已结束会计年度研发费用占当年销售收入的比例", "R&D expense / sales revenue of the last closed fiscal year"),
+        cite=_cite("hubei_new_species", "瞪羚企业认定条件（第三方乱码页面，条款编号不详）"),
     ),
     FactSpec(
         "rd_to_cost_last_year",
         FactKind.ratio,
         bi("上年度研发费用占成本费用总额比例", "R&D expense / total cost and expense, last fiscal year"),
-        _ratio_last_year("rd_expense", "total_cost_expense"),
+        RatioOverYears(
+            "rd_expense",
+            "total_cost_expense",
+            lever=Lever(("rd_expense", "rd_expense_domestic", "total_cost_expense"), True, bi("上年度研发费用", "last year's R&D expense")),
+        ),
+        definition=bi("最近一个已结束会计年度研发费用占成本费用总额的比例（科小研发投入指标第二种算法）", "R&D expense / total cost and expense of the last closed fiscal year (the 科小 R&D indicator, second method)"),
+        cite=_cite("gkfz_2017_115", "第七条 2. 研发投入指标 第二种算法"),
     ),
     FactSpec(
         "high_tech_revenue_share_last_year",
         FactKind.ratio,
         bi("上年度高新技术产品（服务）收入占同期总收入比例", "high-tech revenue / total income, last fiscal year"),
-        _ratio_last_year("high_tech_revenue", "total_income"),
+        RatioOverYears(
+            "high_tech_revenue", "total_income", lever=Lever(("high_tech_revenue",), False, bi("上年度高新技术产品（服务）收入", "last year's high-tech revenue"))
+        ),
+        definition=bi("最近一年高新技术产品（服务）收入占同期总收入（收入总额减不征税收入）的比例", "high-tech product (service) revenue / total income (less non-taxable income), last fiscal year"),
+        cite=_cite("gkfh_2016_32", "第十一条（六）近一年高新技术产品（服务）收入占企业同期总收入的比例不低于60%"),
     ),
     FactSpec(
         "st_staff_share",
         FactKind.ratio,
         bi("科技人员占职工总数比例", "S&T staff / total staff"),
-        _st_staff_share,
+        FieldRatio("st_staff", "staff_total", lever=Lever(("st_staff",), False, bi("科技人员", "S&T staff"), unit="人", kept=bi("职工总数不变", "same total staff"))),
+        definition=bi("从事研发和相关技术创新活动的科技人员占企业当年职工总数的比例", "staff in R&D and related technical work / total staff of the year"),
+        cite=_cite("gkfh_2016_32", "第十一条（四）科技人员占企业当年职工总数的比例不低于10%"),
     ),
     FactSpec(
         "revenue_growth_2y",
         FactKind.ratio,
         bi("近两年营业收入平均增长率", "average revenue growth, last two years"),
-        _revenue_growth_2y,
+        AverageGrowth("operating_revenue"),
+        definition=bi("最近三个会计年度营业收入的两年平均增长率 ½(第二年/第一年 + 第三年/第二年) − 1；基数为零时不可计", "average growth of revenue over the last two years, ½(y2/y1 + y3/y2) − 1; undefined on a zero base"),
+        cite=_cite("hubei_new_species", "瞪羚企业认定条件（第三方乱码页面，条款编号不详）"),
     ),
     FactSpec(
         "total_profit_growth_2y",
         FactKind.ratio,
         bi("近两年利润总额平均增长率", "average total-profit growth, last two years"),
-        _profit_growth_2y,
+        AverageGrowth("total_profit", positive_base=True),
+        definition=bi("利润总额的两年平均增长率（算法同营业收入）；基数为零或亏损时不可计", "average growth of total profit over two years (as for revenue); undefined on a zero or loss base"),
+        cite=_cite("hubei_new_species", "瞪羚企业认定条件（第三方乱码页面，条款编号不详）"),
     ),
     FactSpec(
         "months_since_registration",
         FactKind.number,
         bi("成立已满月数", "whole months since registration"),
-        _months_since("registration_date"),
+        Elapsed("registration_date", "months"),
         unit="月",
-        years_since=DateFlip("registration_date", "months"),
+        definition=bi("自注册成立之日至评估日的整月数（月中同日满一月，无同日的取月末）", "whole months from the registration date to the evaluation date (a month is complete on the same day, or the month's last day)"),
+        cite=_cite("cs_2019_13", "设立时间不超过5年（60个月）"),
     ),
     FactSpec(
         "years_from_return_to_registration",
         FactKind.number,
         bi("返乡至企业注册的整年数", "whole years from the founder's return to registration"),
-        _return_to_registration,
+        YearsBetween("founder.return_date", "registration_date"),
         unit="年",
+        definition=bi("自创业者返乡之日至企业注册成立之日的整年数", "whole years from the founder's return home to the registration of the enterprise"),
+        cite=_cite("ers_2021_36", "各类返乡创业人员5年内在本地首次创业办理注册登记"),
     ),
     FactSpec(
         "rd_institution_age",
         FactKind.number,
         bi("研发机构已运行年数", "whole years the R&D institution has been running"),
-        _years_since("rd_institution.established_date"),
+        Elapsed("rd_institution.established_date"),
         unit="年",
-        years_since=DateFlip("rd_institution.established_date"),
+        definition=bi("自研发机构建立之日至评估日的整年数", "whole years from the establishment of the R&D institution to the evaluation date"),
+        cite=_cite("hubei_etc_2017_353", "企业技术中心已运行一年以上（条款编号待核对）"),
     ),
     FactSpec(
         "net_profit_sum_3y",
         FactKind.number,
         bi("最近三年净利润累计", "net profit, sum of the last three years"),
-        _sum_years("net_profit", 3),
+        SumOverYears("net_profit", 3),
         unit="元",
+        definition=bi("最近三个会计年度净利润之和（三年均须已知）", "net profit summed over the last three fiscal years (all three known)"),
+        cite=_cite("exchange_main_board_2024", "3.1.2（条款号凭记忆，待核对）"),
     ),
     FactSpec(
         "net_profit_sum_2y",
         FactKind.number,
         bi("最近两年净利润累计", "net profit, sum of the last two years"),
-        _sum_years("net_profit", 2),
+        SumOverYears("net_profit", 2),
         unit="元",
+        definition=bi("最近两个会计年度净利润之和", "net profit summed over the last two fiscal years"),
+        cite=_cite("szse_chinext_2024", "2.1.2（条款号待核对）"),
     ),
     FactSpec(
         "net_profit_positive_3y",
         FactKind.bool,
         bi("最近三年净利润均为正", "net profit positive in each of the last three years"),
-        _positive_each_year("net_profit", 3),
+        PositiveEachYear("net_profit", 3),
+        definition=bi("最近三个会计年度净利润是否每年均为正", "whether net profit was above zero in each of the last three fiscal years"),
+        cite=_cite("exchange_main_board_2024", "3.1.2（条款号凭记忆，待核对）"),
     ),
     FactSpec(
         "net_profit_positive_2y",
         FactKind.bool,
         bi("最近两年净利润均为正", "net profit positive in each of the last two years"),
-        _positive_each_year("net_profit", 2),
+        PositiveEachYear("net_profit", 2),
+        definition=bi("最近两个会计年度净利润是否每年均为正", "whether net profit was above zero in each of the last two fiscal years"),
+        cite=_cite("szse_chinext_2024", "2.1.2（条款号待核对）"),
     ),
     FactSpec(
         "operating_cash_flow_sum_3y",
         FactKind.number,
         bi("最近三年经营活动现金流量净额累计", "operating cash flow, sum of the last three years"),
-        _sum_years("operating_cash_flow", 3),
+        SumOverYears("operating_cash_flow", 3),
         unit="元",
+        definition=bi("最近三个会计年度经营活动产生的现金流量净额之和", "net operating cash flow summed over the last three fiscal years"),
+        cite=_cite("exchange_main_board_2024", "3.1.2（条款号凭记忆，待核对）"),
     ),
     FactSpec(
         "revenue_sum_3y",
         FactKind.number,
         bi("最近三年营业收入累计", "operating revenue, sum of the last three years"),
-        _sum_years("operating_revenue", 3),
+        SumOverYears("operating_revenue", 3),
         unit="元",
+        definition=bi("最近三个会计年度营业收入之和", "operating revenue summed over the last three fiscal years"),
+        cite=_cite("exchange_main_board_2024", "3.1.2（条款号凭记忆，待核对）"),
     ),
     FactSpec(
         "rd_sum_3y",
         FactKind.number,
         bi("最近三年研发投入累计", "R&D expense, sum of the last three years"),
-        _sum_years("rd_expense", 3),
+        SumOverYears("rd_expense", 3),
         unit="元",
+        definition=bi("最近三个会计年度研发投入之和", "R&D expense summed over the last three fiscal years"),
+        cite=_cite("csrc_star_attributes", "第一条"),
     ),
     FactSpec(
         "rd_to_revenue_sum_3y",
         FactKind.ratio,
         bi("最近三年累计研发投入占累计营业收入比例", "R&D / revenue, sums of the last three years"),
-        _ratio_years("rd_expense", "operating_revenue", 3),
+        RatioOverYears("rd_expense", "operating_revenue", 3),
+        definition=bi("最近三个会计年度研发投入之和占营业收入之和的比例（不按成立年度截取）", "R&D expense over the last three fiscal years / revenue over the same years (not cut to the registration year)"),
+        cite=_cite("csrc_star_attributes", "第一条"),
     ),
     FactSpec(
         "revenue_growth_factor_3y",
         FactKind.ratio,
         bi("最近一年营业收入为最近第三年的倍数", "latest revenue / revenue two years earlier"),
-        _revenue_growth_factor_3y,
+        GrowthFactor("operating_revenue"),
+        definition=bi("最近一年营业收入除以最近第三年营业收入（三年复合增长率 g 即倍数 (1+g)²）", "latest revenue / revenue two years earlier (a three-year compound growth g is a factor of (1+g)²)"),
+        cite=_cite("csrc_star_attributes", "第一条"),
     ),
     FactSpec(
         "new_hire_share",
         FactKind.ratio,
         bi("新招用符合条件人员占在职职工比例", "eligible new hires / current staff"),
-        _ratio_paths("startup_loan.new_target_group_hires", "staff_total"),
+        FieldRatio("startup_loan.new_target_group_hires", "staff_total"),
+        definition=bi("新招用符合创业担保贷款条件人员数占现有在职职工人数的比例", "new hires of the loan's target groups / current staff"),
+        cite=_cite("cj_2023_75", "申请前12个月内新招用符合条件人员占现有在职职工人数10%（超过100人的企业5%）"),
     ),
     FactSpec(
         "university_rd_staff_share",
         FactKind.ratio,
         bi("高校、院所研发人员占研发人员比例", "university staff / R&D staff of the institution"),
-        _ratio_paths("rd_institution.university_rd_staff", "rd_institution.rd_staff"),
+        FieldRatio("rd_institution.university_rd_staff", "rd_institution.rd_staff"),
+        definition=bi("联合创新中心研发人员中来自高校、科研院所的人员所占比例", "staff from universities and institutes / R&D staff of the joint innovation centre"),
+        cite=_cite("hubei_jic_notice", "研发人员不少于20人，其中高校院所人员占比不低于20%"),
     ),
     FactSpec(
         "kxz_st_staff_points",
         FactKind.number,
         bi("科小评价：科技人员指标得分", "科小 score: S&T staff points"),
-        _kxz_st_staff_points,
+        Points("kxz.st_staff_points", "st_staff_share"),
         unit="分",
-        params=("kxz.st_staff_points",),
+        definition=bi("科技人员占职工总数比例按科技人员指标分档表所得分数", "the points of the S&T staff share in the S&T staff table"),
+        cite=_cite("gkfz_2017_115", "第七条 1. 科技人员指标（满分20分）"),
     ),
     FactSpec(
         "kxz_rd_points",
         FactKind.number,
         bi("科小评价：研发投入指标得分（两种算法取高）", "科小 score: R&D points (the better of two ratios)"),
-        _kxz_rd_points,
+        BestPoints((("kxz.rd_revenue_points", "rd_intensity_last_year"), ("kxz.rd_cost_points", "rd_to_cost_last_year"))),
         unit="分",
-        params=("kxz.rd_revenue_points", "kxz.rd_cost_points"),
+        definition=bi(
+            "研发费用占销售收入比例、占成本费用总额比例分别按两张分档表计分，取高者；一项未知而已知者未达满分时未知",
+            "the better of the points of R&D / sales and of R&D / total cost in their tables; unknown while one is unknown and the other below the top",
+        ),
+        cite=_cite("gkfz_2017_115", "第七条 2. 研发投入指标（满分50分，两种算法取高）"),
     ),
     FactSpec(
         "kxz_ip_points",
         FactKind.number,
         bi("科小评价：科技成果指标得分", "科小 score: IP points"),
-        _kxz_ip_points,
+        BestPoints((("kxz.ip_class_i_points", "ip.class_i"), ("kxz.ip_class_ii_points", "ip.class_ii"))),
         unit="分",
-        params=("kxz.ip_class_i_points", "kxz.ip_class_ii_points"),
+        definition=bi("Ⅰ类、Ⅱ类知识产权数分别计分，取高者", "the better of the points of Class I and of Class II IP counts"),
+        cite=_cite("gkfz_2017_115", "第七条 3. 科技成果指标（满分30分）"),
     ),
     FactSpec(
         "kxz_score",
         FactKind.number,
         bi("科小评价综合得分", "科小 evaluation score"),
-        _kxz_score,
+        Total(("kxz_st_staff_points", "kxz_rd_points", "kxz_ip_points")),
         unit="分",
-        params=KXZ_TABLES,
+        definition=bi("科技人员、研发投入、科技成果三项指标得分之和", "S&T staff points + R&D points + IP points"),
+        cite=_cite("gkfz_2017_115", "第六条（五）、第七条"),
     ),
     FactSpec(
         "hnte_growth_points",
         FactKind.number,
         bi("高企创新能力：企业成长性得分（按财务数据估算）", "HNTE score: growth points (from the figures)"),
-        _hnte_growth_points,
+        GrowthPoints("hnte.growth_points", (("total_assets", "total_liabilities"), ("operating_revenue", None))),
         unit="分",
-        params=("hnte.growth_points",),
+        definition=bi(
+            "净资产（资产总额−负债总额）增长率与销售收入增长率分别按成长性分档表计分之和；增长率 ½(第二年/第一年 + 第三年/第二年) − 1，第一年为零时取第三年/第二年 − 1，第二年为零或基数为负计0分",
+            "points of net-asset growth (assets − liabilities) plus points of sales growth in the growth table; growth ½(y2/y1 + y3/y2) − 1, y3/y2 − 1 if year one is 0, 0 points if year two is 0 or a base negative",
+        ),
+        cite=_cite("gkfh_2016_195", "四、（四）企业成长性"),
     ),
     FactSpec(
         "hnte_innovation_score",
         FactKind.number,
         bi("高企创新能力评价总分（自评＋成长性）", "HNTE innovation-capability score (self-assessed parts + growth)"),
-        _hnte_innovation_score,
+        Total(("hnte_self_assessment.ip_points", "hnte_self_assessment.transfer_points", "hnte_self_assessment.organisation_points", "hnte_growth_points")),
         unit="分",
-        params=("hnte.growth_points",),
+        definition=bi("知识产权、科技成果转化能力、研究开发组织管理水平三项自评分与企业成长性得分之和", "self-assessed IP, transfer and organisation points + growth points"),
+        cite=_cite("gkfh_2016_195", "四、企业创新能力评价"),
     ),
 )
 
 PROFILE_FACTS: tuple[FactSpec, ...] = tuple(_profile_facts())
 """The facts that are profile fields, as they are."""
 
+
+def _with_tables(declared: tuple[FactSpec, ...], known: Mapping[str, FactSpec]) -> tuple[FactSpec, ...]:
+    """The computed facts with the points tables each reads, through its parts too."""
+    by_name = {**known, **{s.name: s for s in declared}}
+
+    def tables(name: str) -> tuple[str, ...]:
+        formula = by_name[name].formula
+        found = list(formula.tables())
+        for part in formula.facts():
+            found += [t for t in tables(part) if t not in found]
+        return tuple(found)
+
+    return tuple(replace(spec, params=tables(spec.name)) for spec in declared)
+
+
+COMPUTED: tuple[FactSpec, ...] = _with_tables(_DECLARED, {s.name: s for s in PROFILE_FACTS})
+"""The computed facts: the registry of formulas, each with its definition and clause."""
+
 FACTS: dict[str, FactSpec] = {spec.name: spec for spec in (*PROFILE_FACTS, *COMPUTED)}
 """Every fact a rule may name."""
 
 
+def _compile_all(facts: Mapping[str, FactSpec]) -> dict[str, Compiled]:
+    """Every fact's formula compiled once (a formula reading other facts gets theirs)."""
+    compiled: dict[str, Compiled] = {}
+
+    def resolve(name: str) -> Compiled:
+        found = compiled.get(name)
+        if found is None:
+            found = compiled[name] = facts[name].formula.compile(resolve)
+        return found
+
+    for name in facts:
+        resolve(name)
+    return compiled
+
+
+COMPILED: dict[str, Compiled] = _compile_all(FACTS)
+"""Each fact's compiled formula: its value for a :class:`FactContext`."""
+_SHARED = frozenset(part for spec in COMPUTED for part in spec.formula.facts())
+"""Facts other formulas read (computed once per context, then shared)."""
+
+
+# --- Computing facts for a profile ---------------------------------------------------------
+
+
 def _enum_value(value: Any) -> Any:
-    return value.value
+    return value._value_  # (the member's value; ``.value`` is a slower descriptor)
 
 
 def _enum_values(value: Any) -> Any:
-    return frozenset(v.value for v in value)
+    return frozenset([v._value_ for v in value])
 
 
-_CONVERT: dict[FactKind, Callable[[Any], Any]] = {FactKind.enum: _enum_value, FactKind.ordinal: _enum_value, FactKind.set: _enum_values}
-_PROFILE_NAMES = frozenset(spec.name for spec in PROFILE_FACTS)
+_CONVERT: dict[str, Callable[[Any], Any]] = {"enum": _enum_value, "set": _enum_values}
+"""A profile field's conversion (:attr:`Field.convert`), for reading many fields in one call."""
+
+
+class _Plan(NamedTuple):
+    getter: Callable[[Any], Any] | None
+    """Reads every profile field among the names in one call."""
+    fields: tuple[str, ...]
+    converts: tuple[tuple[int, str, Callable[[Any], Any]], ...]
+    """(position, name, conversion) of the fields read as something else (an enum as its value)."""
+    computed: tuple[tuple[str, Compiled, bool], ...]
+    """The other facts: name, compiled formula, read by other formulas too (then shared)."""
 
 
 @lru_cache(maxsize=64)
-def _plan(names: tuple[str, ...]) -> tuple[Callable[[Any], Any] | None, tuple[tuple[str, Callable[[Any], Any] | None], ...], tuple[str, ...]]:
+def _plan(names: tuple[str, ...]) -> _Plan:
     """How to compute ``names``, worked out once: one getter for all the profile fields
-    among them (one call per profile; no sub-model on the way can be None), with each
-    one's conversion (an enum to its value), and the computed facts."""
-    fields = [n for n in names if n in _PROFILE_NAMES]
-    getter = attrgetter(*fields) if len(fields) > 1 else None
-    converts = tuple((n, _CONVERT.get(FACTS[n].kind)) for n in fields)
-    return getter, converts, tuple(n for n in names if n not in _PROFILE_NAMES)
+    among them (one call per profile; no sub-model on the way can be None), with the
+    conversions some need; then the other facts' compiled formulas."""
+    fields = [n for n in names if isinstance(FACTS[n].formula, Field)]
+    if len(fields) < 2:
+        fields = []
+    converts = []
+    for i, name in enumerate(fields):
+        convert = _CONVERT.get(FACTS[name].formula.convert)  # type: ignore[attr-defined]
+        if convert is not None:
+            converts.append((i, name, convert))
+    rest = set(fields)
+    computed = tuple((n, COMPILED[n], n in _SHARED) for n in names if n not in rest)
+    return _Plan(attrgetter(*fields) if fields else None, tuple(fields), tuple(converts), computed)
+
 
 def compute_facts(
     profile: EnterpriseProfile,
@@ -830,11 +618,11 @@ def compute_facts(
     out: dict[str, FactValue] = {}
     ctx = FactContext(profile, as_of, params=params)  # one context: profile lookups are cached
     fields, computed = _profile_fields(ctx, names)
-    for name, value in fields:
+    for name, value in fields.items():
         out[name] = FactValue(value, () if value is not None else (name,))
     missing = ctx.missing
-    for name in computed:
-        value = ctx.fact(name)
+    for name, run, shared in computed:
+        value = ctx.shared(name, run) if shared else run(ctx)
         out[name] = FactValue(value, tuple(dict.fromkeys(missing)) if value is None else ())
         missing.clear()
     return {name: out[name] for name in names}
@@ -849,22 +637,23 @@ def fact_values(
     """The values :func:`compute_facts` gives, without the inputs each unknown one lacked
     (for verdicts alone: the engine needs only the values)."""
     ctx = FactContext(profile, as_of, params=params)
-    fields, computed = _profile_fields(ctx, names)
-    out = dict(fields)
-    for name in computed:
-        out[name] = ctx.fact(name)
+    out, computed = _profile_fields(ctx, names)
+    for name, run, shared in computed:
+        out[name] = ctx.shared(name, run) if shared else run(ctx)
     return out
 
 
-def _profile_fields(ctx: FactContext, names: list[str]) -> tuple[Iterable[tuple[str, Any]], tuple[str, ...]]:
-    """The profile fields among ``names`` as (name, fact value) pairs, read in one call
-    (their values kept in ``ctx`` for the computed facts), and the computed facts."""
-    getter, converts, computed = _plan(tuple(names))
-    if getter is None:
-        return (), tuple(names)
-    values = getter(ctx.profile)
-    ctx._values = dict(zip((n for n, _ in converts), values))
-    return (
-        ((name, value if value is None or convert is None else convert(value)) for (name, convert), value in zip(converts, values)),
-        computed,
-    )
+def _profile_fields(ctx: FactContext, names: list[str]) -> tuple[dict[str, Any], tuple[tuple[str, Compiled, bool], ...]]:
+    """The profile fields among ``names`` as a dict of fact values, read in one call
+    (the raw values kept in ``ctx`` for the computed facts), and the other facts' formulas."""
+    plan = _plan(tuple(names))
+    if plan.getter is None:
+        return {}, plan.computed
+    values = plan.getter(ctx.profile)
+    raw = ctx._values = dict(zip(plan.fields, values))
+    out = dict(raw)
+    for i, name, convert in plan.converts:
+        value = values[i]
+        if value is not None:
+            out[name] = convert(value)
+    return out, plan.computed

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
@@ -20,7 +19,8 @@ from typing import Any
 from ._dates import AS_OF, HORIZON_YEARS, DateTest, change_days, shift
 from ._date_text import date_words
 from ._facts import FACTS, FactKind, FactSpec, Ratio, lookup
-from ._fields import get_field, scalar_paths, set_field, yearly_path
+from ._formulas import Field, FieldRatio, LastYear, RatioOverYears, YearsSinceYear
+from ._fields import get_field, set_field, yearly_path
 from ._labels import money, value_label
 from .profile import EnterpriseProfile
 from .report import ConditionResult, Gap, GapKind, Status
@@ -28,8 +28,6 @@ from ._semantics import Op
 from ._text import Text, bi
 
 ONE = Decimal(1)
-_SETTABLE = frozenset(scalar_paths())
-"""Facts that are profile fields themselves (a gap sets or raises them directly)."""
 # Facts the enterprise cannot change (who the founder is, where it is registered...).
 FIXED_FACTS = frozenset(
     {
@@ -43,36 +41,6 @@ FIXED_FACTS = frozenset(
         "revenue_growth_2y",
     }
 )
-
-
-@dataclass(frozen=True)
-class RatioLever:
-    """How an enterprise moves a ratio: add to the numerator fields of the last year.
-
-    ``both`` means the amount added also enters the denominator (new domestic R&D
-    raises total R&D too; R&D is part of total cost).
-    """
-
-    fields: tuple[str, ...]
-    both: bool
-    unit: str
-    noun: Text
-
-
-LEVERS: dict[str, RatioLever] = {
-    "rd_intensity_3y": RatioLever(("rd_expense", "rd_expense_domestic"), False, "元", bi("近三年研发费用", "R&D expense over three years")),
-    "rd_intensity_last_year": RatioLever(("rd_expense", "rd_expense_domestic"), False, "元", bi("上年度研发费用", "last year's R&D expense")),
-    "rd_domestic_share_3y": RatioLever(("rd_expense_domestic", "rd_expense"), True, "元", bi("境内研发费用", "domestic R&D expense")),
-    "rd_to_cost_last_year": RatioLever(("rd_expense", "rd_expense_domestic", "total_cost_expense"), True, "元", bi("上年度研发费用", "last year's R&D expense")),
-    "high_tech_revenue_share_last_year": RatioLever(("high_tech_revenue",), False, "元", bi("上年度高新技术产品（服务）收入", "last year's high-tech revenue")),
-}
-LAST_YEAR_FIELDS = {
-    "revenue_last_year": "operating_revenue",
-    "main_business_revenue_last_year": "main_business_revenue",
-    "total_assets_last_year": "total_assets",
-    "rd_expense_last_year": "rd_expense",
-    "net_profit_last_year": "net_profit",
-}
 
 
 def _ceil(x: Decimal, step: Decimal = ONE) -> Decimal:
@@ -178,20 +146,10 @@ def date_gap(test: DateTest, dates: Mapping[str, date | None]) -> Gap:
 
 
 def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) -> Gap:
-    lever = LEVERS.get(spec.name)
-    if spec.name == "st_staff_share":
-        need = t * value.den - value.num
-        delta = _ceil(need) + (ONE if op is Op.gt and _ceil(need) == need else 0)
-        delta = max(delta, ONE)
-        return Gap.build(
-            kind=GapKind.increase,
-            field="st_staff",
-            increase_by=str(delta),
-            change=bi(
-                f"科技人员需增加 {int(delta)} 人（职工总数不变，达到 {_pct(t)}）",
-                f"{int(delta)} more S&T staff (same total staff) to reach {_pct(t)}",
-            ),
-        )
+    """Raise the ratio's numerator by the formula's lever: profile fields (staff, in whole
+    persons), or the last fiscal year's figures."""
+    formula = spec.formula
+    lever = formula.lever if isinstance(formula, (RatioOverYears, FieldRatio)) else None
     if lever is None or value.den == 0:
         return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"{spec.label.zh}需达到 {_pct(t)}", f"{spec.label.en} must reach {_pct(t)}"))
     # (num + x) / (den + x*both) op t  ->  x >= (t*den - num) / (1 - t*both)
@@ -204,6 +162,18 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
     if op is Op.gt and delta == need:
         delta += 1
     delta = max(delta, ONE)
+    if isinstance(formula, FieldRatio):
+        kept = lever.kept or bi("", "")
+        return Gap.build(
+            kind=GapKind.increase,
+            field=lever.fields[0],
+            also=list(lever.fields[1:]),
+            increase_by=str(delta),
+            change=bi(
+                f"{lever.noun.zh}需增加 {int(delta)} {lever.unit}（{kept.zh + '，' if kept.zh else ''}达到 {_pct(t)}）",
+                f"{int(delta)} more {lever.noun.en}{f' ({kept.en})' if kept.en else ''} to reach {_pct(t)}",
+            ),
+        )
     year = as_of.year - 1
     fields = [yearly_path(year, f) for f in lever.fields]
     return Gap.build(
@@ -247,24 +217,25 @@ def _number_target(fact: str, op: Op, required: Decimal, year: int) -> tuple[Dec
     target in words. The same for every enterprise, so worked out once."""
     spec = FACTS[fact]
     target = required + (Decimal(1).scaleb(-spec.decimals) if op is Op.gt else 0)
-    path: str | None = fact
-    if fact in LAST_YEAR_FIELDS:
-        path = yearly_path(year - 1, LAST_YEAR_FIELDS[fact])
-    elif fact not in _SETTABLE:
-        path = None
+    path: str | None = None
+    if isinstance(spec.formula, Field):
+        path = spec.formula.path
+    elif isinstance(spec.formula, LastYear):
+        path = yearly_path(year - 1, spec.formula.attr)
     return target, path, _amount_text(target, spec.unit, "zh"), _amount_text(target, spec.unit, "en")
 
 
 def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
-    if spec.name == "kxz_registration_age" and op is Op.eq:
+    if isinstance(spec.formula, YearsSinceYear) and op is Op.eq:
         year = as_of.year - int(required)
+        label = FACTS[spec.formula.path].label
         return Gap.build(
             kind=GapKind.set,
-            field="certifications.kxz_registration_year",
+            field=spec.formula.path,
             set_to=year,
-            change=bi(f"需取得{year}年度科技型中小企业入库登记编号", f"obtain the {year} tech-SME registration number"),
+            change=bi(f"{label.zh}需为 {year}", f"{label.en} must be {year}"),
         )
-    if spec.name not in _SETTABLE:
+    if spec.computed:
         return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
     target: Any
     if spec.kind is FactKind.bool:

@@ -47,6 +47,7 @@ LAYERS: dict[str, int] = {
     "_record": PROFILE,
     "report": PROFILE,
     # The profile's fields and the facts computed from them; loading and checking rules against them.
+    "_formulas": FACTS,
     "_facts": FACTS,
     "_date_text": FACTS,
     "_tabular": FACTS,

@@ -11,6 +11,7 @@ import pytest
 from eligibility import load_catalogue
 from eligibility.authoring import _realise as realise_module
 from eligibility._facts import COMPUTED, FACTS, Ratio, compute_facts
+from eligibility._formulas import SumOverYears
 from eligibility.profile import EnterpriseProfile
 from eligibility.authoring.witness import candidate_values, find_witnesses, realise, thresholds
 
@@ -124,7 +125,7 @@ def sums_rule(tmp_path: Path) -> Path:
 def test_a_fact_with_no_realiser_is_found_by_the_random_search(sums_rule, monkeypatch):
     """Without a realiser for sums, the seeded random search (inputs drawn near the thresholds) still finds witnesses."""
     cat = load_catalogue(sums_rule)
-    monkeypatch.delitem(realise_module.REALISERS, "_sum_years")
+    monkeypatch.delitem(realise_module.REALISERS, SumOverYears)
     assert realise({"net_profit_sum_3y": Decimal(150_000_000)}, AS_OF, params=cat.at(AS_OF).values) is None
     w = find_witnesses(cat, AS_OF, kinds=("derived",))["big_sums"]
     assert w.complete, (w.met_problem, w.unmet_problem)

@@ -13,8 +13,8 @@ not yet chosen:
   registration dates, intersected with "40 whole months since registration", and
   relations between dates (whole years from the founder's return to registration).
 
-Each kind of computed fact has a *realiser* (keyed by the factory in
-:mod:`eligibility._facts` that made the fact) that chooses the cells the fact reads
+Each kind of formula (:mod:`eligibility._formulas`) has a *realiser* (:data:`REALISERS`,
+keyed by the formula's class; it reads the formula's data) that chooses the cells the fact reads
 **adapting to the cells already chosen**: a three-year sum fills the years the
 latest-year figure left open, a ratio picks its numerator from a denominator already
 set, a score picks points bands whose sum is the score. Realisers run in stages
@@ -43,9 +43,29 @@ from typing import Any, get_origin
 
 from pydantic import ValidationError
 
-from .. import _facts
 from .._dates import shift
-from .._facts import FACTS, FactContext, FactKind, FactSpec, Ratio, compute_facts, whole_years
+from .._facts import COMPUTED, FACTS, FactKind, FactSpec, Ratio, compute_facts, whole_years
+from .._formulas import (
+    AverageGrowth,
+    BestPoints,
+    Elapsed,
+    Field,
+    FieldRatio,
+    Formula,
+    GrowthFactor,
+    GrowthPoints,
+    LastYear,
+    Points,
+    PositiveEachYear,
+    RatioOverYears,
+    SumOverYears,
+    Total,
+    YearsBetween,
+    YearsSinceYear,
+    YearStart,
+    hnte_growth_rate,
+    points,
+)
 from .._fields import YEARLY, profile_fields, split_path
 from ..profile import EnterpriseProfile
 from .._schema import ParameterValue
@@ -80,15 +100,6 @@ def fraction(value: Any) -> Fraction | None:
     if isinstance(value, Ratio):
         return None if value.den == 0 else Fraction(value.num) / Fraction(value.den)
     return Fraction(value)
-
-
-def closure(spec: FactSpec) -> tuple[str, dict[str, Any]]:
-    """The factory of facts.py a computed fact was made with (or its function's name), and its arguments."""
-    fn = spec.compute
-    qual = getattr(fn, "__qualname__", "")
-    cells = getattr(fn, "__closure__", None) or ()
-    names = getattr(getattr(fn, "__code__", None), "co_freevars", ())
-    return qual.split(".<locals>")[0], {n: c.cell_contents for n, c in zip(names, cells, strict=False)}
 
 
 # --- Cells ----------------------------------------------------------------------------------
@@ -415,7 +426,7 @@ class Builder:
         return compute_facts(profile, self.as_of, [name], self.params)[name].value
 
     def points(self, table: str, value: Any) -> Decimal | None:
-        return FactContext(EnterpriseProfile(name="-"), self.as_of, params=self.params).points(table, value)
+        return points(self.params.get(table), value)
 
     # filling in what is left
     def default(self, cell: Cell) -> Any:
@@ -456,18 +467,20 @@ class Builder:
         raise Unrealisable("inputs still missing")
 
 
-# --- Realisers, by factory ---------------------------------------------------------------------
+# --- Realisers, one per kind of formula ----------------------------------------------------------
 
-Realiser = Callable[[Builder, Any, dict[str, Any]], None]
-REALISERS: dict[str, tuple[int, Realiser]] = {}
-"""Factory (or function) name in facts.py -> (stage, realiser)."""
+Realiser = Callable[[Builder, Any, Any], None]
+"""``(builder, formula, value)``: give the fact made by ``formula`` the value ``value``."""
+REALISERS: dict[type[Formula], tuple[int, Realiser]] = {}
+"""Kind of formula -> (stage, realiser). A kind missing here cannot be realised (the
+random search of :mod:`eligibility.authoring.witness` may still find a profile)."""
 
 PLAIN, DATES, BOUNDS, CELLS, GROWTH, SUMS, RATIOS, PARTS, SCORES = range(9)
 
 
-def realiser(name: str, stage: int) -> Callable[[Realiser], Realiser]:
+def realiser(kind: type[Formula], stage: int) -> Callable[[Realiser], Realiser]:
     def register(fn: Realiser) -> Realiser:
-        REALISERS[name] = (stage, fn)
+        REALISERS[kind] = (stage, fn)
         return fn
 
     return register
@@ -477,46 +490,54 @@ def _years(b: Builder, years: int) -> list[int]:
     return list(range(b.last - years + 1, b.last + 1))
 
 
-@realiser("_years_since", DATES)
-def _r_years_since(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    years = int(value)
-    if years < 0:
-        raise Unrealisable("negative years")
-    b.date_within(args["path"], years_before(b.as_of, years + 1) + dt.timedelta(days=1), years_before(b.as_of, years))
+@realiser(Field, PLAIN)
+def _r_field(b: Builder, formula: Field, value: Any) -> None:
+    kind = FACTS[formula.path].kind
+    if kind is FactKind.number:
+        b.set(("path", formula.path), Fraction(value))
+        return
+    if kind is FactKind.set:
+        value = sorted(value)
+    b.put_path(formula.path, value)
 
 
-@realiser("_months_since", DATES)
-def _r_months_since(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    months = int(value)
-    if months < 0:
-        raise Unrealisable("negative months")
-    hi = months_before(b.as_of, months)
-    start = months_before(b.as_of, months + 1, 1)
+@realiser(Elapsed, DATES)
+def _r_elapsed(b: Builder, formula: Elapsed, value: Any) -> None:
+    count = int(value)
+    if count < 0:
+        raise Unrealisable(f"negative {formula.unit}")
+    if formula.unit == "years":
+        b.date_within(formula.path, years_before(b.as_of, count + 1) + dt.timedelta(days=1), years_before(b.as_of, count))
+        return
+    if formula.unit != "months":
+        raise Unrealisable(f"no way known to count {formula.unit}")
+    hi = months_before(b.as_of, count)
+    start = months_before(b.as_of, count + 1, 1)
     length = calendar.monthrange(start.year, start.month)[1]
     lo = start.replace(day=b.as_of.day + 1) if b.as_of.day < length else hi.replace(day=1)
-    b.date_within(args["path"], lo, hi)
+    b.date_within(formula.path, lo, hi)
 
 
-@realiser("_return_to_registration", DATES)
-def _r_return_to_registration(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.relations.append(("founder.return_date", "registration_date", int(value)))
+@realiser(YearsBetween, DATES)
+def _r_years_between(b: Builder, formula: YearsBetween, value: Any) -> None:
+    b.relations.append((formula.start, formula.end, int(value)))
 
 
-@realiser("_year_start", DATES)
-def _r_year_start(b: Builder, value: Any, args: dict[str, Any]) -> None:
+@realiser(YearStart, DATES)
+def _r_year_start(b: Builder, formula: YearStart, value: Any) -> None:
     if (value.month, value.day) != (1, 1):
         raise Unrealisable("not the first day of a year")
-    b.set(("path", args["path"]), value.year)
+    b.set(("path", formula.path), value.year)
 
 
-@realiser("_kxz_age", DATES)
-def _r_kxz_age(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.set(("path", "certifications.kxz_registration_year"), b.as_of.year - int(value))
+@realiser(YearsSinceYear, DATES)
+def _r_years_since_year(b: Builder, formula: YearsSinceYear, value: Any) -> None:
+    b.set(("path", formula.path), b.as_of.year - int(value))
 
 
-@realiser("_positive_each_year", BOUNDS)
-def _r_positive(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    cells = [fy(y, args["attr"]) for y in _years(b, args["years"])]
+@realiser(PositiveEachYear, BOUNDS)
+def _r_positive(b: Builder, formula: PositiveEachYear, value: Any) -> None:
+    cells = [fy(y, formula.attr) for y in _years(b, formula.years)]
     if value:
         for c in cells:
             b.bound(c, lo=Fraction(1))
@@ -529,9 +550,9 @@ def _r_positive(b: Builder, value: Any, args: dict[str, Any]) -> None:
     raise Unrealisable("every year already positive")
 
 
-@realiser("_last_year", CELLS)
-def _r_last_year(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.set(fy(b.last, args["attr"]), Fraction(value))
+@realiser(LastYear, CELLS)
+def _r_last_year(b: Builder, formula: LastYear, value: Any) -> None:
+    b.set(fy(b.last, formula.attr), Fraction(value))
 
 
 Get = Callable[[int], Fraction | None]
@@ -585,24 +606,19 @@ def _average_growth(b: Builder, get: Get, put: Put, value: Any, positive_base: b
         raise Unrealisable("growth already fixed otherwise")
 
 
-@realiser("_revenue_growth_2y", GROWTH)
-def _r_revenue_growth(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    _average_growth(b, *_attr(b, "operating_revenue"), value, positive_base=False)
+@realiser(AverageGrowth, GROWTH)
+def _r_average_growth(b: Builder, formula: AverageGrowth, value: Any) -> None:
+    _average_growth(b, *_attr(b, formula.attr), value, positive_base=formula.positive_base)
 
 
-@realiser("_profit_growth_2y", GROWTH)
-def _r_profit_growth(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    _average_growth(b, *_attr(b, "total_profit"), value, positive_base=True)
+@realiser(GrowthFactor, GROWTH)
+def _r_growth_factor(b: Builder, formula: GrowthFactor, value: Any) -> None:
+    b.ratio([fy(b.last, formula.attr)], [fy(b.last - 2, formula.attr)], value)
 
 
-@realiser("_revenue_growth_factor_3y", GROWTH)
-def _r_growth_factor(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.ratio([fy(b.last, "operating_revenue")], [fy(b.last - 2, "operating_revenue")], value)
-
-
-@realiser("_sum_years", SUMS)
-def _r_sum_years(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.distribute([fy(y, args["attr"]) for y in _years(b, args["years"])], Fraction(value))
+@realiser(SumOverYears, SUMS)
+def _r_sum_over_years(b: Builder, formula: SumOverYears, value: Any) -> None:
+    b.distribute([fy(y, formula.attr) for y in _years(b, formula.years)], Fraction(value))
 
 
 def _window(b: Builder, years: int) -> list[int]:
@@ -615,37 +631,19 @@ def _window(b: Builder, years: int) -> list[int]:
     return list(range(max(b.last - years + 1, reg.year), b.last + 1))
 
 
-def _year_ratio(b: Builder, years: list[int], num: str, den: str, value: Any) -> None:
+@realiser(RatioOverYears, RATIOS)
+def _r_ratio_over_years(b: Builder, formula: RatioOverYears, value: Any) -> None:
+    years = _window(b, formula.years) if formula.from_registration else _years(b, formula.years)
     if not years:  # registered in the year of evaluation: no fiscal year, a ratio over zero
         if fraction(value) is None:
             return
         raise Unrealisable("no fiscal year in the window")
-    b.ratio([fy(y, num) for y in years], [fy(y, den) for y in years], value)
+    b.ratio([fy(y, formula.num) for y in years], [fy(y, formula.den) for y in years], value)
 
 
-@realiser("_ratio_last_year", RATIOS)
-def _r_ratio_last_year(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    _year_ratio(b, [b.last], args["num_attr"], args["den_attr"], value)
-
-
-@realiser("_ratio_window", RATIOS)
-def _r_ratio_window(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    _year_ratio(b, _window(b, args["years"]), args["num_attr"], args["den_attr"], value)
-
-
-@realiser("_ratio_years", RATIOS)
-def _r_ratio_years(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    _year_ratio(b, _years(b, args["years"]), args["num_attr"], args["den_attr"], value)
-
-
-@realiser("_ratio_paths", RATIOS)
-def _r_ratio_paths(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.ratio([("path", args["num_path"])], [("path", args["den_path"])], value)
-
-
-@realiser("_st_staff_share", RATIOS)
-def _r_st_staff_share(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    b.ratio([("path", "st_staff")], [("path", "staff_total")], value)
+@realiser(FieldRatio, RATIOS)
+def _r_field_ratio(b: Builder, formula: FieldRatio, value: Any) -> None:
+    b.ratio([("path", formula.num)], [("path", formula.den)], value)
 
 
 # --- Scores read from points tables ----------------------------------------------------------
@@ -669,6 +667,11 @@ def band_inputs(b: Builder, table: str, ratio: bool) -> list[tuple[Any, Decimal]
     return out
 
 
+def _inputs(b: Builder, table: str, fact: str) -> list[tuple[Any, Decimal]]:
+    """:func:`band_inputs` for a table scoring the fact ``fact``."""
+    return band_inputs(b, table, ratio=FACTS[fact].kind is FactKind.ratio)
+
+
 def _part(b: Builder, name: str, want: Decimal, options: list[tuple[Any, ...]], apply: Callable[[tuple[Any, ...]], None]) -> None:
     """Try the input choices in ``options`` until the fact ``name`` scores ``want``."""
     for option in b.pick(options):
@@ -684,101 +687,95 @@ def _part(b: Builder, name: str, want: Decimal, options: list[tuple[Any, ...]], 
     raise Unrealisable(f"{name} cannot score {want}")
 
 
-def _best_of_two(b: Builder, name: str, want: Decimal, a: list[tuple[Any, Decimal]], c: list[tuple[Any, Decimal]], apply: Callable[[Any, Any], None]) -> None:
-    """A part scored as the better of two tables: one input reaches ``want``, the other no more."""
-    options = [(x, y) for (x, px), (y, py) in product(a, c) if max(px, py) == want]
-    options.sort(key=lambda o: 0 if o[1] == c[0][0] or o[0] == a[0][0] else 1)  # a zero input first
-    _part(b, name, want, [tuple(o) for o in options], lambda o: apply(o[0], o[1]))
+def _scored_by(formula: Formula) -> str:
+    """The name of the fact a score part's formula is realised for (its only score fact)."""
+    return next(spec.name for spec in COMPUTED if spec.formula is formula)
 
 
-@realiser("_kxz_st_staff_points", PARTS)
-def _r_kxz_st_staff_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
+@realiser(Points, PARTS)
+def _r_points(b: Builder, formula: Points, value: Any) -> None:
     want = Decimal(value)
-    options = [(x,) for x, p in band_inputs(b, "kxz.st_staff_points", ratio=True) if p == want]
-    _part(b, "kxz_st_staff_points", want, options, lambda o: realise_fact(b, FACTS["st_staff_share"], o[0]))
+    options = [(x,) for x, p in _inputs(b, formula.table, formula.input) if p == want]
+    _part(b, _scored_by(formula), want, options, lambda o: realise_fact(b, FACTS[formula.input], o[0]))
 
 
-@realiser("_kxz_rd_points", PARTS)
-def _r_kxz_rd_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    rev = band_inputs(b, "kxz.rd_revenue_points", ratio=True)
-    cost = band_inputs(b, "kxz.rd_cost_points", ratio=True)
-
-    def apply(x: Any, y: Any) -> None:
-        # the latter ratio adapts to the R&D expense the first one chose
-        first, second = (("rd_intensity_last_year", x), ("rd_to_cost_last_year", y))
-        if x.num == 0 and y.num != 0:
-            first, second = second, first
-        realise_fact(b, FACTS[first[0]], first[1])
-        realise_fact(b, FACTS[second[0]], second[1])
-
-    _best_of_two(b, "kxz_rd_points", Decimal(value), rev, cost, apply)
+def _zero(value: Any) -> bool:
+    return fraction(value) == 0
 
 
-@realiser("_kxz_ip_points", PARTS)
-def _r_kxz_ip_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    one = band_inputs(b, "kxz.ip_class_i_points", ratio=False)
-    two = band_inputs(b, "kxz.ip_class_ii_points", ratio=False)
+@realiser(BestPoints, PARTS)
+def _r_best_points(b: Builder, formula: BestPoints, value: Any) -> None:
+    """One input reaches ``value``, the others no more; an option with the lowest input of
+    one table is tried first."""
+    want = Decimal(value)
+    lists = [_inputs(b, table, fact) for table, fact in formula.scored]
+    facts = [fact for _t, fact in formula.scored]
+    options = [tuple(x for x, _p in combo) for combo in product(*lists) if max(p for _x, p in combo) == want]
+    options.sort(key=lambda o: 0 if any(x == lst[0][0] for x, lst in zip(o, lists, strict=True)) else 1)
 
-    def apply(x: Any, y: Any) -> None:
-        b.set(("path", "ip.class_i"), x)
-        b.set(("path", "ip.class_ii"), y)
+    def apply(option: tuple[Any, ...]) -> None:
+        # a fact with a non-zero input first: the others (ratios sharing its numerator) adapt to it
+        pairs = sorted(zip(facts, option, strict=True), key=lambda pair: _zero(pair[1]))
+        for fact, x in pairs:
+            realise_fact(b, FACTS[fact], x)
 
-    _best_of_two(b, "kxz_ip_points", Decimal(value), one, two, apply)
+    _part(b, _scored_by(formula), want, options, apply)
 
 
-def _r_growth_series(b: Builder, series: str, rate: Any) -> None:
-    """Three years of net assets (assets - liabilities) or of sales growing at ``rate`` (the 工作指引 formula)."""
-    if series == "sales":
-        _average_growth(b, *_attr(b, "operating_revenue"), rate, positive_base=True)
+def _series_get(b: Builder, plus: str, minus: str | None) -> Get:
+    def get(y: int) -> Fraction | None:
+        a = b.get(fy(y, plus))
+        if minus is None:
+            return a
+        c = b.get(fy(y, minus))
+        return None if a is None or c is None else a - c
+
+    return get
+
+
+def _r_growth_series(b: Builder, plus: str, minus: str | None, rate: Any) -> None:
+    """Three years of a series (a figure, or a figure less another, the latter 0 where not
+    set) growing at ``rate`` (the 工作指引 formula)."""
+    if minus is None:
+        _average_growth(b, *_attr(b, plus), rate, positive_base=True)
         return
     for y in _years(b, 3):
-        if b.get(fy(y, "total_liabilities")) is None:
-            b.set(fy(y, "total_liabilities"), 0)
-
-    def get(y: int) -> Fraction | None:
-        assets, debts = b.get(fy(y, "total_assets")), b.get(fy(y, "total_liabilities"))
-        return None if assets is None or debts is None else assets - debts
+        if b.get(fy(y, minus)) is None:
+            b.set(fy(y, minus), 0)
 
     def put(y: int, v: Fraction) -> None:
-        b.set(fy(y, "total_assets"), v + (b.get(fy(y, "total_liabilities")) or 0))
+        b.set(fy(y, plus), v + (b.get(fy(y, minus)) or 0))
 
-    _average_growth(b, get, put, rate, positive_base=True)
+    _average_growth(b, _series_get(b, plus, minus), put, rate, positive_base=True)
 
 
-def _series_points(b: Builder, series: str) -> Decimal | None:
+def _series_points(b: Builder, table: str, plus: str, minus: str | None) -> Decimal | None:
     """The growth points a series scores if its three years are all set already."""
-    values = []
-    for y in _years(b, 3):
-        if series == "sales":
-            v = b.get(fy(y, "operating_revenue"))
-        else:
-            assets, debts = b.get(fy(y, "total_assets")), b.get(fy(y, "total_liabilities"))
-            v = None if assets is None or debts is None else assets - debts
-        if v is None:
-            return None
-        values.append(int(v))
-    rate = _facts._hnte_growth_rate(*values)
-    return Decimal(0) if rate is None else b.points("hnte.growth_points", rate)
+    get = _series_get(b, plus, minus)
+    values = [get(y) for y in _years(b, 3)]
+    if any(v is None for v in values):
+        return None
+    rate = hnte_growth_rate(*(int(v) for v in values))  # type: ignore[arg-type]
+    return Decimal(0) if rate is None else b.points(table, rate)
 
 
-@realiser("_hnte_growth_points", PARTS)
-def _r_hnte_growth_points(b: Builder, value: Any, args: dict[str, Any]) -> None:
+@realiser(GrowthPoints, PARTS)
+def _r_growth_points(b: Builder, formula: GrowthPoints, value: Any) -> None:
     want = Decimal(value)
-    rates: list[tuple[Any, Decimal]] = [(x, p) for x, p in band_inputs(b, "hnte.growth_points", ratio=True) if x.num > 0 or p == 0]
-    fixed = {series: _series_points(b, series) for series in ("net", "sales")}
+    rates: list[tuple[Any, Decimal]] = [(x, p) for x, p in band_inputs(b, formula.table, ratio=True) if x.num > 0 or p == 0]
     choices: list[list[tuple[Any, Decimal]]] = []
-    for series in ("net", "sales"):
-        points = fixed[series]
+    for plus, minus in formula.series:
+        points = _series_points(b, formula.table, plus, minus)
         choices.append([(None, points)] if points is not None else rates)
-    options = [(x, y) for (x, px), (y, py) in product(*choices) if px + py == want]
-    options.sort(key=lambda o: (0 if o[0] is None else o[0].num, 0 if o[1] is None else o[1].num))
+    options = [tuple(x for x, _p in combo) for combo in product(*choices) if sum(p for _x, p in combo) == want]
+    options.sort(key=lambda o: tuple(0 if x is None else x.num for x in o))
 
     def apply(o: tuple[Any, ...]) -> None:
-        for series, rate in zip(("net", "sales"), o, strict=True):
+        for (plus, minus), rate in zip(formula.series, o, strict=True):
             if rate is not None:
-                _r_growth_series(b, series, rate)
+                _r_growth_series(b, plus, minus, rate)
 
-    _part(b, "hnte_growth_points", want, [tuple(o) for o in options], apply)
+    _part(b, _scored_by(formula), want, options, apply)
 
 
 def _split(b: Builder, cells: list[tuple[Cell, int]], total: int) -> None:
@@ -798,27 +795,6 @@ def _split(b: Builder, cells: list[tuple[Cell, int]], total: int) -> None:
         total -= take
 
 
-@realiser("_hnte_innovation_score", SCORES)
-def _r_hnte_innovation_score(b: Builder, value: Any, args: dict[str, Any]) -> None:
-    want = Decimal(value)
-    if want != int(want):
-        raise Unrealisable("fractional score")
-    parts = [("path", f"hnte_self_assessment.{p}") for p in ("ip_points", "transfer_points", "organisation_points")]
-    caps = [(c, int(_cell_field(c)[2] or 0)) for c in parts]
-    growth = b.current("hnte_growth_points")
-    options = [growth] if growth is not None else sorted({Decimal(0)} | {x + y for x in _points_set(b, "hnte.growth_points") for y in _points_set(b, "hnte.growth_points")})
-    for g in b.pick(options):
-
-        def go(g: Decimal = g) -> None:
-            if growth is None:
-                realise_fact(b, FACTS["hnte_growth_points"], g)
-            _split(b, caps, int(want - g))
-
-        if b.attempt(go):
-            return
-    raise Unrealisable("innovation score out of reach")
-
-
 def _points_set(b: Builder, table: str) -> set[Decimal]:
     param = b.params.get(table)
     if param is None or param.points is None:
@@ -826,59 +802,62 @@ def _points_set(b: Builder, table: str) -> set[Decimal]:
     return {Decimal(0)} | {Decimal(band.points) for band in param.points}
 
 
-@realiser("_kxz_score", SCORES)
-def _r_kxz_score(b: Builder, value: Any, args: dict[str, Any]) -> None:
+def _possible(b: Builder, formula: Formula) -> set[Decimal]:
+    """The scores a score part's formula can give."""
+    if isinstance(formula, (Points, BestPoints)):
+        return set().union(*(_points_set(b, t) for t in formula.tables()))
+    if isinstance(formula, GrowthPoints):
+        each = _points_set(b, formula.table)
+        return {sum(combo, Decimal(0)) for combo in product(each, repeat=len(formula.series))}
+    raise Unrealisable(f"no way known to choose a value for a {formula.kind} part")
+
+
+@realiser(Total, SCORES)
+def _r_total(b: Builder, formula: Total, value: Any) -> None:
+    """Scores for the computed parts (from the scores each can give) and, for the parts
+    that are profile fields (self-assessed points), a split of the rest within their caps."""
     want = Decimal(value)
-    parts = {
-        "kxz_st_staff_points": ("kxz.st_staff_points",),
-        "kxz_rd_points": ("kxz.rd_revenue_points", "kxz.rd_cost_points"),
-        "kxz_ip_points": ("kxz.ip_class_i_points", "kxz.ip_class_ii_points"),
-    }
+    fields = [("path", p) for p in formula.parts if not FACTS[p].computed]
+    parts = [p for p in formula.parts if FACTS[p].computed]
+    if fields and want != int(want):
+        raise Unrealisable("fractional score")
+    caps = [(c, int(_cell_field(c)[2] or 0)) for c in fields]
     choices: list[list[Decimal]] = []
-    for name, tables in parts.items():
+    for name in parts:
         got = b.current(name)
-        choices.append([got] if got is not None else sorted(set().union(*(_points_set(b, t) for t in tables)), reverse=True))
-    combos = [c for c in product(*choices) if sum(c) == want]
+        # with fields to take the rest, the smallest parts first (they constrain least);
+        # without, the parts must add up exactly: the largest first
+        choices.append([got] if got is not None else sorted(_possible(b, FACTS[name].formula), reverse=not fields))
+    room = sum(cap for _c, cap in caps)
+    combos = [c for c in product(*choices) if (0 <= want - sum(c) <= room if fields else sum(c) == want)]
     for combo in b.pick(combos)[:20]:
 
         def go(combo: tuple[Decimal, ...] = combo) -> None:
-            for (name, _t), pts in zip(parts.items(), combo, strict=True):
+            for name, pts in zip(parts, combo, strict=True):
                 if b.current(name) is None:
                     realise_fact(b, FACTS[name], pts)
+            if fields:
+                _split(b, caps, int(want - sum(combo)))
 
         if b.attempt(go):
             return
-    raise Unrealisable("score out of reach")
+    raise Unrealisable(f"{_scored_by(formula)} out of reach")
 
 
 # --- Realising fact values ------------------------------------------------------------------------
 
-COMPUTED = {spec.name for spec in _facts.COMPUTED}
-
 
 def stage(name: str) -> int:
     """When a fact is realised: plain fields first, scores last (see the module's docstring)."""
-    if name not in COMPUTED:
-        return PLAIN
-    factory, _args = closure(FACTS[name])
-    return REALISERS.get(factory, (SCORES + 1, None))[0]
+    return REALISERS.get(type(FACTS[name].formula), (SCORES + 1, None))[0]
 
 
 def realise_fact(b: Builder, spec: FactSpec, value: Any) -> None:
     """Give fact ``spec`` the value ``value`` in the data being built (raises :class:`Unrealisable`)."""
-    name = spec.name
-    if name not in COMPUTED:
-        if spec.kind is FactKind.number:
-            b.set(("path", name), Fraction(value))
-            return
-        if spec.kind is FactKind.set:
-            value = sorted(value)
-        b.put_path(name, value)
-        return
-    factory, args = closure(spec)
-    if factory not in REALISERS:
-        raise Unrealisable(f"no way known to set the computed fact {name}")
-    REALISERS[factory][1](b, value, args)
+    found = REALISERS.get(type(spec.formula))
+    if found is None:
+        raise Unrealisable(f"no way known to set the computed fact {spec.name}")
+    found[1](b, spec.formula, value)
 
 
 def same(spec: FactSpec, got: Any, want: Any) -> bool:
@@ -891,13 +870,9 @@ def same(spec: FactSpec, got: Any, want: Any) -> bool:
 
 def _ratio_terms(name: str) -> tuple[str, str] | None:
     """(numerator, denominator) field of a ratio fact, or None."""
-    factory, args = closure(FACTS[name])
-    if "num_attr" in args:
-        return args["num_attr"], args["den_attr"]
-    if "num_path" in args:
-        return args["num_path"], args["den_path"]
-    if factory == "_st_staff_share":
-        return "st_staff", "staff_total"
+    formula = FACTS[name].formula
+    if isinstance(formula, (RatioOverYears, FieldRatio)):
+        return formula.num, formula.den
     return None
 
 
