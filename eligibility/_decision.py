@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import operator
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -437,11 +437,8 @@ class Every:
 
     decisive: ClassVar[bool] = False
     """One item with this truth decides the group: false for all."""
-
-    @staticmethod
-    def combine(truths: Iterable[Truth]) -> Truth:
-        """The group's truth from its items' (Kleene AND)."""
-        return all_of(truths)
+    combine = staticmethod(all_of)
+    """The group's truth from its items' (Kleene AND)."""
 
 
 @dataclass(frozen=True)
@@ -452,11 +449,8 @@ class Some:
 
     decisive: ClassVar[bool] = True
     """One item with this truth decides the group: true for any."""
-
-    @staticmethod
-    def combine(truths: Iterable[Truth]) -> Truth:
-        """The group's truth from its items' (Kleene OR)."""
-        return any_of(truths)
+    combine = staticmethod(any_of)
+    """The group's truth from its items' (Kleene OR)."""
 
 
 @dataclass(frozen=True)
@@ -464,10 +458,8 @@ class Negation:
     item: Resolved
     node: Not
 
-    @staticmethod
-    def combine(truth: Truth) -> Truth:
-        """Its truth from its item's (Kleene NOT)."""
-        return not_(truth)
+    combine = staticmethod(not_)
+    """Its truth from its item's (Kleene NOT)."""
 
 
 @dataclass(frozen=True)

@@ -305,14 +305,14 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
 
         return group
     if isinstance(tree, Negation):
-        inner = compile_explanation(tree.item, static)
+        inner, negate = compile_explanation(tree.item, static), tree.combine
         proto = ConditionResult.prototype(
             kind="not", status=Status.unknown, label=tree.node.label or _NOT, citation=static.citation(tree.node.cite)
         )
 
         def negation(ex: Explainer) -> ConditionResult:
             child = inner(ex)
-            return ConditionResult.from_prototype(proto, status=_STATUS[tree.combine(_TRUTH[child.status])], children=[child])
+            return ConditionResult.from_prototype(proto, status=_STATUS[negate(_TRUTH[child.status])], children=[child])
 
         return negation
     if isinstance(tree, Ref):
