@@ -25,12 +25,13 @@ import json
 import multiprocessing as mp
 import os
 import sys
+import tempfile
 import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, Future
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -46,7 +47,7 @@ from .profile import EnterpriseProfile
 from ._record import Record, record_of
 from .report import Report, Verdict
 from ._profile_io import parse_profile
-from ._safe_files import atomic_files, write_atomically
+from ._safe_files import atomic_files, scratch_dir, write_atomically
 from ._safe_text import for_spreadsheet
 from ._tabular import Columns, Row, Table, output_format
 from ._text import Lang, Text, bi, display_width
@@ -474,8 +475,11 @@ def run_batch(
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     summary = BatchSummary(day, support_columns(cat, day), record_of(cat, day), source)
     to_stdout = str(output) == STDOUT
-    with _stdout() if to_stdout else atomic_files(output_paths(output), replace=replace) as files:
-        writer = _WRITERS["jsonl" if to_stdout else output_format(output) or ""](list(files.values()), summary, lang)
+    fmt = "jsonl" if to_stdout else output_format(output) or ""
+    with _stdout() if to_stdout else atomic_files(output_paths(output), replace=replace) as files, (
+        scratch_dir(Path(output)) if fmt == "xlsx" else nullcontext(None)
+    ) as scratch:
+        writer = _WRITERS[fmt](list(files.values()), summary, lang, scratch)
         try:
             for row, outcome in _outcomes(rows, day, cat, processes):
                 summary.add(row, outcome)
@@ -610,8 +614,10 @@ def output_paths(path: str | Path) -> list[Path]:
 class _Writer:
     """Writes a run's results into its open output files: a row at a time, then the summary."""
 
-    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
+    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang, scratch: Path | None = None) -> None:
         self.files, self.summary, self.lang = files, summary, lang
+        self.scratch = scratch
+        """A folder of the run's own for temporary files beyond the output files (XLSX)."""
 
     def row(self, row: Row, outcome: Outcome | None) -> None:
         raise NotImplementedError
@@ -654,8 +660,8 @@ def _csv_writer(fh: BinaryIO) -> _SpreadsheetCsv:
 
 
 class _CsvWriter(_Writer):
-    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
-        super().__init__(files, summary, lang)
+    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang, scratch: Path | None = None) -> None:
+        super().__init__(files, summary, lang, scratch)
         self.results = _csv_writer(files[0])
         self.results.writerow(result_header(summary.supports, lang))
 
@@ -699,13 +705,13 @@ class _XlsxWriter(_Writer):
     the verdicts coloured (three conditional formats over the support columns, not a style
     per cell); a chart of the verdicts per support and the run's record on the summary."""
 
-    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang) -> None:
+    def __init__(self, files: list[BinaryIO], summary: BatchSummary, lang: Lang, scratch: Path | None = None) -> None:
         from openpyxl import Workbook
         from openpyxl.formatting.rule import CellIsRule
         from openpyxl.styles import Font, PatternFill
         from openpyxl.utils import get_column_letter
 
-        super().__init__(files, summary, lang)
+        super().__init__(files, summary, lang, scratch)
         self.book = Workbook(write_only=True)
         self.results = self.book.create_sheet(t("结果", "Results", lang))
         self.summary_sheet = self.book.create_sheet(t("汇总", "Summary", lang))
@@ -726,7 +732,29 @@ class _XlsxWriter(_Writer):
             rule = CellIsRule(operator="equal", formula=[f'"{VERDICT_CELL[verdict](lang)}"'],
                               font=Font(color=fg), fill=PatternFill("solid", start_color=bg, end_color=bg))
             self.results.conditional_formatting.add(area, rule)
+        self._stream(self.results)
         self.results.append(self._cells(self.results, header, bold=True))
+
+    def _stream(self, ws: Any) -> None:
+        """Have the write-only sheet ``ws`` collect its rows in a file in the run's folder.
+
+        openpyxl makes that file with :mod:`tempfile` in the system's temporary folder
+        and removes it when saving or when Python exits; after a ``kill -9`` it stays
+        there for good. Its sheet writer takes the file to write to (``out``), so the
+        sheet is given one in the run's folder, which the next run to the same output
+        removes if this one was killed. Called once the sheet's settings (widths, frozen
+        panes) are made, as openpyxl does before the first row, because the file starts
+        with them. openpyxl removes the file after saving it into the workbook, from its
+        own list of temporary files, where it is entered for that."""
+        from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter
+
+        if self.scratch is None:
+            return
+        fd, path = tempfile.mkstemp(dir=self.scratch, prefix="sheet-", suffix=".xml")
+        os.close(fd)
+        ALL_TEMP_FILES.append(path)
+        ws._writer = WorksheetWriter(ws, out=path)
+        ws._writer.write_top()
 
     @staticmethod
     def _cells(ws: Any, values: list[Any], bold: bool = False) -> list[Any]:
@@ -763,6 +791,7 @@ class _XlsxWriter(_Writer):
         self.results.auto_filter.ref = f"A1:{get_column_letter(self.width)}{s.rows + 1}"
         for letter, width in zip("ABCDE", (34, 40, 12, 12, 12)):
             ws.column_dimensions[letter].width = width
+        self._stream(ws)
         ws.append(self._cells(ws, summary_header(lang), bold=True))
         for values in summary_rows(s, lang):
             ws.append(self._cells(ws, values))

@@ -9,12 +9,17 @@
 * A temporary file is named ``.TARGET.PID-XXXX.part``: hidden, with a suffix no reader
   takes for results, and carrying the process that writes it. One left by a process that
   no longer runs (``kill -9``, a power cut) is removed by the next write to that target.
+* A library's own temporary files (openpyxl's sheet streams) go into a run folder named
+  the same way (:func:`scratch_dir`), not into the system's temporary folder, where
+  nothing would ever remove them after a ``kill -9``.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -55,12 +60,31 @@ def remove_stale_parts(target: Path) -> list[Path]:
         pid = int(m.group(1))
         if pid == os.getpid() or _alive(pid):
             continue
+        path = folder / name
         try:
-            os.unlink(folder / name)
-            removed.append(folder / name)
+            if stat.S_ISDIR(os.lstat(path).st_mode):  # a run folder (never followed if a link)
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            removed.append(path)
         except OSError:
             pass
     return removed
+
+
+@contextmanager
+def scratch_dir(target: Path) -> Iterator[Path]:
+    """A folder of this run's own beside ``target``, for temporary files a library makes
+    while the run writes ``target``. Named like the run's temporary files
+    (``.TARGET.PID-XXXX.part``), so no reader takes it for results and, if the process is
+    killed, the next write to ``target`` removes it; removed with all it holds when the
+    block ends, however it ends."""
+    remove_stale_parts(target)
+    path = tempfile.mkdtemp(dir=target.parent or ".", prefix=f"{_part_prefix(target)}{os.getpid()}-", suffix=PART_SUFFIX)
+    try:
+        yield Path(path)
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from eligibility._batch import run_batch
@@ -196,6 +197,59 @@ def _big_input(path: Path, copies: int) -> None:
             w.writerows(rows[1:])
 
 
+def _written(p: Path) -> bool:
+    try:
+        return p.stat().st_size > 0
+    except FileNotFoundError:  # removed between listing and looking
+        return False
+
+
+def _writing(out_dir: Path) -> bool:
+    """Rows are being written: CSV rows go straight into the .part file; openpyxl's
+    write-only sheet collects them in a file of its own in the run's .part folder until
+    the final save."""
+    parts = [p for p in out_dir.iterdir() if p.suffix == ".part"]
+    return any(_written(p) for p in parts if p.is_file()) or any(_written(f) for p in parts if p.is_dir() for f in p.iterdir())
+
+
+def _batch_process(src: Path, out: Path, scratch: Path) -> subprocess.Popen:
+    env = {**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "eligibility", "batch", str(src), "-o", str(out), "--as-of", DAY],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def test_a_batch_killed_while_writing_xlsx_leaves_nothing_in_the_temporary_folder_and_the_next_run_removes_its_files(tmp_path):
+    """``kill -9`` runs no clean-up: openpyxl's sheet file is in the run's own folder beside
+    the output (hidden, ``.part``), never in the system's temporary folder, and the next
+    run to the same output removes it."""
+    src = tmp_path / "in.csv"
+    _big_input(src, 8000)
+    out_dir, scratch = tmp_path / "out", tmp_path / "scratch"
+    out_dir.mkdir()
+    scratch.mkdir()
+    out = out_dir / "r.xlsx"
+    proc = _batch_process(src, out, scratch)
+    deadline = time.monotonic() + 120
+    while not _writing(out_dir) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None and _writing(out_dir), "the run ended before it could be killed"
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    left = list(out_dir.iterdir())
+    assert list(scratch.iterdir()) == []
+    assert any(p.is_dir() for p in left)
+    assert all(p.name.startswith(".r.xlsx.") and p.name.endswith(".part") for p in left)  # never taken for results
+    again = _batch_process(EXAMPLE_CSV, out, scratch)
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert [p.name for p in out_dir.iterdir()] == ["r.xlsx"] and list(scratch.iterdir()) == []
+    results = load_workbook(out, read_only=True).worksheets[0]
+    assert len(list(results.iter_rows())) == 1 + len(read_rows(EXAMPLE_CSV))
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_sigterm_during_a_batch_removes_every_temporary_file(tmp_path, suffix):
     src = tmp_path / "in.csv"
@@ -204,29 +258,12 @@ def test_sigterm_during_a_batch_removes_every_temporary_file(tmp_path, suffix):
     out_dir.mkdir()
     scratch.mkdir()
     out = out_dir / f"r{suffix}"
-    env = {**os.environ, "TMPDIR": str(scratch), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "eligibility", "batch", str(src), "-o", str(out), "--as-of", DAY],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    proc = _batch_process(src, out, scratch)
     deadline = time.monotonic() + 120
 
-    def written(p: Path) -> bool:
-        try:
-            return p.stat().st_size > 0
-        except FileNotFoundError:  # removed between listing and looking
-            return False
-
-    def writing() -> bool:
-        # Rows are being written: CSV rows go straight into the .part file; openpyxl's
-        # write-only sheet collects them in its own file under TMPDIR until the final save.
-        return any(p.suffix == ".part" and written(p) for p in out_dir.iterdir()) or (
-            suffix == ".xlsx" and any(written(p) for p in scratch.iterdir())
-        )
-
-    while not writing() and time.monotonic() < deadline:
+    while not _writing(out_dir) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert proc.poll() is None and writing(), "the run ended before it could be interrupted"
+    assert proc.poll() is None and _writing(out_dir), "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
