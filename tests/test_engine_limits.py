@@ -5,15 +5,17 @@ decide as Python does; a ruleset durable-rules cannot hold is refused before it 
 
 from __future__ import annotations
 
+import json
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+import durable_rules_engine as _dre
 import pytest
 import yaml
 
 from eligibility import evaluate, load_catalogue, load_profile
-from eligibility._engine_limits import MAX_SUCCESSORS, rule_problem, ruleset_problem
+from eligibility._engine_limits import MAX_ENDING, MAX_FORWARD, MAX_SUCCESSORS, rule_problem, ruleset_problem
 from eligibility._compiler import compile_view
 from eligibility._engine import EngineRuleset
 from eligibility.errors import EngineError
@@ -245,3 +247,28 @@ def test_a_ruleset_durable_rules_would_hang_on_is_refused_before_it_is_loaded(ca
     too_wide = replace(compiled, definition={"wide|T": {"all": [{"m": wide}]}}, strata={"wide": 0})
     with pytest.raises(EngineError, match="wide"):
         EngineRuleset(too_wide)
+
+
+def _rule(expr: dict) -> dict:
+    return {"all": [{"m": {"$and": [{"stratum": 0}, expr]}}]}
+
+
+TABLES = {
+    # n rules each with a comparison of its own after the node they share (the stratum's)
+    "successors": (MAX_SUCCESSORS, lambda n: {f"r{i}": _rule({"$gte": {"a": i}}) for i in range(n)}),
+    # n rules each an `any` whose first alternative (shared) ends at the rule's own joining node
+    "forward": (MAX_FORWARD, lambda n: {f"r{i}": _rule({"$or": [{"a": 1}, {"b": i}]}) for i in range(n)}),
+    # n rules ending at the same comparison
+    "ending": (MAX_ENDING, lambda n: {f"r{i}": _rule({"a": 1}) for i in range(n)}),
+}
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_a_ruleset_is_measured_as_durable_rules_builds_it(table):
+    """At each measured limit the ruleset loads; one more is refused before loading (the
+    engine would hang or refuse it: bench/engine_limits.py)."""
+    limit, make = TABLES[table]
+    assert ruleset_problem(make(limit)) is None
+    handle = _dre.create_ruleset(f"probe_{table}", json.dumps(make(limit)))
+    _dre.delete_ruleset(handle)
+    assert ruleset_problem(make(limit + 1)) is not None

@@ -250,6 +250,24 @@ def test_a_batch_killed_while_writing_xlsx_leaves_nothing_in_the_temporary_folde
     assert len(list(results.iter_rows())) == 1 + len(read_rows(EXAMPLE_CSV))
 
 
+def test_of_two_concurrent_runs_to_the_same_output_the_second_to_finish_replaces_nothing(tmp_path):
+    """Two ``batch`` processes, neither with ``--force``, write the same output at once: the
+    first to finish places its files, the other stops with exit 1 and leaves them as they are."""
+    src = tmp_path / "in.csv"
+    _big_input(src, 300)
+    out_dir, scratch = tmp_path / "out", tmp_path / "scratch"
+    out_dir.mkdir()
+    scratch.mkdir()
+    out = out_dir / "r.csv"
+    runs = [_batch_process(src, out, scratch) for _ in range(2)]
+    ended = [(run.returncode, err.decode("utf-8")) for run in runs for _, err in [run.communicate(timeout=300)]]
+    assert sorted(code for code, _ in ended) == [0, 1], ended
+    assert "appeared during the run" in next(err for code, err in ended if code == 1)
+    assert sorted(p.name for p in out_dir.iterdir()) == ["r.csv", "r.summary.csv"]
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        assert len(list(csv.reader(fh))) == 1 + len(read_rows(src))
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_sigterm_during_a_batch_removes_every_temporary_file(tmp_path, suffix):
     src = tmp_path / "in.csv"
