@@ -9,7 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eligibility import Status, Verdict, evaluate, load_profile
-from eligibility._gaps import apply_gaps
+from eligibility._facts import FACTS
+from eligibility._gaps import apply_gaps, leaf_gap
+from eligibility._semantics import Op
 from eligibility._questions import next_questions
 from eligibility.report import GapKind
 
@@ -254,6 +256,13 @@ def test_gaps_said_not_to_depend_on_the_value_are_the_same_for_any_value():
             assert a == b, (rid, leaf.fact)
             checked += 1
     assert checked > 20
+
+
+def test_a_number_compared_for_equality_gets_the_gap_shared_by_every_value():
+    """``staff_total == 10``: one gap for every enterprise, made without a value (making it
+    used to convert the absent value and stop the explanation with a TypeError)."""
+    gap = leaf_gap(FACTS["staff_total"], Op.eq, 10, None, None, AS_OF)
+    assert gap.kind is GapKind.set and gap.field == "staff_total" and gap.set_to == 10
 
 
 def test_json_reports_list_each_objects_fields_in_the_models_order():
