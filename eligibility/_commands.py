@@ -177,13 +177,13 @@ def _read_profile(path: str):  # noqa: ANN202 - EnterpriseProfile
 
 def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
     zh = lang == "zh"
-    _c.out.print(
+    out = _c.out
+    out.print(
         f"[bold]{escape(report.enterprise)}[/]  "
         + (f"评估日期 {report.as_of}  目录版本 {report.catalogue_version}" if zh else f"as of {report.as_of}  catalogue {report.catalogue_version}")
     )
     style = {Verdict.eligible: "green", Verdict.needs_information: "yellow", Verdict.not_eligible: "red"}
     verdicts = [Verdict(only.value)] if only else list(VERDICT_ORDER)
-    out = _c.out
     if out.width < TABLE_MIN_WIDTH:
         # Three columns in a narrow terminal are cut and shredded: a list reads at any width.
         for verdict in verdicts:
@@ -202,14 +202,16 @@ def _print_table(report: Report, lang: Lang, only: Only | None) -> None:
                 flag = " ⚠" if s.assumptions else ""
                 table.add_row(f"[{style[verdict]}]{VERDICT_TITLE[verdict][lang]}[/]", escape(s.name(lang)) + flag, escape(note))
         out.print(table)
+    # The details in one print: rich's per-call work, made for every line, was most of `check`'s time.
+    details: list[str] = []
     for verdict in verdicts:
         group = report.by_verdict(verdict)
         if not group:
             continue
-        _c.out.print(f"\n[bold {style[verdict]}]{VERDICT_TITLE[verdict][lang]} ({len(group)})[/]")
-        for s in group:
-            for line in support_lines(s, lang):
-                _c.out.print(escape(line))
+        details.append(f"\n[bold {style[verdict]}]{VERDICT_TITLE[verdict][lang]} ({len(group)})[/]")
+        details.extend(escape(line) for s in group for line in support_lines(s, lang))
+    if details:
+        out.print("\n".join(details))
 
 
 @app.command()
