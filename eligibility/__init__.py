@@ -18,15 +18,15 @@ change in any release. The command line (``eligibility``, ``cli`` extra) is a se
 layer this package never imports.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from ._batch import evaluate_many, evaluate_partition, partition_columns
 from ._catalogue import Catalogue
 from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
 from ._evaluate import evaluate, evaluate_verdicts, explain_support
 from ._fields import FieldSpec, FieldType
-from ._form_schema import form_json_schema
 from ._gaps import apply_gaps
-from ._interview import Interview
 from ._loader import default_rules_dir, load_catalogue
 from .profile import (
     Achievements,
@@ -55,12 +55,9 @@ from .profile import (
     profile_json_schema,
 )
 from ._profile_io import load_profile, parse_profile, read_data
-from ._questions import Question, next_questions
 from ._record import Record, record_of
 from ._schema import Basis, Category, Certainty
-from ._tabular import Row, iter_rows, read_rows
 from ._text import Lang, Text
-from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, report_view, view_json
 from .report import (
     Assumption,
     CitationOut,
@@ -73,6 +70,40 @@ from .report import (
     SupportResult,
     Verdict,
 )
+
+if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and editors
+    from ._batch import evaluate_many, evaluate_partition, partition_columns
+    from ._form_schema import form_json_schema
+    from ._interview import Interview
+    from ._questions import Question, next_questions
+    from ._tabular import Row, iter_rows, read_rows
+    from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, report_view, view_json
+
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(['evaluate_many', 'evaluate_partition', 'partition_columns'], "._batch"),
+    **dict.fromkeys(['form_json_schema'], "._form_schema"),
+    **dict.fromkeys(['Interview'], "._interview"),
+    **dict.fromkeys(['Question', 'next_questions'], "._questions"),
+    **dict.fromkeys(['Row', 'iter_rows', 'read_rows'], "._tabular"),
+    **dict.fromkeys(['CompactReport', 'SummaryReport', 'SupportEntry', 'SupportSummary', 'ViewName', 'report_view', 'view_json'], "._views"),
+}
+"""Names loaded on first use (PEP 562), from the module that defines them: batch runs, spreadsheets,
+the interview, views and form schemas are not needed to evaluate a profile, and importing them
+(multiprocessing, zipfile, more Pydantic models) would slow every start of the command line."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "__version__",

@@ -14,21 +14,11 @@ import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
@@ -41,8 +31,9 @@ from ._profile_io import load_data, load_profile, parse_profile, read_data
 from ._render import VERDICT_ORDER, VERDICT_TITLE, failed_conditions, short_reason, condition_lines, support_lines, to_markdown, to_text
 from .report import Report, Verdict
 from ._text import Lang
-from ._form_schema import form_json_schema
-from ._views import view_json
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -249,6 +240,8 @@ def check(
         keep = Verdict(only.value)
         report = report.model_copy(update={"supports": [s for s in report.supports if s.verdict is keep]})
     if format is Format.json:
+        from ._views import view_json
+
         sys.stdout.write(view_json(report, (view or View.full).value, language, indent=2) + "\n")
     elif format is Format.markdown:
         sys.stdout.write(to_markdown(report, language))  # escapes what the enterprise wrote
@@ -483,6 +476,8 @@ def schema(
 
     Example: eligibility schema --form > profile.form.schema.json
     """
+    from ._form_schema import form_json_schema
+
     document = form_json_schema() if form else profile_json_schema()
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
@@ -690,6 +685,17 @@ def batch_progress(console: Console, total: int | None, zh: bool = True) -> Prog
     """The batch's progress display, with one task: with a known ``total``, a bar with the
     percentage, rows done of the total and the time left; else a counter with the time
     taken. Shown only on a terminal."""
+    from rich.progress import (  # imported here: only batch shows progress, and it is slow to import
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     label = "检查中" if zh else "checking"
     if total is None:
         columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description} {task.completed}"), TimeElapsedColumn()]
