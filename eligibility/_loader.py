@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ._catalogue import Catalogue, Located
+from ._catalogue_cache import load_with_cache
 from ._checks import check_catalogue
 from .errors import Problem, RuleError
 from ._input_limits import MAX_RULE_DEPTH, LimitError, RuleFileLoader, check_tree, read_file_capped
@@ -46,7 +47,7 @@ def default_rules_dir() -> Path:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: Path, stamp: str) -> Catalogue:
-    return _load(path)
+    return load_with_cache(path, _load)  # across processes: :mod:`eligibility._catalogue_cache`
 
 
 _default: Catalogue | None = None

@@ -40,7 +40,7 @@ _ALL_FIELDS: dict[type, set[str]] = {}
 
 class _Out(BaseModel):
     # The attributes' docstrings are their descriptions in the JSON Schema (the service's OpenAPI).
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
 
     @classmethod
     def build(cls, **values: Any) -> Any:

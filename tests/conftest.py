@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,9 @@ import pytest
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue
 from eligibility.authoring.strategies import load_hypothesis_profile
+
+_CACHE = tempfile.TemporaryDirectory(prefix="eligibility-cache-")
+os.environ.setdefault("ELIGIBILITY_CACHE_DIR", _CACHE.name)  # this run's catalogue cache, not the user's; subprocesses inherit it
 
 load_hypothesis_profile()  # "ci" unless HYPOTHESIS_PROFILE says otherwise (e.g. thorough)
 

@@ -58,6 +58,7 @@ LAYERS: dict[str, int] = {
     "_decision": DECISION,
     "_checks": DECISION,
     "_loader": DECISION,
+    "_catalogue_cache": DECISION,
     "_compiler": DECISION,
     "_engine": DECISION,
     "_engine_limits": DECISION,

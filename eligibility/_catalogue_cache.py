@@ -1,0 +1,147 @@
+"""A validated catalogue kept on disk between runs, so a command does not parse and validate
+the rule files again (about an eighth of a cold `eligibility check`).
+
+Safe by construction:
+
+- The rule files are never executed: the cache holds what loading them produced (Pydantic
+  objects, pickled by this module), made only from a catalogue that loaded without errors.
+- It is used only when its key matches: the content of every rule file, the rules directory,
+  this package's version and code (each module's name, size and time), Python's and Pydantic's
+  versions. Any change rebuilds it; there is one file per rules directory.
+- A cache file is read only when it belongs to the current user and neither it nor its
+  directory can be written by others (pickle data is code to whoever may write it).
+- Anything wrong (unwritable directory, full disk, a corrupted or foreign file) is silent: the
+  catalogue is loaded from the rule files as without a cache, and the file rewritten.
+
+The directory is ``$ELIGIBILITY_CACHE_DIR``, else ``$XDG_CACHE_HOME/eligibility``, else
+``~/.cache/eligibility``; ``ELIGIBILITY_CACHE_DIR=`` (empty) turns the cache off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pydantic
+from pydantic import BaseModel
+
+from ._catalogue import Catalogue
+from ._version import __version__
+
+_FORMAT = 1
+"""Bumped when what is stored changes shape."""
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def cache_dir() -> Path | None:
+    """Where cached catalogues go, or None when the cache is off."""
+    explicit = os.environ.get("ELIGIBILITY_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "eligibility"
+
+
+def _key(root: Path) -> str:
+    """Everything a loaded catalogue depends on (see the module's docstring)."""
+    h = hashlib.sha256()
+    h.update(f"{_FORMAT}|{__version__}|{sys.version}|{pydantic.VERSION}|{root}".encode())
+    for path in sorted(_PACKAGE_DIR.rglob("*.py")):
+        st = path.stat()
+        h.update(f"|{path.relative_to(_PACKAGE_DIR).as_posix()}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for path in sorted(root.rglob("*.yaml")):
+        h.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def _file(directory: Path, root: Path) -> Path:
+    return directory / f"catalogue-{hashlib.sha256(str(root).encode()).hexdigest()[:16]}.pickle"
+
+
+def _private(path: Path) -> bool:
+    """Owned by this user and not writable by anyone else."""
+    st = path.stat()
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _objects(catalogue: Catalogue) -> dict[int, Any]:
+    """id() -> object for every model the catalogue holds (the keys of ``where`` are ids)."""
+    found: dict[int, Any] = {}
+    todo: list[Any] = [catalogue.info, catalogue.rules, catalogue.parameters, catalogue.sources]
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, BaseModel):
+            if id(obj) not in found:
+                found[id(obj)] = obj
+                todo.extend(obj.__dict__.values())
+        elif isinstance(obj, dict):
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple)):
+            todo.extend(obj)
+    return found
+
+
+def _dump(catalogue: Catalogue, key: str) -> bytes | None:
+    objects = _objects(catalogue)
+    if any(k not in objects for k in catalogue.where):  # a location we could not carry over
+        return None
+    where = [(objects[k], located) for k, located in catalogue.where.items()]
+    state = (key, catalogue.info, catalogue.rules, catalogue.parameters, catalogue.sources, where, catalogue.fingerprint)
+    return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read(path: Path, key: str, root: Path) -> Catalogue | None:
+    try:
+        if not (_private(path.parent) and _private(path)):
+            return None
+        state = pickle.loads(path.read_bytes())
+        stored_key, info, rules, parameters, sources, where, fingerprint = state
+    except Exception:  # missing, unreadable, truncated, corrupted, from another layout: rebuild
+        return None
+    if stored_key != key:
+        return None
+    return Catalogue(info, rules, parameters, sources, {id(obj): located for obj, located in where}, fingerprint, root)
+
+
+def _write(directory: Path, path: Path, data: bytes) -> None:
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".catalogue-", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)  # readers see the old file or the whole new one
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:  # read-only home, full disk ...: the cache is only a shortcut
+        pass
+
+
+def load_with_cache(root: Path, load: Callable[[Path], Catalogue]) -> Catalogue:
+    """The catalogue of ``root``: from the cache when its key matches, else ``load(root)``
+    (which raises on invalid rules: those are never cached), then cached."""
+    directory = cache_dir()
+    if directory is None:
+        return load(root)
+    try:
+        key = _key(root)
+    except OSError:  # a file vanished while hashing: let the loader report what it finds
+        return load(root)
+    path = _file(directory, root)
+    cached = _read(path, key, root)
+    if cached is not None:
+        return cached
+    catalogue = load(root)
+    data = _dump(catalogue, key)
+    if data is not None:
+        _write(directory, path, data)
+    return catalogue

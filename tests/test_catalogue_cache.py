@@ -1,0 +1,150 @@
+"""The catalogue cache: a later run takes the validated catalogue from disk, and only when
+nothing it depends on changed; anything wrong with the cache falls back to the rule files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eligibility import RuleError
+from eligibility import _catalogue_cache
+from eligibility._catalogue_cache import cache_dir, load_with_cache
+from eligibility._loader import _load
+
+from conftest import AS_OF, RULES
+
+
+class CountingLoad:
+    """The loader, counting how often the rule files are really read."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, root: Path):
+        self.calls += 1
+        return _load(root)
+
+
+@pytest.fixture
+def rules(tmp_path: Path) -> Path:
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES, copy)
+    return copy.resolve()
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    where = tmp_path / "cache"
+    monkeypatch.setenv("ELIGIBILITY_CACHE_DIR", str(where))
+    return where
+
+
+def _files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("catalogue-*.pickle"))
+
+
+def test_a_second_load_comes_from_the_cache_and_equals_the_first(rules, cache):
+    load = CountingLoad()
+    first = load_with_cache(rules, load)
+    second = load_with_cache(rules, load)
+    assert load.calls == 1 and len(_files(cache)) == 1
+    assert second is not first
+    assert second.rules == first.rules and second.parameters == first.parameters and second.sources == first.sources
+    assert (second.fingerprint, second.source, second.info) == (first.fingerprint, first.source, first.info)
+    assert second.at(AS_OF).key == first.at(AS_OF).key
+
+
+def test_locations_survive_the_cache(rules, cache):
+    """Problems point at file and line through ids of the loaded objects: they must point at the same places."""
+    load = CountingLoad()
+    first = load_with_cache(rules, load)
+    second = load_with_cache(rules, load)
+    for rid, rule in first.rules.items():
+        assert second.locate(second.rules[rid]) == first.locate(rule)
+    for pid, param in first.parameters.items():
+        assert second.locate(second.parameters[pid]) == first.locate(param)
+        for mine, theirs in zip(second.parameters[pid].values, param.values):
+            assert second.locate(mine) == first.locate(theirs)
+    assert len(second.where) == len(first.where)
+
+
+def test_a_changed_rule_file_is_read_again(rules, cache):
+    load = CountingLoad()
+    before = load_with_cache(rules, load)
+    path = next((rules / "supports").glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
+    after = load_with_cache(rules, load)
+    assert load.calls == 2
+    assert after.fingerprint != before.fingerprint
+    assert len(_files(cache)) == 1  # one file per rules directory, rewritten
+
+
+def test_invalid_rules_are_never_cached(rules, cache):
+    path = next((rules / "supports").glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nunknown_key: 1\n", encoding="utf-8")
+    load = CountingLoad()
+    for _ in range(2):
+        with pytest.raises(RuleError):
+            load_with_cache(rules, load)
+    assert load.calls == 2 and _files(cache) == []
+
+
+def test_a_corrupted_cache_file_is_ignored_and_rewritten(rules, cache):
+    load = CountingLoad()
+    load_with_cache(rules, load)
+    [path] = _files(cache)
+    path.write_bytes(path.read_bytes()[:1000])
+    again = load_with_cache(rules, load)
+    assert load.calls == 2 and again.rules
+    load_with_cache(rules, load)
+    assert load.calls == 2  # the rewritten file is read
+
+
+def test_a_cache_file_others_may_write_is_not_read(rules, cache):
+    load = CountingLoad()
+    load_with_cache(rules, load)
+    [path] = _files(cache)
+    path.chmod(0o666)
+    load_with_cache(rules, load)
+    assert load.calls == 2
+
+
+def test_an_unwritable_cache_directory_only_costs_the_cache(rules, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("ELIGIBILITY_CACHE_DIR", str(blocker / "cache"))
+    load = CountingLoad()
+    assert load_with_cache(rules, load).rules
+    assert load_with_cache(rules, load).rules
+    assert load.calls == 2
+
+
+def test_an_empty_cache_directory_setting_turns_the_cache_off(rules, monkeypatch):
+    monkeypatch.setenv("ELIGIBILITY_CACHE_DIR", "")
+    assert cache_dir() is None
+    load = CountingLoad()
+    load_with_cache(rules, load)
+    load_with_cache(rules, load)
+    assert load.calls == 2
+
+
+def test_the_default_cache_directory_is_the_users_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("ELIGIBILITY_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_dir() == tmp_path / "eligibility"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert cache_dir() == Path(os.path.expanduser("~")) / ".cache" / "eligibility"
+
+
+def test_a_change_of_the_package_code_changes_the_key(rules, tmp_path, monkeypatch):
+    code = tmp_path / "package"
+    shutil.copytree(Path(_catalogue_cache.__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__", "web"))
+    monkeypatch.setattr(_catalogue_cache, "_PACKAGE_DIR", code)
+    before = _catalogue_cache._key(rules)
+    assert _catalogue_cache._key(rules) == before
+    module = code / "_facts.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert _catalogue_cache._key(rules) != before
