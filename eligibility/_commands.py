@@ -81,6 +81,8 @@ class _SafeConsole(Console):
     may hold terminal escape codes, and they are shown as ``?`` instead of obeyed."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self.color_system is None:  # no colours (a pipe, a file): highlighting would only cost time
+            kwargs.setdefault("highlight", False)
         super().print(*(for_terminal(o) if isinstance(o, str) else o for o in objects), **kwargs)
 
 

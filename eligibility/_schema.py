@@ -457,9 +457,8 @@ Condition = Annotated[
     ),
 ]
 
-All.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
+# All, AnyOf and Not name Condition before it exists: with defer_build their schemas are made
+# on first use, when Condition is there (an explicit model_rebuild() here would build them at import).
 
 
 class Monotone(_Strict):
