@@ -59,6 +59,46 @@ class Shape(NamedTuple):
     unit: str | None = None
     """The ``unit`` a ``Field(json_schema_extra=...)`` declares (``元``, ``人`` ...)."""
 
+    @property
+    def item(self) -> Shape | None:
+        """A list's item type, unwrapped (None if the field is not a list)."""
+        if get_origin(self.type) is not list:
+            return None
+        (item,) = get_args(self.type)
+        return unwrap(item)
+
+    @property
+    def model(self) -> type[BaseModel] | None:
+        """The model holding its value, or its list's items (None for a single value)."""
+        t = self.item.type if self.item is not None else self.type
+        return t if isinstance(t, type) and issubclass(t, BaseModel) else None
+
+    @property
+    def enum(self) -> type[Enum] | None:
+        """The Enum of its value, or of its list's items."""
+        t = self.item.type if self.item is not None else self.type
+        return t if isinstance(t, type) and issubclass(t, Enum) else None
+
+    @property
+    def kind(self) -> FieldType | None:
+        """How its value is asked for and read; None for a nested model or list of models."""
+        t = self.type
+        if self.model is not None:
+            return None
+        if self.item is not None:
+            return "enum_list"
+        if t is bool:
+            return "bool"
+        if t is int:
+            return "int"
+        if t is Decimal:
+            return "decimal"
+        if t is date:
+            return "date"
+        if self.enum is not None:
+            return "enum"
+        return "str"
+
 
 def unwrap(annotation: Any, metadata: tuple[Any, ...] | list[Any] = ()) -> Shape:
     """The type inside ``X | None`` and ``Annotated[X, ...]``, with the constraints and unit
@@ -120,43 +160,19 @@ class ProfileField:
 
     @property
     def item(self) -> Shape | None:
-        """A list's item type, unwrapped (None if the field is not a list)."""
-        if get_origin(self.shape.type) is not list:
-            return None
-        (item,) = get_args(self.shape.type)
-        return unwrap(item)
+        return self.shape.item
 
     @property
     def model(self) -> type[BaseModel] | None:
-        """The model holding its value, or its list's items (None for a single value)."""
-        t = self.item.type if self.item is not None else self.shape.type
-        return t if isinstance(t, type) and issubclass(t, BaseModel) else None
+        return self.shape.model
 
     @property
     def enum(self) -> type[Enum] | None:
-        """The Enum of its value, or of its list's items."""
-        t = self.item.type if self.item is not None else self.shape.type
-        return t if isinstance(t, type) and issubclass(t, Enum) else None
+        return self.shape.enum
 
     @property
     def kind(self) -> FieldType | None:
-        """How its value is asked for and read; None for a nested model or list of models."""
-        t = self.shape.type
-        if self.model is not None:
-            return None
-        if self.item is not None:
-            return "enum_list"
-        if t is bool:
-            return "bool"
-        if t is int:
-            return "int"
-        if t is Decimal:
-            return "decimal"
-        if t is date:
-            return "date"
-        if self.enum is not None:
-            return "enum"
-        return "str"
+        return self.shape.kind
 
     @property
     def title_en(self) -> str:

@@ -51,7 +51,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,7 +62,7 @@ from .._compiler import encode_facts
 from .._evaluate import engine_for, evaluate
 from .._explain import Explainer
 from .._facts import FACTS, FactKind, FactValue, Ratio, compute_facts
-from .._fields import fields_of, unwrap
+from .._fields import Shape, fields_of
 from .._loader import load_catalogue
 from ..profile import EnterpriseProfile
 from ..report import Status
@@ -139,19 +139,19 @@ def _latest(as_of: date) -> date:
     return min(as_of, date.today())
 
 
-def _field_strategy(annotation: Any, meta: tuple[Any, ...], as_of: date, years: int) -> st.SearchStrategy[Any]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return model_data(annotation, as_of=as_of, years=years)
-    if get_origin(annotation) is list:
-        (item,) = get_args(annotation)
-        if isinstance(item, type) and issubclass(item, BaseModel) and "year" in item.model_fields:
+def _field_strategy(shape: Shape, as_of: date, years: int) -> st.SearchStrategy[Any]:
+    annotation, meta, item = shape.type, shape.constraints, shape.item
+    if shape.model is not None and item is None:
+        return model_data(shape.model, as_of=as_of, years=years)
+    if item is not None:
+        rows = item.model
+        if rows is not None and any(f.name == "year" for f in fields_of(rows)):
             last = as_of.year - 1
             span = list(range(last - years + 1, min(last, date.today().year) + 1))
             return st.lists(st.sampled_from(span), unique=True, max_size=len(span)).flatmap(
-                lambda ys: st.tuples(*(model_data(item, as_of=as_of, years=years, fixed={"year": y}) for y in sorted(ys))).map(list)
+                lambda ys: st.tuples(*(model_data(rows, as_of=as_of, years=years, fixed={"year": y}) for y in sorted(ys))).map(list)
             )
-        inner, _opt, inner_meta, _unit = unwrap(item)
-        return st.lists(_field_strategy(inner, inner_meta, as_of, years), unique=isinstance(inner, type) and issubclass(inner, Enum), max_size=4)
+        return st.lists(_field_strategy(item, as_of, years), unique=item.enum is not None, max_size=4)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return st.sampled_from([m.value for m in annotation])
     if annotation is bool:
@@ -197,7 +197,7 @@ def model_data(
         if name in fixed:
             required[name] = st.just(fixed[name])
             continue
-        strategy = OVERRIDES[name]() if name in OVERRIDES else _field_strategy(f.shape.type, f.shape.constraints, as_of, years)
+        strategy = OVERRIDES[name]() if name in OVERRIDES else _field_strategy(f.shape, as_of, years)
         if f.shape.optional:
             strategy = st.one_of(st.none(), strategy, strategy)
         (required if f.required else optional)[name] = strategy
