@@ -35,7 +35,7 @@ from profiles import columns_of, generate, to_cells  # noqa: E402
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue  # noqa: E402
 from eligibility._evaluate import evaluate_verdicts, explain_support, prepare  # noqa: E402
-from eligibility._views import VIEWS, view_json  # noqa: E402
+from eligibility._views import VIEWS, evaluate_view_json, view_json  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 
@@ -356,7 +356,7 @@ def stages(n: int) -> dict[str, Any]:
     timed over all profiles in turn; ``engine`` is durable-rules alone (the facts already
     encoded), so ``engine_ceiling_per_s`` is what no work around it could exceed."""
     from eligibility._compiler import encode_facts
-    from eligibility._evaluate import assemble, evaluate_compact
+    from eligibility._evaluate import Detail, report_of, run
     from eligibility._facts import compute_facts
 
     cat = load_catalogue()
@@ -378,8 +378,8 @@ def stages(n: int) -> dict[str, Any]:
         facts = timed("facts", lambda p: compute_facts(p, AS_OF, ruleset.compiled.facts, values), profiles)
         encoded = timed("encode", lambda f: encode_facts(f, ruleset.compiled.shifts), facts)
         timed("engine", ruleset.run, encoded)
-        compact = timed("facts_engine_decide", lambda p: evaluate_compact(p, prepared), profiles)
-        timed("assemble", lambda c: assemble(prepared, *c), compact)
+        evaluations = timed("facts_engine_decide", lambda p: run(p, prepared, Detail.missing), profiles)
+        timed("assemble", lambda e: report_of(prepared, e), evaluations)
     finally:
         gc.enable()
     out["decide_us"] = round(out["facts_engine_decide_us"] - out["facts_us"] - out["encode_us"] - out["engine_us"], 1)
@@ -559,7 +559,7 @@ def ratios(n: int, rounds: int = 5) -> dict[str, Any]:
         return evaluate(data[i], as_of=AS_OF, catalogue=cat).model_dump_json()
 
     def portal_request(i: int) -> Any:
-        return view_json(evaluate(data[i], as_of=AS_OF, catalogue=cat), "summary")
+        return evaluate_view_json(data[i], "summary", as_of=AS_OF, catalogue=cat)
 
     supports = prepared.supports
 

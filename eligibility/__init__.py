@@ -77,7 +77,7 @@ if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and e
     from ._interview import Interview
     from ._questions import Question, next_questions
     from ._tabular import Row, iter_rows, read_rows
-    from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, report_view, view_json
+    from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, evaluate_view, evaluate_view_json, report_view, view_json
 
 _LAZY: dict[str, str] = {
     **dict.fromkeys(['evaluate_many', 'evaluate_partition', 'partition_columns'], "._batch"),
@@ -85,7 +85,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(['Interview'], "._interview"),
     **dict.fromkeys(['Question', 'next_questions'], "._questions"),
     **dict.fromkeys(['Row', 'iter_rows', 'read_rows'], "._tabular"),
-    **dict.fromkeys(['CompactReport', 'SummaryReport', 'SupportEntry', 'SupportSummary', 'ViewName', 'report_view', 'view_json'], "._views"),
+    **dict.fromkeys(['CompactReport', 'SummaryReport', 'SupportEntry', 'SupportSummary', 'ViewName', 'evaluate_view', 'evaluate_view_json', 'report_view', 'view_json'], "._views"),
 }
 """Names loaded on first use (PEP 562), from the module that defines them: batch runs, spreadsheets,
 the interview, views and form schemas are not needed to evaluate a profile, and importing them
@@ -110,6 +110,8 @@ __all__ = [
     # evaluating
     "evaluate",
     "evaluate_verdicts",
+    "evaluate_view",
+    "evaluate_view_json",
     "explain_support",
     "evaluate_many",
     "evaluate_partition",

@@ -39,7 +39,7 @@ from typing import Any, BinaryIO, Literal
 
 from ._catalogue import Catalogue
 from .errors import Problem, ProfileError, RuleError
-from ._evaluate import VERDICT, Compact, Prepared, assemble, evaluate, evaluate_compact, prepare
+from ._evaluate import VERDICT, Detail, Evaluation, Prepared, prepare, report_of, run
 from ._fields import field_label
 from ._render import t
 from ._loader import load_catalogue
@@ -133,12 +133,12 @@ class Outcome:
         return cls(report.enterprise, report.uscc, ids, tuple(s.verdict for s in report.supports), tuple(missing))
 
     @classmethod
-    def of_compact(cls, prepared: Prepared, compact: Compact) -> Outcome:
-        """The same as ``Outcome.of(assemble(prepared, *compact))``, without building the report."""
-        enterprise, uscc, outcomes, missing = compact
+    def of_evaluation(cls, prepared: Prepared, evaluation: Evaluation) -> Outcome:
+        """The same as ``Outcome.of(report_of(prepared, evaluation))``, without building the report."""
+        outcomes, missing = evaluation.outcomes, evaluation.missing
         ids = prepared.supports
         fields = dict.fromkeys(f for rid in ids if rid not in outcomes for f in missing.get(rid, ()))
-        return cls(enterprise, uscc, ids, tuple(VERDICT[outcomes.get(rid)] for rid in ids), tuple(fields))
+        return cls(evaluation.enterprise, evaluation.uscc, ids, tuple(VERDICT[outcomes.get(rid)] for rid in ids), tuple(fields))
 
 
 Mode = Literal["explain", "report", "outcome", "row"]
@@ -202,12 +202,14 @@ def _evaluate_one(profile: Any, prepared: Prepared, mode: Mode, parse: Callable[
     if mode == "row":
         return _evaluate_row(parse(profile), prepared)
     try:
+        if not isinstance(profile, EnterpriseProfile):
+            profile = parse_profile(profile)
         if mode == "explain":
-            return evaluate(profile, as_of=prepared.view.day, catalogue=prepared.view.catalogue)
-        compact = evaluate_compact(profile, prepared)
+            return report_of(prepared, run(profile, prepared, Detail.explained))
+        evaluation = run(profile, prepared, Detail.missing)
     except ProfileError as exc:
         return exc
-    return Outcome.of_compact(prepared, compact) if mode == "outcome" else compact
+    return Outcome.of_evaluation(prepared, evaluation) if mode == "outcome" else evaluation
 
 
 def _evaluate_row(row: Row, prepared: Prepared) -> tuple[Row, Outcome | None]:
@@ -216,7 +218,7 @@ def _evaluate_row(row: Row, prepared: Prepared) -> tuple[Row, Outcome | None]:
     if profile is None:
         return row, None
     try:
-        return row, Outcome.of_compact(prepared, evaluate_compact(profile, prepared))
+        return row, Outcome.of_evaluation(prepared, run(profile, prepared, Detail.missing))
     except ProfileError as exc:  # not expected: the row was validated already
         row.problems = list(exc.problems)
         return row, None
@@ -225,7 +227,7 @@ def _evaluate_row(row: Row, prepared: Prepared) -> tuple[Row, Outcome | None]:
 def _finish(prepared: Prepared, mode: Mode, item: Any) -> Any:
     """The result to hand out, from what :func:`_evaluate_one` gave (in this process)."""
     if mode == "report" and not isinstance(item, ProfileError):
-        return assemble(prepared, *item)
+        return report_of(prepared, item)
     return item
 
 

@@ -1,12 +1,17 @@
 """Evaluation: a profile and a date in, a report out.
 
 Data flows one way: profile -> facts -> durable-rules verdicts -> explanations -> report.
+Every evaluation takes one path, :func:`run`, to the level of detail asked for
+(:class:`Detail`: the verdicts, the fields still needed, or the explanations) and gives
+plain data (:class:`Evaluation`); the report's models are made from it at the edge
+(:func:`report_of`, :func:`support_of`), validated by pydantic.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from collections import OrderedDict
 from datetime import date
 from pathlib import Path
@@ -18,12 +23,13 @@ from ._engine import EngineRuleset
 from ._input_limits import check_day
 from .errors import EngineError
 from ._decision import Decided
-from ._explain import Explainer, ViewStatic, relevant_missing, truth_of_status
+from ._explain import OVER_RULES, Explainer, Node, ViewStatic, relevant_missing, truth_of_status
 from ._gaps import gaps_of
 from ._limits import limit_facts, limit_results
 from ._facts import compute_facts, fact_values
 from ._loader import load_catalogue
 from .profile import EnterpriseProfile
+from ._profile_io import parse_profile
 from ._record import Record, record_of
 from .report import ConditionResult, Gap, LimitResult, Report, SupportResult, Verdict
 from ._timeline import time_flips
@@ -31,6 +37,8 @@ from ._schema import Category
 from ._semantics import Truth
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
+
+
 @dataclass(frozen=True)
 class Prepared:
     """Everything about one catalogue view that does not depend on the profile:
@@ -40,21 +48,19 @@ class Prepared:
     ruleset: EngineRuleset
     static: ViewStatic
     prototypes: dict[str, dict[str, Any]]
-    """Rule id -> the parts of its :class:`SupportResult` every report shares."""
+    """Rule id -> its :class:`SupportResult`'s fields as every report starts them (validated once)."""
     supports: tuple[str, ...]
     """The supports in report order (category, then id)."""
     derived: tuple[str, ...]
     """The derived rules in report order (id)."""
     record: Record
     """What decides every report of this view (versions, fingerprint, date)."""
+    names: dict[str, frozenset[str]]
+    """Rule id -> the rule and every derived rule it names, directly or not."""
 
     def dependencies(self, rule_ids: list[str]) -> list[str]:
         """``rule_ids`` and the derived rules they name, in catalogue order."""
-        need = set(rule_ids)
-        rules = self.view.catalogue.rules
-        for rid in reversed(self.view.rule_ids):
-            if rid in need:
-                need |= rule_refs(rules[rid].conditions)
+        need = set().union(*(self.names[rid] for rid in rule_ids))
         return [rid for rid in self.view.rule_ids if rid in need]
 
 
@@ -97,7 +103,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
     rules = view.catalogue.rules
     assumptions = Explainer(view, {}, static=static).assumptions
     prototypes = {
-        rid: SupportResult.prototype(
+        rid: dict(SupportResult(
             id=rid,
             kind=rule.kind,
             category=rule.category,
@@ -117,7 +123,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
             changes_to=None,
             explanation=None,
             note=rule.note,
-        )
+        ))
         for rid in view.rule_ids
         for rule in (rules[rid],)
     }
@@ -125,12 +131,132 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
     supports = sorted((r for r in ids if rules[r].kind == "support"), key=lambda r: (_CATEGORY_ORDER[rules[r].category], r))
     derived = sorted(r for r in ids if rules[r].kind != "support")
     record = record_of(view.catalogue, view.day)
-    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record)
+    names: dict[str, frozenset[str]] = {}
+    for rid in view.rule_ids:  # in catalogue order: a derived rule before the rules naming it
+        names[rid] = frozenset({rid}).union(*(names.get(r, ()) for r in rule_refs(rules[rid].conditions)))
+    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names)
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
     """The durable-rules ruleset for a catalogue view, compiled once and reused."""
     return prepare(view.catalogue, view.day).ruleset
+
+
+class Detail(Enum):
+    """How much an evaluation works out beyond durable-rules' outcomes (each level holds
+    the ones before it)."""
+
+    verdicts = 0
+    """The engine's outcomes only."""
+    missing = 1
+    """And, for each rule the engine left undecided, the fields that decide it."""
+    summary = 2
+    """And each rule's time change, and the explanations of the supports not met (with
+    the derived rules they name): what a summary shows (its reasons and gaps)."""
+    explained = 3
+    """And each rule's explanation, its time change and the amounts asked for against
+    their caps."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One enterprise's evaluation as plain data (small enough to send between processes
+    below :attr:`Detail.explained`): what :func:`report_of` and :func:`support_of` make
+    the report's models of."""
+
+    enterprise: str
+    uscc: str | None
+    outcomes: dict[str, bool]
+    """Rule id -> met or not, for the rules durable-rules decided."""
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    """Rule id -> the fields that decide it, for the undecided rules."""
+    explanations: dict[str, Node] = field(default_factory=dict)
+    """Rule id -> its evaluated condition (explained rules only)."""
+    flips: dict[str, tuple[date, Truth]] = field(default_factory=dict)
+    """Rule id -> the first day its outcome changes by time alone, and the outcome then."""
+    limits: dict[str, list[LimitResult]] = field(default_factory=dict)
+    """Rule id -> its caps and the amounts asked for (explained rules with caps)."""
+
+    def verdicts(self, rule_ids: tuple[str, ...] | list[str]) -> dict[str, Verdict]:
+        """Rule id -> verdict, for ``rule_ids``."""
+        return {rid: VERDICT[self.outcomes.get(rid)] for rid in rule_ids}
+
+
+def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: list[str] | None = None) -> Evaluation:
+    """The one evaluation path: facts, durable-rules' outcome for every rule in force, and
+    what ``detail`` asks for beyond. ``only`` (explained): the rules to explain, in
+    catalogue order with each derived rule they name (default: every rule in force)."""
+    view, ruleset = prepared.view, prepared.ruleset
+    compiled = ruleset.compiled
+    if detail is Detail.verdicts:  # values without the fields that decide them
+        outcomes = ruleset.run(encode_values(fact_values(profile, view.day, compiled.facts, view.values), compiled.shifts))
+        return Evaluation(profile.name, profile.uscc, outcomes)
+    facts = compute_facts(profile, view.day, compiled.facts, view.values)
+    outcomes = ruleset.run(encode_facts(facts, compiled.shifts))
+    now = {rid: outcomes.get(rid) for rid in view.rule_ids}
+    if detail is not Detail.explained:
+        missing = _missing(prepared, facts, outcomes)
+        if detail is Detail.missing:
+            return Evaluation(profile.name, profile.uscc, outcomes, missing)
+        unmet = prepared.dependencies([rid for rid in prepared.supports if outcomes.get(rid) is False])
+        explanations, _ = _explain(profile, prepared, facts, outcomes, unmet)
+        flips = time_flips(view, facts, profile, now, prepared.static.decision)
+        return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips)
+    rule_ids = view.rule_ids if only is None else only
+    cat = view.catalogue
+    explanations, missing = _explain(profile, prepared, facts, outcomes, rule_ids)
+    flips = time_flips(view, facts, profile, now, prepared.static.decision, None if only is None else set(rule_ids))
+    limited = [rid for rid in rule_ids if cat.rules[rid].limits]
+    asked = compute_facts(profile, view.day, limit_facts(view), view.values) if limited else {}
+    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in limited}
+    return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips, limits)
+
+
+def _explain(
+    profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool], rule_ids: list[str]
+) -> tuple[dict[str, Node], dict[str, list[str]]]:
+    """The explanations of ``rule_ids`` (in catalogue order, with the derived rules they
+    name), each checked against durable-rules' outcome, and the missing fields of the
+    undecided ones."""
+    rules = prepared.view.catalogue.rules
+    explainer = Explainer(prepared.view, facts, profile, prepared.static)
+    explanations: dict[str, Node] = {}
+    missing: dict[str, list[str]] = {}
+    for rid in rule_ids:  # in catalogue order: derived rules before the rules naming them
+        explanations[rid] = explainer.explain_rule(rules[rid])
+        _check(rid, truth_of_status(explanations[rid]["status"]), outcomes)
+        if rid not in outcomes:  # a decided rule names no missing fields
+            missing[rid] = relevant_missing(explanations[rid])
+    return explanations, missing
+
+
+def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]) -> dict[str, list[str]]:
+    """For each rule the engine left undecided, the fields that decide it (the Python
+    deciders, which must agree that it is undecided)."""
+    missing: dict[str, list[str]] = {}
+    done: dict[str, Decided] = {}
+    decider = prepared.static.decision.decider
+    for rid in prepared.view.rule_ids:
+        met = outcomes.get(rid)
+        if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)
+            done[rid] = (met, ())
+            continue
+        done[rid] = decider(rid)(facts, done)
+        _check(rid, done[rid][0], outcomes)
+        missing[rid] = list(dict.fromkeys(done[rid][1]))
+    return missing
+
+
+def prepared_for(catalogue: Catalogue | str | Path | None, as_of: date | None) -> Prepared:
+    """:func:`prepare` for the catalogue as the public functions take it (loaded, a
+    directory, or None: the bundled rules) on ``as_of`` (None: today)."""
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    return prepare(cat, as_of or date.today())
+
+
+def as_profile(profile: EnterpriseProfile | dict[str, Any]) -> EnterpriseProfile:
+    """``profile``, validated when given as a dict (:class:`ProfileError` if invalid)."""
+    return profile if isinstance(profile, EnterpriseProfile) else parse_profile(profile)
 
 
 def evaluate(
@@ -150,45 +276,8 @@ def evaluate(
     changes are left out; verdicts, missing fields and assumptions are the same.
     Safe to call from many threads at once.
     """
-    from ._profile_io import parse_profile
-
-    if not isinstance(profile, EnterpriseProfile):
-        profile = parse_profile(profile)
-    day = as_of or date.today()
-    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    prepared = prepare(cat, day)
-    if not explain:  # verdicts and missing fields only
-        return assemble(prepared, *evaluate_compact(profile, prepared))
-    return assemble(prepared, profile.name, profile.uscc, *_explained(profile, prepared, prepared.view.rule_ids))
-
-
-_Explained = tuple[
-    dict[str, bool], dict[str, list[str]], dict[str, ConditionResult], dict[str, tuple[date, Truth]], dict[str, list[LimitResult]]
-]
-
-
-def _explained(profile: EnterpriseProfile, prepared: Prepared, rule_ids: list[str]) -> _Explained:
-    """The engine's outcomes for every rule in force, and for ``rule_ids`` (in catalogue
-    order, each derived rule they name among them) their explanations, missing fields,
-    time changes and limits."""
-    view, ruleset, cat = prepared.view, prepared.ruleset, prepared.view.catalogue
-    facts = compute_facts(profile, view.day, ruleset.compiled.facts, view.values)
-    outcomes = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
-    explainer = Explainer(view, facts, profile, prepared.static)
-    explanations: dict[str, ConditionResult] = {}
-    missing: dict[str, list[str]] = {}
-    for rid in rule_ids:  # in catalogue order: derived rules before the rules naming them
-        explanations[rid] = explainer.explain_rule(cat.rules[rid])
-        _check(rid, truth_of_status(explanations[rid].status), outcomes)
-        if rid not in outcomes:  # a decided rule names no missing fields
-            missing[rid] = relevant_missing(explanations[rid])
-    now = {rid: outcomes.get(rid) for rid in view.rule_ids}
-    every = len(rule_ids) == len(view.rule_ids)
-    flips = time_flips(view, facts, profile, now, prepared.static.decision, None if every else set(rule_ids))
-    limited = [rid for rid in rule_ids if cat.rules[rid].limits]
-    asked = compute_facts(profile, view.day, limit_facts(view), view.values) if limited else {}
-    limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in limited}
-    return outcomes, missing, explanations, flips, limits
+    prepared = prepared_for(catalogue, as_of)
+    return report_of(prepared, run(as_profile(profile), prepared, Detail.explained if explain else Detail.missing))
 
 
 def explain_support(
@@ -203,114 +292,11 @@ def explain_support(
     summary and explains a support when asked. durable-rules decides every rule as in
     :func:`evaluate`; only ``rule_id`` and the derived rules it names are explained.
     ``KeyError`` if no rule ``rule_id`` is in force on ``as_of``."""
-    from ._profile_io import parse_profile
-
-    if not isinstance(profile, EnterpriseProfile):
-        profile = parse_profile(profile)
-    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    prepared = prepare(cat, as_of or date.today())
+    profile = as_profile(profile)
+    prepared = prepared_for(catalogue, as_of)
     if rule_id not in prepared.prototypes:
         raise KeyError(rule_id)
-    outcomes, missing, explanations, flips, limits = _explained(profile, prepared, prepared.dependencies([rule_id]))
-    return _result(prepared, rule_id, outcomes, missing, explanations, flips, limits, {})
-
-
-Compact = tuple[str, str | None, dict[str, bool], dict[str, list[str]]]
-"""A report without explanations, as :func:`evaluate_compact` gives it."""
-
-
-def evaluate_compact(profile: EnterpriseProfile | dict[str, Any], prepared: Prepared) -> Compact:
-    """What a report without explanations is made of, small enough to send between
-    processes: (name, USCC, engine outcomes, missing fields). :func:`assemble` turns
-    it into the same report as ``evaluate(..., explain=False)``."""
-    from ._profile_io import parse_profile
-
-    if not isinstance(profile, EnterpriseProfile):
-        profile = parse_profile(profile)
-    view, ruleset = prepared.view, prepared.ruleset
-    facts = compute_facts(profile, view.day, ruleset.compiled.facts, view.values)
-    outcomes = ruleset.run(encode_facts(facts, ruleset.compiled.shifts))
-    missing: dict[str, list[str]] = {}
-    done: dict[str, Decided] = {}
-    decider = prepared.static.decision.decider
-    for rid in view.rule_ids:
-        met = outcomes.get(rid)
-        if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)
-            done[rid] = (met, ())
-            continue
-        done[rid] = decider(rid)(facts, done)
-        _check(rid, done[rid][0], outcomes)
-        missing[rid] = list(dict.fromkeys(done[rid][1]))
-    return profile.name, profile.uscc, outcomes, missing
-
-
-def assemble(
-    prepared: Prepared,
-    enterprise: str,
-    uscc: str | None,
-    outcomes: dict[str, bool],
-    missing: dict[str, list[str]],
-    explanations: dict[str, ConditionResult] | None = None,
-    flips: dict[str, tuple[date, Truth]] | None = None,
-    limits: dict[str, list[LimitResult]] | None = None,
-) -> Report:
-    """The report from the engine's outcomes, the missing fields and, when explained,
-    the condition trees, time changes and the amounts asked for against their caps; the
-    rest comes from the catalogue view."""
-    explanations = explanations or {}
-    flips = flips or {}
-    limits = limits or {}
-    seen: dict[int, list[Gap]] = {}  # gaps of the subtrees shared by several rules
-
-    def result(rid: str) -> SupportResult:
-        return _result(prepared, rid, outcomes, missing, explanations, flips, limits, seen)
-
-    return Report.build(
-        enterprise=enterprise,
-        uscc=uscc,
-        record=prepared.record,
-        supports=[result(rid) for rid in prepared.supports],
-        derived=[result(rid) for rid in prepared.derived],
-    )
-
-
-def _result(
-    prepared: Prepared,
-    rid: str,
-    outcomes: dict[str, bool],
-    missing: dict[str, list[str]],
-    explanations: dict[str, ConditionResult],
-    flips: dict[str, tuple[date, Truth]],
-    limits: dict[str, list[LimitResult]],
-    seen: dict[int, list[Gap]],
-) -> SupportResult:
-    """One rule's result in a report (see :func:`assemble`); ``seen`` holds the gaps of
-    subtrees shared by several rules of one report."""
-    met = outcomes.get(rid)
-    prototype = prepared.prototypes[rid]
-    if not explanations:  # verdicts and missing fields only
-        return SupportResult.from_prototype(prototype, verdict=VERDICT[met], missing_fields=list(missing.get(rid, ())) if met is None else [])
-    explanation = explanations.get(rid)
-    flip = flips.get(rid)
-    rules = prepared.view.catalogue.rules
-    return SupportResult.from_prototype(
-        prototype,
-        verdict=VERDICT[met],
-        missing_fields=list(missing.get(rid, ())) if met is None else [],
-        gaps=gaps_of(explanation, lambda r: rules[r].name, seen) if met is False and explanation else [],
-        changes_on=flip[0] if flip else None,
-        changes_to=VERDICT[flip[1]] if flip else None,
-        explanation=explanation,
-        **({"limits": limits[rid]} if rid in limits else {}),
-    )
-
-
-def _check(rule_id: str, shown: Truth, outcomes: dict[str, bool]) -> None:
-    """The Python evaluation must agree with durable-rules; a disagreement is a bug."""
-    if shown != outcomes.get(rule_id):
-        raise EngineError(
-            f"durable-rules and the explanation disagree on {rule_id}: engine {outcomes.get(rule_id)}, explanation {shown}"
-        )
+    return support_of(prepared, run(profile, prepared, Detail.explained, prepared.dependencies([rule_id])), rule_id)
 
 
 def evaluate_verdicts(
@@ -324,16 +310,84 @@ def evaluate_verdicts(
     The fast path for batches: the same durable-rules evaluation as :func:`evaluate`,
     without explanations, gaps or report objects.
     """
-    from ._profile_io import parse_profile
+    profile = as_profile(profile)
+    prepared = prepared_for(catalogue, as_of)
+    return run(profile, prepared, Detail.verdicts).verdicts(prepared.view.rule_ids)
 
-    if not isinstance(profile, EnterpriseProfile):
-        profile = parse_profile(profile)
-    day = as_of or date.today()
-    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-    prepared = prepare(cat, day)
-    ruleset = prepared.ruleset
-    outcomes = ruleset.run(encode_values(fact_values(profile, day, ruleset.compiled.facts, prepared.view.values), ruleset.compiled.shifts))
-    return {rid: VERDICT[outcomes.get(rid)] for rid in prepared.view.rule_ids}
+
+# --- the edge: the report's models from an evaluation's plain data ------------------------
+
+
+def report_of(prepared: Prepared, evaluation: Evaluation) -> Report:
+    """The report of an evaluation; the rest comes from the catalogue view."""
+    made = _Made()
+    return Report(
+        enterprise=evaluation.enterprise,
+        uscc=evaluation.uscc,
+        record=prepared.record,
+        supports=[_support(prepared, rid, evaluation, made) for rid in prepared.supports],
+        derived=[_support(prepared, rid, evaluation, made) for rid in prepared.derived],
+    )
+
+
+def supports_of(prepared: Prepared, evaluation: Evaluation) -> list[SupportResult]:
+    """The supports' results of an evaluation, in report order (those not met are
+    explained when the evaluation explains them; see :attr:`Detail.summary`)."""
+    made = _Made()
+    return [_support(prepared, rid, evaluation, made) for rid in prepared.supports]
+
+
+def support_of(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> SupportResult:
+    """One rule's result (it must be among the evaluation's explained rules, when explained)."""
+    return _support(prepared, rule_id, evaluation, _Made())
+
+
+@dataclass
+class _Made:
+    """What one report's models share: a derived rule's tree and its gaps appear under
+    every rule naming it, made once."""
+
+    nodes: dict[int, ConditionResult] = field(default_factory=dict)
+    gaps: dict[int, list[Gap]] = field(default_factory=dict)
+
+
+def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made) -> SupportResult:
+    met = evaluation.outcomes.get(rid)
+    data = prepared.prototypes[rid].copy()
+    data["verdict"] = VERDICT[met]
+    data["missing_fields"] = evaluation.missing.get(rid, ()) if met is None else ()
+    tree = evaluation.explanations.get(rid)
+    if tree is not None:
+        explanation = _model(tree, made.nodes)
+        rules = prepared.view.catalogue.rules
+        data["explanation"] = explanation
+        data["gaps"] = gaps_of(explanation, lambda r: rules[r].name, made.gaps) if met is False else ()
+    flip = evaluation.flips.get(rid)
+    if flip is not None:
+        data["changes_on"], data["changes_to"] = flip[0], VERDICT[flip[1]]
+    if rid in evaluation.limits:
+        data["limits"] = evaluation.limits[rid]
+    return SupportResult.model_validate(data)
+
+
+def _model(node: Node, made: dict[int, ConditionResult]) -> ConditionResult:
+    """A node's model, made once (see :class:`_Made`): a derived rule's node, and each node
+    above one, from its children's models; any other subtree in one call."""
+    key = id(node)
+    found = made.get(key)
+    if found is None:
+        if node["kind"] == "rule" or OVER_RULES in node:
+            node = {**node, "children": [_model(child, made) for child in node["children"]]}
+        found = made[key] = ConditionResult.model_validate(node)
+    return found
+
+
+def _check(rule_id: str, shown: Truth, outcomes: dict[str, bool]) -> None:
+    """The Python evaluation must agree with durable-rules; a disagreement is a bug."""
+    if shown != outcomes.get(rule_id):
+        raise EngineError(
+            f"durable-rules and the explanation disagree on {rule_id}: engine {outcomes.get(rule_id)}, explanation {shown}"
+        )
 
 
 VERDICT: dict[Truth, Verdict] = {True: Verdict.eligible, False: Verdict.not_eligible, None: Verdict.needs_information}

@@ -57,6 +57,33 @@ _NOT = bi("以下条件不成立", "the following does not hold")
 _NOT_IN_FORCE = bi("未生效", "not in force")
 
 
+Node = dict[str, Any]
+"""One node of an evaluated condition as plain data: every field of :class:`ConditionResult`
+(``children``: nodes; ``gaps``: :class:`Gap` models), made into one only at the edge (a
+report's explanation, :func:`eligibility.explain_support`). A node is never changed
+once made: some are shared (a choice's result, a derived rule's tree)."""
+_NODE = {name: None if info.default_factory is not None else info.default for name, info in ConditionResult.model_fields.items()}
+OVER_RULES = "_over_rules"
+"""The key marking a node with a derived rule's node below it (pydantic ignores it), so
+that the edge makes each derived rule's tree once and the rest of a tree in one call."""
+
+
+def make_node(**values: Any) -> Node:
+    """A node with ``values`` and the defaults of the other fields (lists of its own)."""
+    data = _NODE.copy()
+    data["missing_fields"], data["children"], data["gaps"] = [], [], []
+    data.update(values)
+    return data
+
+
+def _names_rules(tree: Resolved) -> bool:
+    if isinstance(tree, Ref):
+        return True
+    if isinstance(tree, Every | Some):
+        return any(_names_rules(item) for item in tree.items)
+    return isinstance(tree, Negation) and _names_rules(tree.item)
+
+
 @dataclass
 class Explainer:
     """Evaluates rules of one catalogue view for one profile's facts."""
@@ -69,7 +96,7 @@ class Explainer:
     """What does not depend on the profile, shared by every explanation on one view."""
 
     def __post_init__(self) -> None:
-        self.results: dict[str, ConditionResult] = {}
+        self.results: dict[str, Node] = {}
         if self.static is None:
             self.static = ViewStatic(self.view)
 
@@ -77,8 +104,9 @@ class Explainer:
         assert self.static is not None
         return self.static.citation(cit)
 
-    def explain_rule(self, rule: Rule) -> ConditionResult:
-        """The evaluated condition tree of one rule (derived rules it names must come first)."""
+    def explain_rule(self, rule: Rule) -> Node:
+        """The evaluated condition tree of one rule, as plain data (derived rules it names
+        must come first)."""
         assert self.static is not None
         result = self.static.explainer(rule.id)(self)
         self.results[rule.id] = result
@@ -90,7 +118,7 @@ class Explainer:
         assert self.static is not None
         fixed = self.static.fixed_gap(leaf)
         if fixed is not None:
-            return [Gap.from_prototype(fixed)]
+            return [fixed]
         return [leaf_gap(spec, leaf.op, leaf.value, value, self.profile, self.view.day)]
 
     def assumptions(self, rule: Rule) -> list[Assumption]:
@@ -150,7 +178,7 @@ def leaf_label(spec: FactSpec, op: Op, value: Any) -> Text:
     )
 
 
-def relevant_missing(result: ConditionResult) -> list[str]:
+def relevant_missing(result: Node) -> list[str]:
     """The unknown fields that still decide an undecided condition, in order, once each."""
     out: list[str] = []
     # Depth first, children in order; a loop, not a recursive closure (which would
@@ -158,11 +186,11 @@ def relevant_missing(result: ConditionResult) -> list[str]:
     stack = [result]
     while stack:
         node = stack.pop()
-        if node.status is not Status.unknown:
+        if node["status"] is not Status.unknown:
             continue
-        if node.kind == "compare":
-            out.extend(node.missing_fields)
-        stack.extend(reversed(node.children))
+        if node["kind"] == "compare":
+            out.extend(node["missing_fields"])
+        stack.extend(reversed(node["children"]))
     return list(dict.fromkeys(out))
 
 
@@ -203,18 +231,16 @@ class ViewStatic:
         self._assumptions: dict[str, list[Assumption]] = {}
         self._rule_citations: dict[str, list[CitationOut]] = {}
         self._explainers: dict[str, Explain] = {}
-        self._fixed_gaps: dict[int, dict[str, Any] | None] = {}
+        self._fixed_gaps: dict[int, Gap | None] = {}
 
-    def fixed_gap(self, leaf: Leaf) -> dict[str, Any] | None:
+    def fixed_gap(self, leaf: Leaf) -> Gap | None:
         """For a comparison whose gap does not depend on the enterprise's value, the
-        gap (as a prototype), worked out once; None for the others."""
+        gap, worked out once (a frozen model, shared); None for the others."""
         key = id(leaf)
         if key not in self._fixed_gaps:
             spec = FACTS[leaf.fact]
             self._fixed_gaps[key] = (
-                None
-                if depends_on_value(spec, leaf.op)
-                else Gap.prototype(**leaf_gap(spec, leaf.op, leaf.value, None, None, self.view.day).__dict__)
+                None if depends_on_value(spec, leaf.op) else leaf_gap(spec, leaf.op, leaf.value, None, None, self.view.day)
             )
         return self._fixed_gaps[key]
 
@@ -268,7 +294,7 @@ class ViewStatic:
         return found
 
 
-Explain = Callable[[Explainer], ConditionResult]
+Explain = Callable[[Explainer], Node]
 
 
 def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
@@ -286,46 +312,50 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         parts = [compile_explanation(item, static) for item in tree.items]
         node = tree.node
         every = isinstance(tree, Every)
-        proto = ConditionResult.prototype(
+        proto = make_node(
             kind="all" if every else "any",
             status=Status.unknown,
             label=(node.label if node is not None else None) or (_ALL_OF if every else _ANY_OF),
             citation=static.citation(node.cite) if node is not None else None,
         )
+        if _names_rules(tree):
+            proto[OVER_RULES] = True
         combine = tree.combine
 
-        def group(ex: Explainer) -> ConditionResult:
+        def group(ex: Explainer) -> Node:
             children = [part(ex) for part in parts]
             data = proto.copy()
-            data["status"] = _STATUS[combine([_TRUTH[c.status] for c in children])]
+            data["status"] = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
             data["children"] = children
             data["missing_fields"] = []
             data["gaps"] = []
-            return _make_condition(data)
+            return data
 
         return group
     if isinstance(tree, Negation):
         inner, negate = compile_explanation(tree.item, static), tree.combine
-        proto = ConditionResult.prototype(
+        proto = make_node(
             kind="not", status=Status.unknown, label=tree.node.label or _NOT, citation=static.citation(tree.node.cite)
         )
+        if _names_rules(tree):
+            proto[OVER_RULES] = True
 
-        def negation(ex: Explainer) -> ConditionResult:
+        def negation(ex: Explainer) -> Node:
             child = inner(ex)
-            return ConditionResult.from_prototype(proto, status=_STATUS[negate(_TRUTH[child.status])], children=[child])
+            return {**proto, "status": _STATUS[negate(_TRUTH[child["status"]])], "children": [child], "missing_fields": [], "gaps": []}
 
         return negation
     if isinstance(tree, Ref):
         return _compile_ref(tree, static)
     assert isinstance(tree, Unavailable)
-    unavailable = ConditionResult.prototype(
+    unavailable = make_node(
         kind="unavailable",
         status=_STATUS[tree.truth],
         label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
         fact=tree.fact,
         parameter=tree.param,
     )
-    return lambda ex: ConditionResult.from_prototype(unavailable)
+    return lambda ex: make_node(**unavailable)
 
 
 def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
@@ -335,7 +365,7 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
     test, node = leaf.test, leaf.node
     names = test.names
     cite = node.cite or next((_first_citation(v) for _p, v in leaf.params), None)
-    proto = ConditionResult.prototype(
+    proto = make_node(
         kind="compare",
         status=Status.unknown,
         label=node.label or date_label(test),
@@ -345,7 +375,7 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         citation=static.citation(cite),
     )
 
-    def date_condition(ex: Explainer) -> ConditionResult:
+    def date_condition(ex: Explainer) -> Node:
         truth, missing = decide(ex.facts, {})
         dates = {n: ex.facts[n].value for n in names}
         data = proto.copy()
@@ -356,32 +386,32 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         data["missing_fields"] = list(missing)
         data["children"] = []
         data["gaps"] = [date_gap(test, dates)] if truth is False and ex.profile is not None else []
-        return _make_condition(data)
+        return data
 
     return date_condition
 
 
 def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
     rule = tree.rule
-    proto = ConditionResult.prototype(
+    proto = make_node(
         kind="rule",
         status=Status.unknown,
         label=tree.node.label or static.view.catalogue.rules[rule].name,
         rule=rule,
         citation=static.citation(tree.node.cite),
     )
-    not_in_force = ConditionResult.prototype(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE)
+    not_in_force = make_node(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE)
 
-    def ref(ex: Explainer) -> ConditionResult:
+    def ref(ex: Explainer) -> Node:
         inner = ex.results.get(rule)
         if inner is None:  # not in force on this date
-            inner = ConditionResult.from_prototype(not_in_force)
+            inner = make_node(**not_in_force)
         data = proto.copy()
-        data["status"] = inner.status
-        data["missing_fields"] = list(inner.missing_fields)
+        data["status"] = inner["status"]
+        data["missing_fields"] = list(inner["missing_fields"])
         data["children"] = [inner]
         data["gaps"] = []
-        return _make_condition(data)
+        return data
 
     return ref
 
@@ -394,7 +424,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
     spec = FACTS[first.fact]
     key = static.view.catalogue.parameters[first.param or ""].key or ""
     node = first.node
-    proto = ConditionResult.prototype(
+    proto = make_node(
         kind="compare",
         status=Status.unknown,
         label=node.label or leaf_label(spec, first.op, first.value),
@@ -420,7 +450,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
             }
             bands.append((tests, band_leaf, shown))
 
-    def tiered(ex: Explainer) -> ConditionResult:
+    def tiered(ex: Explainer) -> Node:
         truth, missing = decider(ex.facts, {})
         key_value = ex.facts[key].value
         band: tuple[Leaf, dict[str, Any]] | None = None
@@ -436,7 +466,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
         data["missing_fields"] = list(missing)
         data["children"] = []
         data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value) if truth is False else []
-        return _make_condition(data)
+        return data
 
     return tiered
 
@@ -445,7 +475,7 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
     spec, label, required, citation = static.leaf(leaf)
     check = static.decision.test(leaf)
     name = leaf.fact
-    proto = ConditionResult.prototype(
+    proto = make_node(
         kind="compare",
         status=Status.unknown,
         label=label,
@@ -456,25 +486,24 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
         parameter=leaf.param,
         citation=citation,
     )
-    make = ConditionResult.from_prototype
     # A comparison of a yes/no, a choice or a set has few possible results; each is
-    # built once and copied (numbers, ratios and dates vary too much to be worth it).
-    seen: dict[Any, dict[str, Any]] | None = None
+    # built once and shared (numbers, ratios and dates vary too much to be worth it).
+    seen: dict[Any, Node] | None = None
     if spec.kind not in (FactKind.number, FactKind.ratio) and spec.years_since is None:
         seen = {}
 
-    def compare(ex: Explainer) -> ConditionResult:
+    def compare(ex: Explainer) -> Node:
         value, missing = ex.facts[name]
         data = proto.copy()
         data["children"] = []
         if value is None:
             data["missing_fields"] = list(missing)
             data["gaps"] = []
-            return _make_condition(data)
+            return data
         if seen is not None and ex.profile is not None:
             found = seen.get(value)
             if found is not None:
-                return make(found)
+                return found
         data["missing_fields"] = []
         data["actual"] = display(spec, value)
         if check(value):
@@ -483,14 +512,12 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
         else:
             data["status"] = Status.not_met
             data["gaps"] = ex._gaps(spec, leaf, value)
-        result = _make_condition(data)
         if seen is not None and ex.profile is not None and len(seen) < _MAX_SEEN:
-            seen[value] = make(data).__dict__  # lists of its own, not the report's
-        return result
+            seen[value] = data
+        return data
 
     return compare
 
 
-_make_condition = ConditionResult.maker()
 _MAX_SEEN = 64
 """Results kept per comparison of a choice or set (enough for every choice, bounded for sets)."""

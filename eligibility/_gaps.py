@@ -59,13 +59,13 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
     (``value`` and ``profile`` may be None where :func:`depends_on_value` says so)."""
     label = spec.label
     if spec.name in FIXED_FACTS:
-        return Gap.build(
+        return Gap(
             kind=GapKind.unreachable,
             field=spec.name,
             change=bi(f"{label.zh}不符合要求", f"{label.en} does not qualify"),
         )
     if op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio):
-        return Gap.build(
+        return Gap(
             kind=GapKind.unreachable,
             field=spec.name,
             change=bi(f"{label.zh}已超过上限", f"{label.en} is above the cap"),
@@ -78,7 +78,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
         return _number_gap(spec, op, Decimal(required), value, as_of)
     if spec.kind is FactKind.ordinal and op in (Op.eq, Op.le, Op.lt) and value is not None:
         if spec.choices.index(value) > spec.choices.index(required):
-            return Gap.build(
+            return Gap(
                 kind=GapKind.unreachable,
                 field=spec.name,
                 change=bi(
@@ -107,8 +107,8 @@ def _time_gap(spec: FactSpec, op: Op, required: Decimal, profile: EnterpriseProf
     if op in (Op.ge, Op.gt) and base is not None:
         years = int(required) + (1 if op is Op.gt else 0)
         on = shift(base, spec.years_since.unit, years)
-        return Gap.build(kind=GapKind.wait, field=spec.years_since.path, on=on, change=bi(f"{on.isoformat()} 起满足（{spec.label.zh}）", f"met from {on.isoformat()} ({spec.label.en})"))
-    return Gap.build(
+        return Gap(kind=GapKind.wait, field=spec.years_since.path, on=on, change=bi(f"{on.isoformat()} 起满足（{spec.label.zh}）", f"met from {on.isoformat()} ({spec.label.en})"))
+    return Gap(
         kind=GapKind.unreachable,
         field=spec.years_since.path,
         change=bi(f"{spec.label.zh}已超出期限", f"{spec.label.en}: the window has passed"),
@@ -124,7 +124,7 @@ def date_gap(test: DateTest, dates: Mapping[str, date | None]) -> Gap:
     horizon = shift(today, "years", HORIZON_YEARS)
     for day in sorted(change_days(test, dates, horizon)):
         if test.truth({**dates, AS_OF: day}) is True:
-            return Gap.build(
+            return Gap(
                 kind=GapKind.wait,
                 field=field,
                 on=day,
@@ -133,12 +133,12 @@ def date_gap(test: DateTest, dates: Mapping[str, date | None]) -> Gap:
     later = [n for n in test.profile_dates if (d := dates.get(n)) is not None and d > today]
     if later:
         label = FACTS[later[0]].label
-        return Gap.build(
+        return Gap(
             kind=GapKind.unreachable,
             field=later[0],
             change=bi(f"{label.zh}晚于评估日（尚未发生）", f"{label.en} is after the evaluation date (not yet)"),
         )
-    return Gap.build(
+    return Gap(
         kind=GapKind.unreachable,
         field=field,
         change=bi(f"不满足：{date_words(test, 'zh')}", f"not met: {date_words(test, 'en')}"),
@@ -151,12 +151,12 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
     formula = spec.formula
     lever = formula.lever if isinstance(formula, (RatioOverYears, FieldRatio)) else None
     if lever is None or value.den == 0:
-        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"{spec.label.zh}需达到 {_pct(t)}", f"{spec.label.en} must reach {_pct(t)}"))
+        return Gap(kind=GapKind.other, field=spec.name, change=bi(f"{spec.label.zh}需达到 {_pct(t)}", f"{spec.label.en} must reach {_pct(t)}"))
     # (num + x) / (den + x*both) op t  ->  x >= (t*den - num) / (1 - t*both)
     need = t * value.den - value.num
     if lever.both:
         if t >= 1:
-            return Gap.build(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法达到", f"{spec.label.en} cannot be reached"))
+            return Gap(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法达到", f"{spec.label.en} cannot be reached"))
         need = need / (1 - t)
     delta = _ceil(need)
     if op is Op.gt and delta == need:
@@ -164,7 +164,7 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
     delta = max(delta, ONE)
     if isinstance(formula, FieldRatio):
         kept = lever.kept or bi("", "")
-        return Gap.build(
+        return Gap(
             kind=GapKind.increase,
             field=lever.fields[0],
             also=list(lever.fields[1:]),
@@ -176,7 +176,7 @@ def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) ->
         )
     year = as_of.year - 1
     fields = [yearly_path(year, f) for f in lever.fields]
-    return Gap.build(
+    return Gap(
         kind=GapKind.increase,
         field=fields[0],
         also=fields[1:],
@@ -193,13 +193,13 @@ def _number_gap(spec: FactSpec, op: Op, required: Decimal, value: Any, as_of: da
         return _set_gap(spec, op, required, as_of)
     target, path, target_zh, target_en = _number_target(spec.name, op, required, as_of.year)
     if path is None:
-        return Gap.build(
+        return Gap(
             kind=GapKind.other,
             field=spec.name,
             change=bi(f"{spec.label.zh}需达到 {target_zh}", f"{spec.label.en} must reach {target_en}"),
         )
     delta = target - Decimal(value)
-    return Gap.build(
+    return Gap(
         kind=GapKind.increase,
         field=path,
         increase_by=str(delta),
@@ -229,26 +229,26 @@ def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
     if isinstance(spec.formula, YearsSinceYear) and op is Op.eq:
         year = as_of.year - int(required)
         label = FACTS[spec.formula.path].label
-        return Gap.build(
+        return Gap(
             kind=GapKind.set,
             field=spec.formula.path,
             set_to=year,
             change=bi(f"{label.zh}需为 {year}", f"{label.en} must be {year}"),
         )
     if spec.computed:
-        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
+        return Gap(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
     target: Any
     if spec.kind is FactKind.bool:
         target = required if op is Op.eq else not required
     elif spec.kind is FactKind.ordinal and op in (Op.ge, Op.gt):
         idx = spec.choices.index(required) + (1 if op is Op.gt else 0)
         if idx >= len(spec.choices):
-            return Gap.build(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法更高", f"{spec.label.en} cannot be higher"))
+            return Gap(kind=GapKind.unreachable, field=spec.name, change=bi(f"{spec.label.zh}无法更高", f"{spec.label.en} cannot be higher"))
         target = spec.choices[idx]
     elif op is Op.eq:
         target = required
     elif op is Op.in_ and spec.kind is FactKind.set:
-        return Gap.build(
+        return Gap(
             kind=GapKind.set,
             field=spec.name,
             set_to=[required[0]],
@@ -257,14 +257,14 @@ def _set_gap(spec: FactSpec, op: Op, required: Any, as_of: date) -> Gap:
     elif op is Op.in_:
         target = required[0]
     else:
-        return Gap.build(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
+        return Gap(kind=GapKind.other, field=spec.name, change=bi(f"需满足：{spec.label.zh}", f"must satisfy: {spec.label.en}"))
     zh = value_label(target, "zh", spec.enum)
     en = value_label(target, "en", spec.enum)
     if spec.kind is FactKind.bool:
         change = bi(f"需满足：{spec.label.zh}" if target else f"需不再：{spec.label.zh}", f"needed: {spec.label.en} = {en}")
     else:
         change = bi(f"{spec.label.zh}需达到 {zh}", f"{spec.label.en} must be {en}")
-    return Gap.build(kind=GapKind.set, field=spec.name, set_to=target, change=change)
+    return Gap(kind=GapKind.set, field=spec.name, set_to=target, change=change)
 
 
 def _pct(t: Decimal) -> str:
@@ -305,7 +305,7 @@ def gaps_of(
         inner = gaps_of(node.children[0], rule_name, seen) if node.children else []
         name = rule_name(node.rule or "")
         out = [
-            Gap.build(
+            Gap(
                 kind=GapKind.obtain,
                 rule=node.rule,
                 gaps=inner,
@@ -319,9 +319,9 @@ def gaps_of(
         options = [o for o in options if o]
         out = min(options, key=cost) if options else []
     elif node.kind == "not":
-        out = [Gap.build(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
+        out = [Gap(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
     else:
-        out = [Gap.build(kind=GapKind.unreachable, change=node.label)]
+        out = [Gap(kind=GapKind.unreachable, change=node.label)]
     seen[id(node)] = out
     return list(out)
 

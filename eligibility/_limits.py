@@ -26,7 +26,7 @@ def limit_results(rule: Rule, view: CatalogueView, facts: Mapping[str, FactValue
         spec, maximum = FACTS[limit.fact], value.value
         requested = None if facts is None else facts[limit.fact].value
         out.append(
-            LimitResult.build(
+            LimitResult(
                 parameter=limit.param,
                 label=limit.label,
                 maximum=display(spec, maximum),

@@ -7,8 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ._construct import maker
-
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -30,12 +28,7 @@ class Text(BaseModel):
 
 def bi(zh: str, en: str) -> Text:
     """Shorthand for a :class:`Text`."""
-    if type(zh) is str and type(en) is str:  # explanations make hundreds: skip validation
-        return _make_text({"zh": zh, "en": en})
     return Text(zh=zh, en=en)
-
-
-_make_text = maker(Text)
 
 
 def display_width(text: str) -> int:

@@ -4,24 +4,29 @@ assumption stored once and referred to by id) and ``full`` (the :class:`Report` 
 
 ::
 
-    from eligibility import evaluate, report_view
+    from eligibility import evaluate, evaluate_view, report_view
 
     page = report_view(evaluate(profile), "summary", lang="zh")   # SummaryReport
+    page = evaluate_view(profile, "summary", lang="zh")           # the same, without the full report
     page.model_dump_json()
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, get_args
+from pathlib import Path
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._catalogue import Catalogue
+from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, prepared_for, run, supports_of
 from ._fields import field_label
 from ._record import Record
 from ._render import failed_conditions, gap_text
 from .report import Assumption, ConditionResult, Gap, GapKind, Report, SupportResult, Verdict
 from ._text import Lang
+from .profile import EnterpriseProfile
 
 ViewName = Literal["summary", "report", "full"]
 VIEWS: tuple[ViewName, ...] = get_args(ViewName)
@@ -67,14 +72,25 @@ class SummaryReport(_View):
 
 def summarise(report: Report, lang: Lang = "zh") -> SummaryReport:
     """The summary view of ``report`` in one language."""
-    supports = [_support_summary(s, lang) for s in report.supports]
+    return _summary(report.record, report.enterprise, report.uscc, report.supports, lang)
+
+
+def summary_of(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") -> SummaryReport:
+    """The summary view of an evaluation at :attr:`Detail.summary` (or more): the same as
+    ``summarise(report_of(prepared, evaluation), lang)``, made from the supports' results
+    alone, only those not met explained."""
+    return _summary(prepared.record, evaluation.enterprise, evaluation.uscc, supports_of(prepared, evaluation), lang)
+
+
+def _summary(record: Record, enterprise: str, uscc: str | None, results: list[SupportResult], lang: Lang) -> SummaryReport:
+    supports = [_support_summary(s, lang) for s in results]
     fields = dict.fromkeys(f for s in supports for f in s.missing_fields)
     return SummaryReport(
-        record=report.record,
-        enterprise=report.enterprise,
-        uscc=report.uscc,
+        record=record,
+        enterprise=enterprise,
+        uscc=uscc,
         lang=lang,
-        counts={v: sum(s.verdict is v for s in report.supports) for v in Verdict},
+        counts={v: sum(s.verdict is v for s in results) for v in Verdict},
         labels={f: field_label(f, lang) for f in fields},
         supports=supports,
     )
@@ -142,32 +158,24 @@ def compact(report: Report) -> CompactReport:
     )
 
 
-# Copies made without validation (the parts come from a report already built).
-_make_entry = SupportEntry.maker()
-_make_node = ConditionResult.maker()
-_make_gap = Gap.maker()
-
-
 def _entry(s: SupportResult) -> SupportEntry:
-    data = dict(s.__dict__)
+    data = dict(s)
     data["assumptions"] = [a.parameter for a in s.assumptions]
     data["gaps"] = [_gap(g) for g in s.gaps]
     data["explanation"] = _node(s.explanation) if s.explanation is not None else None
-    return _make_entry(data)
+    return SupportEntry.model_validate(data)
 
 
 def _node(node: ConditionResult) -> ConditionResult:
     if node.kind != "rule" and not node.gaps and not node.children:
         return node  # a leaf without gaps is kept as it is
-    data = dict(node.__dict__)
-    data["children"] = [] if node.kind == "rule" else [_node(c) for c in node.children]
-    data["gaps"] = [_gap(g) for g in node.gaps]
-    return _make_node(data)
+    children = [] if node.kind == "rule" else [_node(c) for c in node.children]
+    return node.model_copy(update={"children": children, "gaps": [_gap(g) for g in node.gaps]})
 
 
 def _gap(gap: Gap) -> Gap:
     if gap.kind is GapKind.obtain and gap.gaps:
-        return _make_gap({**gap.__dict__, "gaps": []})
+        return gap.model_copy(update={"gaps": []})
     return gap
 
 
@@ -188,4 +196,37 @@ def report_view(report: Report, view: ViewName = "full", lang: Lang = "zh") -> S
 def view_json(report: Report, view: ViewName = "full", lang: Lang = "zh", indent: int | None = None) -> str:
     """The JSON of a view; ``summary`` and ``report`` leave out fields at their default
     (null, empty, false), as their schemas say."""
-    return report_view(report, view, lang).model_dump_json(indent=indent, exclude_defaults=view != "full")
+    return _json(report_view(report, view, lang), indent)
+
+
+def evaluate_view(
+    profile: EnterpriseProfile | dict[str, Any],
+    view: ViewName = "summary",
+    lang: Lang = "zh",
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+) -> SummaryReport | CompactReport | Report:
+    """``report_view(evaluate(profile, ...), view, lang)``, for a portal: a summary is made
+    without the full report (only the supports not met are explained)."""
+    if view == "summary":
+        prepared = prepared_for(catalogue, as_of)
+        return summary_of(prepared, run(as_profile(profile), prepared, Detail.summary), lang)
+    return report_view(evaluate(profile, as_of=as_of, catalogue=catalogue), view, lang)
+
+
+def evaluate_view_json(
+    profile: EnterpriseProfile | dict[str, Any],
+    view: ViewName = "summary",
+    lang: Lang = "zh",
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+    indent: int | None = None,
+) -> str:
+    """The JSON of :func:`evaluate_view`, as :func:`view_json` gives it."""
+    return _json(evaluate_view(profile, view, lang, as_of=as_of, catalogue=catalogue), indent)
+
+
+def _json(shown: SummaryReport | CompactReport | Report, indent: int | None) -> str:
+    return shown.model_dump_json(indent=indent, exclude_defaults=not isinstance(shown, Report))

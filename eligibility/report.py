@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from . import _construct
 
 from ._record import Record
 from ._schema import Basis, Category, Certainty
@@ -32,69 +29,12 @@ class Status(StrEnum):
     unknown = "unknown"
 
 
-_DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = {}
-_LISTS: dict[type, tuple[str, ...]] = {}
-"""Per model, the fields that hold lists (an instance's lists are its own)."""
-_ALL_FIELDS: dict[type, set[str]] = {}
-
-
 class _Out(BaseModel):
+    """A part of a report. Built one way: validated from plain data (an evaluation's parts
+    are plain data until a report, a view or one support's result is asked for)."""
+
     # The attributes' docstrings are their descriptions in the JSON Schema (the service's OpenAPI).
     model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
-
-    @classmethod
-    def build(cls, **values: Any) -> Any:
-        """Construct without validation, for values the evaluation already checked (it
-        builds hundreds per report); fields not given take their defaults. About twice as
-        fast as ``model_construct``, which also handles aliases and extra fields."""
-        template, factories = cls._defaults()
-        data = template.copy()  # every field, in the model's order (JSON output follows it)
-        data.update(values)
-        for name, factory in factories:
-            if name not in values:
-                data[name] = factory()  # type: ignore[call-arg]
-        return cls._make(data, set(values))
-
-    @classmethod
-    def prototype(cls, **values: Any) -> dict[str, Any]:
-        """Every field's value, ``values`` over the defaults: the parts that many
-        instances share, for :meth:`from_prototype`."""
-        return dict(cls.build(**values).__dict__)
-
-    @classmethod
-    def from_prototype(cls, prototype: dict[str, Any], **values: Any) -> Any:
-        """Like :meth:`build` with the prototype's values and then ``values``, but
-        faster; each instance gets its own copies of the prototype's lists."""
-        data = prototype.copy()
-        data.update(values)
-        for name in _LISTS[cls]:
-            if name not in values:
-                data[name] = data[name][:]
-        # Every field is set; one set per model is shared (pydantic copies it before changing it).
-        return cls._make(data, _ALL_FIELDS[cls])
-
-    @classmethod
-    def maker(cls) -> Callable[[dict[str, Any]], Any]:
-        """The fastest constructor: from a dict of every field, which the instance takes
-        as its own (no copy, no validation; lists in it must not be shared)."""
-        return _construct.maker(cls)
-
-    @classmethod
-    def _defaults(cls) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
-        found = _DEFAULTS.get(cls)
-        if found is None:
-            fields = cls.model_fields.items()
-            found = _DEFAULTS[cls] = (
-                {n: i.default if i.default_factory is None else None for n, i in fields},
-                tuple((n, i.default_factory) for n, i in fields if i.default_factory is not None),
-            )
-            _LISTS[cls] = tuple(n for n, i in fields if i.default_factory is list)
-            _ALL_FIELDS[cls] = set(cls.model_fields)
-        return found
-
-    @classmethod
-    def _make(cls, data: dict[str, Any], fields_set: set[str]) -> Any:
-        return _construct.instance(cls, data, fields_set)
 
 
 class CitationOut(_Out):

@@ -44,7 +44,7 @@ from .report import Report
 from ._rule_text import rule_lines
 from ._tabular import Row, open_table, table_format
 from ._text import Lang, Text
-from ._views import CompactReport, SummaryReport, ViewName, view_json
+from ._views import CompactReport, SummaryReport, ViewName, evaluate_view_json
 
 MAX_BODY = 1 * 2**20
 """A profile's JSON body (1 MiB; a full profile is about 3 KB)."""
@@ -280,7 +280,7 @@ def create_app(
     ) -> Response:
         profile = _profile(await request.body())
         day = as_of or date.today()
-        text = await run_in_threadpool(lambda: view_json(_evaluate(profile, day, catalogue), view, lang))
+        text = await run_in_threadpool(lambda: _view_json(profile, day, catalogue, view, lang))
         return Response(text, media_type="application/json", headers={DATE_HEADER: day.isoformat()})
 
     @app.post(
@@ -446,6 +446,13 @@ def _profile(body: bytes) -> EnterpriseProfile:
 def _evaluate(profile: EnterpriseProfile, day: date, catalogue: Catalogue) -> Report:
     try:
         return evaluate(profile, as_of=day, catalogue=catalogue)
+    except ProfileError as exc:  # an evaluation date out of range, a value beyond the engine's
+        raise _refused_profile(exc) from None
+
+
+def _view_json(profile: EnterpriseProfile, day: date, catalogue: Catalogue, view: ViewName, lang: Lang) -> str:
+    try:
+        return evaluate_view_json(profile, view, lang, as_of=day, catalogue=catalogue)
     except ProfileError as exc:  # an evaluation date out of range, a value beyond the engine's
         raise _refused_profile(exc) from None
 

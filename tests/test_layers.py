@@ -33,7 +33,6 @@ LAYERS: dict[str, int] = {
     "_input_limits": FOUNDATION,
     "_safe_files": FOUNDATION,
     "_safe_text": FOUNDATION,
-    "_construct": FOUNDATION,
     "_text": FOUNDATION,
     "_dates": FOUNDATION,
     # The data models every later layer reads: the profile and its field catalogue (paths, specs, labels),
@@ -109,7 +108,6 @@ class Exception_:
 
 
 KNOWN_EXCEPTIONS: list[Exception_] = [
-    Exception_("_evaluate", "_profile_io", IN_FUNCTION, "parse_profile imported in four entry points (paths: one evaluation path)"),
     Exception_("authoring.strategies", "_loader", IN_FUNCTION, "default_rules_dir for the default catalogue"),
 ]
 

@@ -106,7 +106,7 @@ def test_durable_rules_agrees_with_the_explanation_on_any_profile(data):
     engine = ruleset.run(encode_facts(values, ruleset.compiled.shifts))
     explainer = Explainer(view, values)
     for rid in view.rule_ids:
-        status = explainer.explain_rule(CATALOGUE.rules[rid]).status
+        status = explainer.explain_rule(CATALOGUE.rules[rid])["status"]
         assert engine.get(rid) == (None if status is Status.unknown else status is Status.met), rid
 
 

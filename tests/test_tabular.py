@@ -157,12 +157,13 @@ def test_a_batch_keeps_of_each_report_exactly_its_supports_verdicts_and_missing_
     """What `eligibility batch` writes comes from outcomes built without the report;
     they equal the outcome of the full report, missing fields and their order included."""
     from eligibility._batch import Outcome
-    from eligibility._evaluate import evaluate_compact, prepare
+    from eligibility._evaluate import Detail, prepare, run
+    from eligibility._profile_io import parse_profile
 
     prepared = prepare(CATALOGUE, AS_OF)
     report = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
     expected = Outcome.of(report)
-    assert Outcome.of_compact(prepared, evaluate_compact(data, prepared)) == expected
+    assert Outcome.of_evaluation(prepared, run(parse_profile(data), prepared, Detail.missing)) == expected
     assert list(expected.verdicts) == [s.id for s in report.supports]
 
 

@@ -411,7 +411,7 @@ def verdicts_from_facts(catalogue: Catalogue, as_of: date, facts: dict[str, Fact
     explainer = Explainer(view, facts)
     explained: dict[str, Outcome] = {}
     for rid in view.rule_ids:
-        status = explainer.explain_rule(catalogue.rules[rid]).status
+        status = explainer.explain_rule(catalogue.rules[rid])["status"]
         explained[rid] = None if status is Status.unknown else status is Status.met
     return {rid: engine.get(rid) for rid in view.rule_ids}, explained
 
