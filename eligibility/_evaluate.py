@@ -23,7 +23,7 @@ from ._engine import EngineRuleset
 from ._input_limits import check_day
 from .errors import EngineError
 from ._decision import Decided
-from ._explain import OVER_RULES, Explainer, Node, ViewStatic, relevant_missing, truth_of_status
+from ._explain import OVER_RULES, Explainer, ViewStatic, relevant_missing, truth_of_status
 from ._gaps import gaps_of
 from ._limits import limit_facts, limit_results
 from ._facts import compute_facts, fact_values
@@ -31,7 +31,7 @@ from ._loader import load_catalogue
 from .profile import EnterpriseProfile
 from ._profile_io import parse_profile
 from ._record import Record, record_of
-from .report import ConditionResult, Gap, LimitResult, Report, SupportResult, Verdict
+from .report import ConditionResult, Gap, LimitResult, Node, Report, SupportResult, Verdict
 from ._timeline import time_flips
 from ._schema import Category
 from ._semantics import Truth
@@ -331,10 +331,11 @@ def report_of(prepared: Prepared, evaluation: Evaluation) -> Report:
 
 
 def supports_of(prepared: Prepared, evaluation: Evaluation) -> list[SupportResult]:
-    """The supports' results of an evaluation, in report order (those not met are
-    explained when the evaluation explains them; see :attr:`Detail.summary`)."""
+    """The supports' results of an evaluation, in report order, without their explanations
+    (a summary reads those as plain data, :attr:`Evaluation.explanations`); the gaps of
+    those not met are worked out when the evaluation explains them (:attr:`Detail.summary`)."""
     made = _Made()
-    return [_support(prepared, rid, evaluation, made) for rid in prepared.supports]
+    return [_support(prepared, rid, evaluation, made, models=False) for rid in prepared.supports]
 
 
 def support_of(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> SupportResult:
@@ -351,16 +352,18 @@ class _Made:
     gaps: dict[int, list[Gap]] = field(default_factory=dict)
 
 
-def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made) -> SupportResult:
+def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made, models: bool = True) -> SupportResult:
+    """One rule's result; ``models``: with its explanation (when explained) as models."""
     met = evaluation.outcomes.get(rid)
     data = prepared.prototypes[rid].copy()
     data["verdict"] = VERDICT[met]
     data["missing_fields"] = evaluation.missing.get(rid, ()) if met is None else ()
     tree = evaluation.explanations.get(rid)
     if tree is not None:
-        explanation = _model(tree, made.nodes)
+        explanation = _model(tree, made.nodes) if models else tree
         rules = prepared.view.catalogue.rules
-        data["explanation"] = explanation
+        if models:
+            data["explanation"] = explanation
         data["gaps"] = gaps_of(explanation, lambda r: rules[r].name, made.gaps) if met is False else ()
     flip = evaluation.flips.get(rid)
     if flip is not None:
@@ -376,9 +379,10 @@ def _model(node: Node, made: dict[int, ConditionResult]) -> ConditionResult:
     key = id(node)
     found = made.get(key)
     if found is None:
+        data: dict[str, Any] = node
         if node["kind"] == "rule" or OVER_RULES in node:
-            node = {**node, "children": [_model(child, made) for child in node["children"]]}
-        found = made[key] = ConditionResult.model_validate(node)
+            data = {**node, "children": [_model(child, made) for child in node["children"]]}
+        found = made[key] = ConditionResult.model_validate(data)
     return found
 
 

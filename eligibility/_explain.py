@@ -37,7 +37,7 @@ from ._dates import AS_OF
 from ._date_text import date_label, window_text
 from ._gaps import date_gap, depends_on_value, leaf_gap
 from .profile import EnterpriseProfile
-from .report import Assumption, CitationOut, ConditionResult, Gap, Status
+from .report import Assumption, CitationOut, ConditionResult, Gap, Node, Status
 from ._schema import Citation, Compare, Condition, DateCondition, ParameterValue, Rule, RuleRef, walk
 from ._semantics import WORDS, Op, Truth
 from ._labels import value_label
@@ -57,12 +57,10 @@ _NOT = bi("以下条件不成立", "the following does not hold")
 _NOT_IN_FORCE = bi("未生效", "not in force")
 
 
-Node = dict[str, Any]
-"""One node of an evaluated condition as plain data: every field of :class:`ConditionResult`
-(``children``: nodes; ``gaps``: :class:`Gap` models), made into one only at the edge (a
-report's explanation, :func:`eligibility.explain_support`). A node is never changed
-once made: some are shared (a choice's result, a derived rule's tree)."""
-_NODE = {name: None if info.default_factory is not None else info.default for name, info in ConditionResult.model_fields.items()}
+_NODE = Node({name: None if info.default_factory is not None else info.default for name, info in ConditionResult.model_fields.items()})
+"""Every field of a :class:`Node` at its default. A node is made into a model only at the edge
+(a report's explanation, :func:`eligibility.explain_support`) and never changed once made:
+some are shared (a choice's result, a derived rule's tree)."""
 OVER_RULES = "_over_rules"
 """The key marking a node with a derived rule's node below it (pydantic ignores it), so
 that the edge makes each derived rule's tree once and the rest of a tree in one call."""
@@ -342,7 +340,10 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
 
         def negation(ex: Explainer) -> Node:
             child = inner(ex)
-            return {**proto, "status": _STATUS[negate(_TRUTH[child["status"]])], "children": [child], "missing_fields": [], "gaps": []}
+            data = proto.copy()
+            data["status"] = _STATUS[negate(_TRUTH[child["status"]])]
+            data["children"], data["missing_fields"], data["gaps"] = [child], [], []
+            return data
 
         return negation
     if isinstance(tree, Ref):

@@ -23,7 +23,7 @@ from ._formulas import Field, FieldRatio, LastYear, RatioOverYears, YearsSinceYe
 from ._fields import get_field, set_field, yearly_path
 from ._labels import money, value_label
 from .profile import EnterpriseProfile
-from .report import ConditionResult, Gap, GapKind, Status
+from .report import ConditionResult, Gap, GapKind, Node, Status
 from ._semantics import Op
 from ._text import Text, bi
 
@@ -285,7 +285,7 @@ def cost(gaps: list[Gap]) -> float:
 
 
 def gaps_of(
-    node: ConditionResult, rule_name: Callable[[str], Text], seen: dict[int, list[Gap]] | None = None
+    node: ConditionResult | Node, rule_name: Callable[[str], Text], seen: dict[int, list[Gap]] | None = None
 ) -> list[Gap]:
     """The gaps that would make a not-met condition met (none if met or unknown).
 

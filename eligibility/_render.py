@@ -8,7 +8,7 @@ from ._facts import FACTS
 from ._gaps import cost, flatten, gaps_of
 from ._fields import field_label
 from ._labels import value_label
-from .report import ConditionResult, Gap, GapKind, LimitResult, Report, Status, SupportResult, Verdict
+from .report import ConditionResult, Gap, GapKind, LimitResult, Node, Report, Status, SupportResult, Verdict
 from ._safe_text import for_markdown, for_terminal
 from ._schema import Basis, Certainty
 from ._text import Lang, Text
@@ -39,7 +39,7 @@ def t(zh: str, en: str, lang: Lang) -> str:
     return en if lang == "en" else zh
 
 
-def condition_line(node: ConditionResult, lang: Lang, full: bool = True) -> str:
+def condition_line(node: ConditionResult | Node, lang: Lang, full: bool = True) -> str:
     """One condition in words: its label and the enterprise's value; ``full`` adds the
     band, the clause it comes from and what it would take."""
     text = node.label(lang)
@@ -60,7 +60,7 @@ def condition_line(node: ConditionResult, lang: Lang, full: bool = True) -> str:
     return text
 
 
-def failed_conditions(node: ConditionResult, lang: Lang) -> list[str]:
+def failed_conditions(node: ConditionResult | Node, lang: Lang) -> list[str]:
     """The comparisons that are not met, briefly (label and value), through all-of and rules."""
     if node.status is not Status.not_met:
         return []

@@ -24,7 +24,7 @@ from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, prepa
 from ._fields import field_label
 from ._record import Record
 from ._render import failed_conditions, gap_text
-from .report import Assumption, ConditionResult, Gap, GapKind, Report, SupportResult, Verdict
+from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
 from ._text import Lang
 from .profile import EnterpriseProfile
 
@@ -72,18 +72,27 @@ class SummaryReport(_View):
 
 def summarise(report: Report, lang: Lang = "zh") -> SummaryReport:
     """The summary view of ``report`` in one language."""
-    return _summary(report.record, report.enterprise, report.uscc, report.supports, lang)
+    return _summary(report.record, report.enterprise, report.uscc, report.supports, [s.explanation for s in report.supports], lang)
 
 
 def summary_of(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") -> SummaryReport:
     """The summary view of an evaluation at :attr:`Detail.summary` (or more): the same as
     ``summarise(report_of(prepared, evaluation), lang)``, made from the supports' results
     alone, only those not met explained."""
-    return _summary(prepared.record, evaluation.enterprise, evaluation.uscc, supports_of(prepared, evaluation), lang)
+    results = supports_of(prepared, evaluation)
+    trees: list[ConditionResult | Node | None] = [evaluation.explanations.get(s.id) for s in results]
+    return _summary(prepared.record, evaluation.enterprise, evaluation.uscc, results, trees, lang)
 
 
-def _summary(record: Record, enterprise: str, uscc: str | None, results: list[SupportResult], lang: Lang) -> SummaryReport:
-    supports = [_support_summary(s, lang) for s in results]
+def _summary(
+    record: Record,
+    enterprise: str,
+    uscc: str | None,
+    results: list[SupportResult],
+    trees: list[ConditionResult | Node | None],
+    lang: Lang,
+) -> SummaryReport:
+    supports = [_support_summary(s, tree, lang) for s, tree in zip(results, trees)]
     fields = dict.fromkeys(f for s in supports for f in s.missing_fields)
     return SummaryReport(
         record=record,
@@ -96,10 +105,11 @@ def _summary(record: Record, enterprise: str, uscc: str | None, results: list[Su
     )
 
 
-def _support_summary(s: SupportResult, lang: Lang) -> SupportSummary:
+def _support_summary(s: SupportResult, explanation: ConditionResult | Node | None, lang: Lang) -> SupportSummary:
+    """``s`` summarised; ``explanation``: its explanation, a model or plain data."""
     reason = gap = None
     if s.verdict is Verdict.not_eligible:
-        reasons = failed_conditions(s.explanation, lang) if s.explanation is not None else []
+        reasons = failed_conditions(explanation, lang) if explanation is not None else []
         reason = reasons[0] if reasons else None
         gap = gap_text(s.gaps[0], lang) if s.gaps else None
     return SupportSummary(

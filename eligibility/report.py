@@ -147,6 +147,61 @@ class ConditionResult(_Out):
     gaps: list[Gap] = Field(default_factory=list)
 
 
+class Node(dict[str, Any]):
+    """A :class:`ConditionResult` as plain data, before the edge makes it one (the fields as
+    keys: ``children`` are nodes, ``gaps`` :class:`Gap` models), read by the same attributes,
+    so that a reason or a gap is worked out alike from either."""
+
+    __slots__ = ()
+
+    def copy(self) -> Node:
+        return Node(self)
+
+    @property
+    def kind(self) -> str:
+        return self["kind"]  # type: ignore[no-any-return]
+
+    @property
+    def status(self) -> Status:
+        return self["status"]  # type: ignore[no-any-return]
+
+    @property
+    def label(self) -> Text:
+        return self["label"]  # type: ignore[no-any-return]
+
+    @property
+    def fact(self) -> str | None:
+        return self["fact"]  # type: ignore[no-any-return]
+
+    @property
+    def actual(self) -> Any:
+        return self["actual"]
+
+    @property
+    def unit(self) -> str | None:
+        return self["unit"]  # type: ignore[no-any-return]
+
+    @property
+    def band(self) -> Text | None:
+        return self["band"]  # type: ignore[no-any-return]
+
+    @property
+    def citation(self) -> CitationOut | None:
+        return self["citation"]  # type: ignore[no-any-return]
+
+    @property
+    def rule(self) -> str | None:
+        return self["rule"]  # type: ignore[no-any-return]
+
+    @property
+    def children(self) -> list[Node]:
+        return self["children"]  # type: ignore[no-any-return]
+
+    @property
+    def gaps(self) -> list[Gap]:
+        return self["gaps"]  # type: ignore[no-any-return]
+
+
 class SupportResult(_Out):
     """The verdict on one support (or derived classification), with its reasons."""
 
