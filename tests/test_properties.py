@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eligibility import Verdict, evaluate, load_catalogue, parse_profile
+from eligibility import Verdict, evaluate, evaluate_view_json, load_catalogue, parse_profile, view_json
 from eligibility._compiler import encode_facts
 from eligibility._evaluate import engine_for
 from eligibility._explain import Explainer
@@ -214,6 +214,14 @@ def test_a_derived_rule_out_of_force_is_not_met_by_engine_and_explanation_alike(
         check_engine_agrees(cat, AS_OF, env)
 
     check()
+
+
+@given(valid_data, st.sampled_from(["zh", "en"]))
+def test_a_summary_made_without_the_full_report_is_the_full_reports_summary(data, lang):
+    """evaluate_view_json (a portal's request: only the supports not met explained, as plain
+    data) gives the summary of the full report, byte for byte."""
+    full = view_json(evaluate(data, as_of=AS_OF, catalogue=CATALOGUE), "summary", lang)
+    assert evaluate_view_json(data, "summary", lang, as_of=AS_OF, catalogue=CATALOGUE) == full
 
 
 @given(valid_data)

@@ -8,7 +8,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from eligibility import ConditionResult, Report, evaluate, load_profile, report_view, view_json
+from eligibility import ConditionResult, Report, evaluate, evaluate_view_json, load_profile, report_view, view_json
 from eligibility._commands import app
 from eligibility.report import Gap, GapKind, SupportResult
 from eligibility._views import CompactReport, SummaryReport, SupportEntry
@@ -70,6 +70,15 @@ def test_an_english_summary_has_names_departments_and_reasons_in_english(reports
     ]
     reasons = " ".join(s.reason or "" for s in summary.supports)
     assert reasons and not CJK.search(reasons)
+
+
+@pytest.mark.parametrize("view", ["summary", "report", "full"])
+def test_evaluate_view_gives_the_view_of_the_evaluated_report(catalogue, view):
+    """evaluate_view_json (the service's /evaluate) equals view_json of evaluate for each example."""
+    for path in EXAMPLE_FILES:
+        profile = load_profile(path)
+        expected = view_json(evaluate(profile, as_of=AS_OF, catalogue=catalogue), view, "en")
+        assert evaluate_view_json(profile, view, "en", as_of=AS_OF, catalogue=catalogue) == expected, path.name
 
 
 def test_the_summary_carries_the_changes_on_date(catalogue):
