@@ -107,9 +107,7 @@ class Exception_:
     reason: str
 
 
-KNOWN_EXCEPTIONS: list[Exception_] = [
-    Exception_("authoring.strategies", "_loader", IN_FUNCTION, "default_rules_dir for the default catalogue"),
-]
+KNOWN_EXCEPTIONS: list[Exception_] = []
 
 
 def module_name(path: Path) -> str:

@@ -63,7 +63,7 @@ from .._evaluate import engine_for, evaluate
 from .._explain import Explainer
 from .._facts import FACTS, FactKind, FactValue, Ratio, compute_facts
 from .._fields import Shape, fields_of
-from .._loader import load_catalogue
+from .._loader import default_rules_dir, load_catalogue
 from ..profile import EnterpriseProfile
 from ..report import Status
 from .._uscc import CHARSET, check_character
@@ -707,6 +707,4 @@ def check_catalogue_properties(
 
 
 def _default_dir() -> Path:
-    from .._loader import default_rules_dir
-
     return default_rules_dir()
