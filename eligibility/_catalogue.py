@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -87,10 +88,11 @@ class Catalogue:
             strata[rid] = 1 + max((strata[d] for d in deps), default=-1)
         return strata
 
-    def facts_used(self) -> list[str]:
-        """Every fact a condition or a tiered parameter's key names, sorted."""
+    def facts_used(self, rule_ids: Collection[str] | None = None) -> list[str]:
+        """Every fact a condition or a tiered parameter's key names, sorted (of the rules
+        ``rule_ids`` only, when given)."""
         names: set[str] = set()
-        for rule in self.rules.values():
+        for rule in self.rules.values() if rule_ids is None else (self.rules[rid] for rid in rule_ids):
             for node in walk(rule.conditions):
                 if isinstance(node, Compare):
                     names.add(node.fact)

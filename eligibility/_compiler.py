@@ -329,8 +329,10 @@ class Compiled:
         return out
 
 
-def compile_view(view: CatalogueView) -> Compiled:
-    """Compile the rules in force in ``view`` into one durable-rules ruleset.
+def compile_view(view: CatalogueView, only: Sequence[str] | None = None) -> Compiled:
+    """Compile the rules in force in ``view`` into one durable-rules ruleset (``only``
+    those, in catalogue order, when given: each with every derived rule it names, and
+    the facts they read).
 
     A condition too large or too deep for one engine rule is split into helper rules
     (:func:`engine_rules`); each engine rule's stratum is one more than the highest of the
@@ -341,7 +343,7 @@ def compile_view(view: CatalogueView) -> Compiled:
     reads: dict[int, set[str]] = {}
     shifts: dict[str, Term] = {}
     helpers: list[str] = []
-    for rid in view.rule_ids:
+    for rid in view.rule_ids if only is None else only:
         tree = resolve(cat.rules[rid].conditions, view)
         for leaf in date_leaves(tree):
             shifts.update((t.key, t) for t in leaf.test.terms if t.name is not None and t.shifted)
@@ -360,7 +362,7 @@ def compile_view(view: CatalogueView) -> Compiled:
         view.key,
         definition,
         strata,
-        cat.facts_used(),
+        cat.facts_used(only),
         stratum_reads,
         tuple(shifts[k] for k in sorted(shifts)),
         frozenset(helpers),

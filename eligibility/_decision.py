@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import operator
 import random
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -684,6 +684,7 @@ class Decision:
         self._tests: dict[int, tuple[Leaf, Callable[[Any], bool]]] = {}
         self._deciders: dict[str, Decider] = {}
         self._rule_date_leaves: dict[str, list[DateLeaf]] = {}
+        self._rule_time_leaves: dict[str, list[Leaf]] = {}
         self._time_leaves: list[Leaf] | None = None
         self._date_leaves: list[DateLeaf] | None = None
         self._moving_rules: list[tuple[str, frozenset[str], frozenset[str]]] | None = None
@@ -740,18 +741,29 @@ class Decision:
             found = self._rule_date_leaves[rule_id] = date_leaves(self.tree(rule_id))
         return found
 
-    def date_leaves(self) -> list[DateLeaf]:
-        """The date conditions of the view's rules (each moves with the evaluation date)."""
+    def rule_time_leaves(self, rule_id: str) -> list[Leaf]:
+        """A rule's own comparisons of facts that move with time (ages counted from a date of the profile)."""
+        found = self._rule_time_leaves.get(rule_id)
+        if found is None:
+            found = [leaf for leaf in leaves(self.tree(rule_id)) if FACTS[leaf.fact].years_since is not None]
+            self._rule_time_leaves[rule_id] = found
+        return found
+
+    def date_leaves(self, only: Collection[str] | None = None) -> list[DateLeaf]:
+        """The date conditions of the view's rules (each moves with the evaluation date), or of ``only`` those."""
+        if only is not None:
+            return [leaf for rid in only for leaf in self.rule_date_leaves(rid)]
         if self._date_leaves is None:
             self._date_leaves = [leaf for rid in self.view.rule_ids for leaf in self.rule_date_leaves(rid)]
         return self._date_leaves
 
-    def time_leaves(self) -> list[Leaf]:
-        """The comparisons of facts that move with time (ages counted from a date of the profile)."""
+    def time_leaves(self, only: Collection[str] | None = None) -> list[Leaf]:
+        """The comparisons of facts that move with time (ages counted from a date of the
+        profile) in the view's rules, or in ``only`` those."""
+        if only is not None:
+            return [leaf for rid in only for leaf in self.rule_time_leaves(rid)]
         if self._time_leaves is None:
-            self._time_leaves = [
-                leaf for rid in self.view.rule_ids for leaf in leaves(self.tree(rid)) if FACTS[leaf.fact].years_since is not None
-            ]
+            self._time_leaves = [leaf for rid in self.view.rule_ids for leaf in self.rule_time_leaves(rid)]
         return self._time_leaves
 
     def moving_rules(self) -> list[tuple[str, frozenset[str], frozenset[str]]]:

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from typing import Any
+from collections.abc import Sequence
 
 from ._catalogue import Catalogue, CatalogueView, rule_refs
 from ._compiler import compile_view, encode_facts, encode_values
@@ -40,6 +41,17 @@ _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 
 
 @dataclass(frozen=True)
+class Scope:
+    """One rule and the derived rules it names, directly or not: what must be decided to
+    explain that rule alone, compiled into a durable-rules ruleset of its own (its helper
+    rules and strata included) that reads only the facts those rules read."""
+
+    rule_ids: tuple[str, ...]
+    """The rule and the derived rules it names, in catalogue order."""
+    ruleset: EngineRuleset
+
+
+@dataclass(frozen=True)
 class Prepared:
     """Everything about one catalogue view that does not depend on the profile:
     the compiled durable-rules ruleset and the static parts of explanations."""
@@ -57,16 +69,32 @@ class Prepared:
     """What decides every report of this view (versions, fingerprint, date)."""
     names: dict[str, frozenset[str]]
     """Rule id -> the rule and every derived rule it names, directly or not."""
+    scopes: dict[str, Scope] = field(default_factory=dict, compare=False, repr=False)
+    """Rule id -> its :class:`Scope`, compiled when first asked for (shared by the views
+    sharing :attr:`ruleset`)."""
 
     def dependencies(self, rule_ids: list[str]) -> list[str]:
         """``rule_ids`` and the derived rules they name, in catalogue order."""
         need = set().union(*(self.names[rid] for rid in rule_ids))
         return [rid for rid in self.view.rule_ids if rid in need]
 
+    def scope(self, rule_id: str) -> Scope:
+        """The :class:`Scope` of a rule in force, compiled once (its engine handles are
+        pooled as :attr:`ruleset`'s are: safe to use from many threads)."""
+        found = self.scopes.get(rule_id)
+        if found is None:
+            with _scope_lock:
+                found = self.scopes.get(rule_id)
+                if found is None:
+                    rule_ids = self.dependencies([rule_id])
+                    found = self.scopes[rule_id] = Scope(tuple(rule_ids), EngineRuleset(compile_view(self.view, rule_ids)))
+        return found
+
 
 _prepared: OrderedDict[tuple[int, date], Prepared] = OrderedDict()
 _by_key: dict[str, Prepared] = {}
 _lock = threading.Lock()
+_scope_lock = threading.Lock()
 _MAX_PREPARED = 64
 
 
@@ -87,8 +115,10 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
     view = catalogue.at(day)
     with _lock:
         same_rules = _by_key.get(view.key)
-        ruleset = same_rules.ruleset if same_rules is not None else EngineRuleset(compile_view(view))
-        found = _prepared_view(view, ruleset)
+        if same_rules is not None:  # another day with the same rules and values in force
+            found = _prepared_view(view, same_rules.ruleset, same_rules.scopes)
+        else:
+            found = _prepared_view(view, EngineRuleset(compile_view(view)), {})
         _by_key[view.key] = found
         _prepared[cache_key] = found
         while len(_prepared) > _MAX_PREPARED:
@@ -98,7 +128,7 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
         return found
 
 
-def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
+def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str, Scope]) -> Prepared:
     static = ViewStatic(view)
     rules = view.catalogue.rules
     assumptions = Explainer(view, {}, static=static).assumptions
@@ -134,7 +164,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset) -> Prepared:
     names: dict[str, frozenset[str]] = {}
     for rid in view.rule_ids:  # in catalogue order: a derived rule before the rules naming it
         names[rid] = frozenset({rid}).union(*(names.get(r, ()) for r in rule_refs(rules[rid].conditions)))
-    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names)
+    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, scopes)
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
@@ -182,18 +212,21 @@ class Evaluation:
         return {rid: VERDICT[self.outcomes.get(rid)] for rid in rule_ids}
 
 
-def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: list[str] | None = None) -> Evaluation:
+def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Scope | None = None) -> Evaluation:
     """The one evaluation path: facts, durable-rules' outcome for every rule in force, and
-    what ``detail`` asks for beyond. ``only`` (explained): the rules to explain, in
-    catalogue order with each derived rule they name (default: every rule in force)."""
-    view, ruleset = prepared.view, prepared.ruleset
+    what ``detail`` asks for beyond. ``only`` (explained): one rule's scope, the rules
+    decided and explained (default: every rule in force); durable-rules decides them
+    alone, on the facts they read."""
+    view = prepared.view
+    ruleset = prepared.ruleset if only is None else only.ruleset
     compiled = ruleset.compiled
     if detail is Detail.verdicts:  # values without the fields that decide them
         outcomes = ruleset.run(encode_values(fact_values(profile, view.day, compiled.facts, view.values), compiled.shifts))
         return Evaluation(profile.name, profile.uscc, outcomes)
     facts = compute_facts(profile, view.day, compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts, compiled.shifts))
-    now = {rid: outcomes.get(rid) for rid in view.rule_ids}
+    rule_ids = view.rule_ids if only is None else only.rule_ids
+    now = {rid: outcomes.get(rid) for rid in rule_ids}
     if detail is not Detail.explained:
         missing = _missing(prepared, facts, outcomes)
         if detail is Detail.missing:
@@ -202,10 +235,9 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: li
         explanations, _ = _explain(profile, prepared, facts, outcomes, unmet)
         flips = time_flips(view, facts, profile, now, prepared.static.decision)
         return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips)
-    rule_ids = view.rule_ids if only is None else only
     cat = view.catalogue
     explanations, missing = _explain(profile, prepared, facts, outcomes, rule_ids)
-    flips = time_flips(view, facts, profile, now, prepared.static.decision, None if only is None else set(rule_ids))
+    flips = time_flips(view, facts, profile, now, prepared.static.decision, None if only is None else rule_ids)
     limited = [rid for rid in rule_ids if cat.rules[rid].limits]
     asked = compute_facts(profile, view.day, limit_facts(view), view.values) if limited else {}
     limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in limited}
@@ -213,7 +245,7 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: li
 
 
 def _explain(
-    profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool], rule_ids: list[str]
+    profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool], rule_ids: Sequence[str]
 ) -> tuple[dict[str, Node], dict[str, list[str]]]:
     """The explanations of ``rule_ids`` (in catalogue order, with the derived rules they
     name), each checked against durable-rules' outcome, and the missing fields of the
@@ -289,14 +321,14 @@ def explain_support(
 ) -> SupportResult:
     """One support's (or derived rule's) result with its explanation, gaps and date of
     change, equal to ``evaluate(profile, ...).support(rule_id)``: for a page that shows the
-    summary and explains a support when asked. durable-rules decides every rule as in
-    :func:`evaluate`; only ``rule_id`` and the derived rules it names are explained.
-    ``KeyError`` if no rule ``rule_id`` is in force on ``as_of``."""
+    summary and explains a support when asked. durable-rules decides ``rule_id`` and the
+    derived rules it names (a ruleset of their own, compiled once), on the facts they
+    read; only those are explained. ``KeyError`` if no rule ``rule_id`` is in force on ``as_of``."""
     profile = as_profile(profile)
     prepared = prepared_for(catalogue, as_of)
     if rule_id not in prepared.prototypes:
         raise KeyError(rule_id)
-    return support_of(prepared, run(profile, prepared, Detail.explained, prepared.dependencies([rule_id])), rule_id)
+    return support_of(prepared, run(profile, prepared, Detail.explained, prepared.scope(rule_id)), rule_id)
 
 
 def evaluate_verdicts(

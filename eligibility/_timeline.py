@@ -22,15 +22,20 @@ from .profile import EnterpriseProfile
 from ._semantics import Truth
 
 def candidate_dates(
-    view: CatalogueView, profile: EnterpriseProfile, decision: Decision | None = None, facts: dict[str, FactValue] | None = None
+    view: CatalogueView,
+    profile: EnterpriseProfile,
+    decision: Decision | None = None,
+    facts: dict[str, FactValue] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[date]:
     """The future days (within ten years) on which a time-dependent condition of the
-    catalogue may change: an age reaching a threshold, a date condition's comparison
-    changing as the evaluation date moves (:func:`eligibility._dates.change_days`)."""
+    catalogue (of the rules ``only``, when given) may change: an age reaching a threshold,
+    a date condition's comparison changing as the evaluation date moves
+    (:func:`eligibility._dates.change_days`)."""
     decision = decision or Decision(view)
     days: set[date] = set()
     horizon = shift(view.day, "years", HORIZON_YEARS)
-    for leaf in decision.time_leaves():
+    for leaf in decision.time_leaves(only):
         flip = FACTS[leaf.fact].years_since
         assert flip is not None
         base = lookup(profile, flip.path)
@@ -43,7 +48,7 @@ def candidate_dates(
                 if view.day < day <= horizon:
                     days.add(day)
     if facts is not None:
-        for dleaf in decision.date_leaves():
+        for dleaf in decision.date_leaves(only):
             dates = {n: facts[n].value for n in dleaf.test.names}
             days |= change_days(dleaf.test, dates, horizon)
     return sorted(d for d in days if view.day < d <= horizon)
@@ -88,10 +93,11 @@ def time_flips(
     "By time alone": the rules decided again by :func:`decide_on` (the deciders the
     engine's verdict is checked against) on the candidate days; between two candidate
     days no comparison changes, so neither does an outcome. ``only``: the rules wanted,
-    each with the derived rules it names (no other is decided again)."""
+    each with the derived rules it names (no other is decided again, and only their
+    conditions give candidate days; ``facts`` need hold only the facts they read)."""
     decision = decision or Decision(view)
     flips: dict[str, tuple[date, Truth]] = {}
-    for day in candidate_dates(view, profile, decision, facts):
+    for day in candidate_dates(view, profile, decision, facts, only):
         for rid, truth in decide_on(view, facts, profile, day, decision, now, only).items():
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)

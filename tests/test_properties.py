@@ -15,11 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eligibility import Verdict, evaluate, evaluate_view_json, load_catalogue, parse_profile, view_json
+from eligibility import Verdict, evaluate, evaluate_view_json, explain_support, load_catalogue, parse_profile, view_json
 from eligibility._compiler import encode_facts
 from eligibility._evaluate import engine_for
 from eligibility._explain import Explainer
 from eligibility._facts import compute_facts
+from eligibility._render import support_lines
 from eligibility.report import Status
 from eligibility.authoring.strategies import (
     check_catalogue_properties,
@@ -222,6 +223,19 @@ def test_a_summary_made_without_the_full_report_is_the_full_reports_summary(data
     data) gives the summary of the full report, byte for byte."""
     full = view_json(evaluate(data, as_of=AS_OF, catalogue=CATALOGUE), "summary", lang)
     assert evaluate_view_json(data, "summary", lang, as_of=AS_OF, catalogue=CATALOGUE) == full
+
+
+@given(valid_data, st.dates(min_value=date(2018, 1, 1), max_value=AS_OF))
+def test_one_rule_explained_on_demand_is_its_result_in_the_full_report(data, day):
+    """explain_support (durable-rules deciding only that rule and the derived rules it
+    names, on the facts they read) gives, for every support and derived rule in force,
+    the full report's result: the same JSON, and the same text in Chinese and English."""
+    full = evaluate(data, as_of=day, catalogue=CATALOGUE)
+    for result in full.supports + full.derived:
+        alone = explain_support(data, result.id, as_of=day, catalogue=CATALOGUE)
+        assert alone.model_dump_json() == result.model_dump_json(), result.id
+        for lang in ("zh", "en"):
+            assert list(support_lines(alone, lang)) == list(support_lines(result, lang)), (result.id, lang)
 
 
 @given(valid_data)
