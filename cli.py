@@ -9,7 +9,9 @@ which one is missing and how to install them, instead of a traceback.
 import sys
 
 try:
-    from eligibility.__main__ import run
+    from eligibility.__main__ import load_commands
+
+    main = load_commands()  # the command line and the library, with their dependencies
 except ModuleNotFoundError as exc:  # a dependency, not this package: the checkout is on sys.path
     sys.stderr.write(
         f"缺少依赖 {exc.name} (missing dependency {exc.name}): "
@@ -18,4 +20,4 @@ except ModuleNotFoundError as exc:  # a dependency, not this package: the checko
     sys.exit(1)
 
 if __name__ == "__main__":
-    run()
+    main()

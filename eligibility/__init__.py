@@ -22,56 +22,56 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from ._catalogue import Catalogue
-from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
-from ._evaluate import evaluate, evaluate_verdicts, explain_support
-from ._fields import FieldSpec, FieldType
-from ._gaps import apply_gaps
-from ._loader import default_rules_dir, load_catalogue
-from .profile import (
-    Achievements,
-    Capital,
-    Certifications,
-    Compliance,
-    Cooperation,
-    EnterpriseProfile,
-    FiscalYear,
-    Founder,
-    HighTechDomain,
-    HnteSelfAssessment,
-    IndustryChain,
-    IntellectualProperty,
-    KnowledgeValueGrade,
-    ListingStatus,
-    Ownership,
-    Park,
-    ProvincialPlatform,
-    RDInstitution,
-    RDInstitutionLevel,
-    Sector,
-    SizeClass,
-    StartupLoan,
-    Talent,
-    profile_json_schema,
-)
-from ._profile_io import load_profile, parse_profile, read_data
-from ._record import Record, record_of
-from ._schema import Basis, Category, Certainty
-from ._text import Lang, Text
-from .report import (
-    Assumption,
-    CitationOut,
-    ConditionResult,
-    Gap,
-    GapKind,
-    LimitResult,
-    Report,
-    Status,
-    SupportResult,
-    Verdict,
-)
 
 if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and editors
+    from ._catalogue import Catalogue
+    from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
+    from ._evaluate import evaluate, evaluate_verdicts, explain_support
+    from ._fields import FieldSpec, FieldType
+    from ._gaps import apply_gaps
+    from ._loader import default_rules_dir, load_catalogue
+    from .profile import (
+        Achievements,
+        Capital,
+        Certifications,
+        Compliance,
+        Cooperation,
+        EnterpriseProfile,
+        FiscalYear,
+        Founder,
+        HighTechDomain,
+        HnteSelfAssessment,
+        IndustryChain,
+        IntellectualProperty,
+        KnowledgeValueGrade,
+        ListingStatus,
+        Ownership,
+        Park,
+        ProvincialPlatform,
+        RDInstitution,
+        RDInstitutionLevel,
+        Sector,
+        SizeClass,
+        StartupLoan,
+        Talent,
+        profile_json_schema,
+    )
+    from ._profile_io import load_profile, parse_profile, read_data
+    from ._record import Record, record_of
+    from ._schema import Basis, Category, Certainty
+    from ._text import Lang, Text
+    from .report import (
+        Assumption,
+        CitationOut,
+        ConditionResult,
+        Gap,
+        GapKind,
+        LimitResult,
+        Report,
+        Status,
+        SupportResult,
+        Verdict,
+    )
     from ._batch import evaluate_many, evaluate_partition, partition_columns
     from ._form_schema import form_json_schema
     from ._interview import Interview
@@ -80,16 +80,40 @@ if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and e
     from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, evaluate_view, evaluate_view_json, report_view, view_json
 
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(['evaluate_many', 'evaluate_partition', 'partition_columns'], "._batch"),
-    **dict.fromkeys(['form_json_schema'], "._form_schema"),
-    **dict.fromkeys(['Interview'], "._interview"),
-    **dict.fromkeys(['Question', 'next_questions'], "._questions"),
-    **dict.fromkeys(['Row', 'iter_rows', 'read_rows'], "._tabular"),
-    **dict.fromkeys(['CompactReport', 'SummaryReport', 'SupportEntry', 'SupportSummary', 'ViewName', 'evaluate_view', 'evaluate_view_json', 'report_view', 'view_json'], "._views"),
+    **dict.fromkeys(["Catalogue"], "._catalogue"),
+    **dict.fromkeys(["CaseError", "EligibilityError", "EngineError", "Problem", "ProfileError", "RuleError"], ".errors"),
+    **dict.fromkeys(["evaluate", "evaluate_verdicts", "explain_support"], "._evaluate"),
+    **dict.fromkeys(["FieldSpec", "FieldType"], "._fields"),
+    **dict.fromkeys(["apply_gaps"], "._gaps"),
+    **dict.fromkeys(["default_rules_dir", "load_catalogue"], "._loader"),
+    **dict.fromkeys(
+        [
+            "Achievements", "Capital", "Certifications", "Compliance", "Cooperation", "EnterpriseProfile", "FiscalYear",
+            "Founder", "HighTechDomain", "HnteSelfAssessment", "IndustryChain", "IntellectualProperty",
+            "KnowledgeValueGrade", "ListingStatus", "Ownership", "Park", "ProvincialPlatform", "RDInstitution",
+            "RDInstitutionLevel", "Sector", "SizeClass", "StartupLoan", "Talent", "profile_json_schema",
+        ],
+        ".profile",
+    ),
+    **dict.fromkeys(["load_profile", "parse_profile", "read_data"], "._profile_io"),
+    **dict.fromkeys(["Record", "record_of"], "._record"),
+    **dict.fromkeys(["Basis", "Category", "Certainty"], "._schema"),
+    **dict.fromkeys(["Lang", "Text"], "._text"),
+    **dict.fromkeys(
+        ["Assumption", "CitationOut", "ConditionResult", "Gap", "GapKind", "LimitResult", "Report", "Status", "SupportResult", "Verdict"],
+        ".report",
+    ),
+    **dict.fromkeys(["evaluate_many", "evaluate_partition", "partition_columns"], "._batch"),
+    **dict.fromkeys(["form_json_schema"], "._form_schema"),
+    **dict.fromkeys(["Interview"], "._interview"),
+    **dict.fromkeys(["Question", "next_questions"], "._questions"),
+    **dict.fromkeys(["Row", "iter_rows", "read_rows"], "._tabular"),
+    **dict.fromkeys(["CompactReport", "SummaryReport", "SupportEntry", "SupportSummary", "ViewName", "evaluate_view", "evaluate_view_json", "report_view", "view_json"], "._views"),
 }
-"""Names loaded on first use (PEP 562), from the module that defines them: batch runs, spreadsheets,
-the interview, views and form schemas are not needed to evaluate a profile, and importing them
-(multiprocessing, zipfile, more Pydantic models) would slow every start of the command line."""
+"""Every public name, loaded on first use (PEP 562) from the module that defines it. ``import
+eligibility`` itself loads nothing else: the command line (``eligibility.__main__``) is imported
+through this package, and it sets up its start-up (the garbage collector paused, see there)
+before the library's modules and their ~100 Pydantic models and dataclasses are made."""
 
 
 def __getattr__(name: str) -> Any:

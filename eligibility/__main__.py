@@ -4,16 +4,37 @@ The command line needs the ``cli`` extra (typer, rich, openpyxl), which the libr
 it, the command says which extra to install instead of a traceback.
 """
 
+import gc
 import sys
+from collections.abc import Callable
 
 CLI_DEPENDENCIES = {"typer", "click", "rich", "openpyxl"}
 """What the ``cli`` extra installs (and what typer itself brings), the command line's own dependencies."""
 
 
+def load_commands() -> Callable[[], None]:
+    """The command line's entry function, its modules and the library's imported.
+
+    Importing them makes ~60,000 objects that live as long as the process (modules, ~100 Pydantic
+    models and dataclasses, typer's and rich's tables) and almost no garbage; the cyclic garbage
+    collector, run every few hundred new objects, walked them again and again, a fifth of a cold
+    ``eligibility check``. It is paused while they are made and they are then frozen (never walked
+    again); what the command makes afterwards is collected as usual, so a long ``batch`` or ``serve``
+    is unaffected. A missing dependency raises ``ModuleNotFoundError``.
+    """
+    gc.disable()
+    try:
+        from ._commands import main  # deliberate lazy import: only here can a missing extra be told
+    finally:
+        gc.freeze()
+        gc.enable()
+    return main
+
+
 def run() -> None:
     """Entry point of the ``eligibility`` console script."""
     try:
-        from ._commands import main  # deliberate lazy import: only here can a missing extra be told
+        main = load_commands()
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in CLI_DEPENDENCIES:
             raise

@@ -79,3 +79,16 @@ def test_the_command_without_the_cli_extra_says_which_extra_to_install():
     assert result.returncode == 1
     assert 'pip install "zhushan-eligibility[cli]"' in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_the_command_line_collects_garbage_again_once_started():
+    """Start-up pauses the cyclic collector and freezes what it made; a long batch must still collect."""
+    code = (
+        "import gc\n"
+        "from eligibility.__main__ import load_commands\n"
+        "load_commands()\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 10000)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

@@ -86,6 +86,19 @@ def test_every_type_a_program_reaches_is_exported():
     assert sorted(t.__name__ for t in _reachable(roots) - exported) == []
 
 
+def test_importing_the_package_loads_none_of_its_modules_until_a_name_is_used():
+    """The command line is reached through the package: its start-up must come first (see __main__)."""
+    code = "import eligibility, sys; print(sorted(m for m in sys.modules if m.startswith('eligibility')))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['eligibility', 'eligibility._version']"
+
+
+def test_a_name_of_the_package_is_the_object_its_module_defines():
+    from eligibility import _evaluate, profile
+
+    assert eligibility.evaluate is _evaluate.evaluate and eligibility.EnterpriseProfile is profile.EnterpriseProfile
+
+
 def test_the_authoring_tools_are_a_separate_subpackage_the_library_does_not_load():
     code = "import eligibility, sys; print(sorted(m for m in sys.modules if m.startswith('eligibility.authoring')))"
     result = subprocess.run([sys.executable, "-c", code], cwd=PACKAGE.parent, capture_output=True, text=True, check=True)
