@@ -2,9 +2,11 @@
 
 Exit codes: 0 done; 1 the profile or the rules are invalid (``batch``: at least one row
 was invalid, the output is still written); 2 usage error.
-"""
 
-from __future__ import annotations
+Annotations here are evaluated when the module is imported (no ``from __future__ import
+annotations``): Typer reads every command's parameters at each start, and resolving them from
+strings compiled each one again: about 10 ms of every start.
+"""
 
 import io
 import json
@@ -683,7 +685,7 @@ def interview(
 # --- batch --------------------------------------------------------------------------
 
 
-def batch_progress(console: Console, total: int | None, zh: bool = True) -> Progress:
+def batch_progress(console: Console, total: int | None, zh: bool = True) -> "Progress":
     """The batch's progress display, with one task: with a known ``total``, a bar with the
     percentage, rows done of the total and the time left; else a counter with the time
     taken. Shown only on a terminal."""
