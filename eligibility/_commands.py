@@ -91,16 +91,17 @@ class _SafeConsole(Console):
 class _Consoles:
     """Consoles made on use, so they write to the streams in place at that moment.
 
-    Output that is piped or captured is not cut to 80 columns.
+    Output that is piped or captured is not cut to 80 columns. Emoji codes are left as they are
+    (``:rocket:`` in a name is shown as written, and rich's table of emoji is never loaded).
     """
 
     @property
     def out(self) -> Console:
-        return _SafeConsole(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+        return _SafeConsole(soft_wrap=True, emoji=False, width=None if sys.stdout.isatty() else 160)
 
     @property
     def err(self) -> Console:
-        return _SafeConsole(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else 160)
+        return _SafeConsole(stderr=True, soft_wrap=True, emoji=False, width=None if sys.stderr.isatty() else 160)
 
 
 _c = _Consoles()

@@ -92,6 +92,14 @@ def test_terminal_output_carries_no_control_characters_from_a_name(tmp_path, fmt
     assert not any(ch in result.output for ch in "\x1b\x07\u202e")
 
 
+def test_the_table_shows_a_name_as_written_not_as_emoji_codes(tmp_path):
+    src = tmp_path / "p.json"
+    src.write_text(json.dumps({"name": "火箭:rocket:科技"}), encoding="utf-8")
+    result = runner.invoke(app, ["check", str(src), "--as-of", DAY])
+    assert result.exit_code == 0, result.output
+    assert "火箭:rocket:科技" in result.output
+
+
 def test_batch_error_lines_carry_no_control_characters(tmp_path):
     src, out = tmp_path / "in.csv", tmp_path / "r.csv"
     src.write_text("企业名称,职工总数\n甲,\x1b[2Jabc\n", encoding="utf-8")
