@@ -239,7 +239,7 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Sc
     explanations, missing = _explain(profile, prepared, facts, outcomes, rule_ids)
     flips = time_flips(view, facts, profile, now, prepared.static.decision, None if only is None else rule_ids)
     limited = [rid for rid in rule_ids if cat.rules[rid].limits]
-    asked = compute_facts(profile, view.day, limit_facts(view), view.values) if limited else {}
+    asked = compute_facts(profile, view.day, limit_facts(view, limited), view.values) if limited else {}
     limits = {rid: limit_results(cat.rules[rid], view, asked) for rid in limited}
     return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips, limits)
 

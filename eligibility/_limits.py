@@ -6,7 +6,7 @@ eligible and is told that the loan will be capped at 30万 (财金〔2023〕75�
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from ._catalogue import CatalogueView
 from ._decision import display
@@ -38,7 +38,7 @@ def limit_results(rule: Rule, view: CatalogueView, facts: Mapping[str, FactValue
     return out
 
 
-def limit_facts(view: CatalogueView) -> list[str]:
-    """The facts the limits of the rules in force read (the amounts asked for)."""
+def limit_facts(view: CatalogueView, only: Iterable[str] | None = None) -> list[str]:
+    """The facts the limits of the rules in force read (the amounts asked for), or of ``only`` those rules."""
     rules = view.catalogue.rules
-    return sorted({lim.fact for rid in view.rule_ids for lim in rules[rid].limits})
+    return sorted({lim.fact for rid in (view.rule_ids if only is None else only) for lim in rules[rid].limits})
