@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from eligibility import evaluate, load_profile
+from eligibility import evaluate, load_catalogue, load_profile
 from eligibility._compiler import compile_view, encode_facts
 from eligibility._engine import EngineRuleset
-from eligibility._evaluate import engine_for
+from eligibility._evaluate import engine_for, evaluate_verdicts, explain_support, prepare
 from eligibility._facts import compute_facts
 
 from conftest import AS_OF, EXAMPLES, RULES, make_profile
@@ -64,8 +67,6 @@ def test_different_dates_use_different_compiled_rulesets(catalogue):
 
 
 def test_sixteen_threads_give_the_serial_verdicts(catalogue):
-    from eligibility._evaluate import evaluate_verdicts
-
     profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [
         make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": g})
         for g in "ABCDE"
@@ -79,12 +80,6 @@ def test_sixteen_threads_give_the_serial_verdicts(catalogue):
 def test_sixteen_threads_on_a_cold_catalogue_give_the_serial_reports(catalogue, tmp_path):
     """Sixteen threads start together on a catalogue nothing has evaluated yet, so they
     race to prepare its rulesets and compiled explanations; the reports equal serial ones."""
-    import shutil
-    import threading
-
-    from eligibility import load_catalogue
-
-
     shutil.copytree(RULES, tmp_path / "rules")
     cold = load_catalogue(tmp_path / "rules")
     profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [
@@ -106,8 +101,6 @@ def test_sixteen_threads_on_a_cold_catalogue_give_the_serial_reports(catalogue, 
 
 
 def test_the_fast_verdicts_equal_the_full_reports_verdicts(catalogue):
-    from eligibility._evaluate import evaluate_verdicts
-
     for f in sorted(EXAMPLES.glob("*.json")):
         p = load_profile(f)
         assert evaluate_verdicts(p, as_of=AS_OF, catalogue=catalogue) == evaluate(p, as_of=AS_OF, catalogue=catalogue).verdicts()
@@ -116,10 +109,6 @@ def test_the_fast_verdicts_equal_the_full_reports_verdicts(catalogue):
 def test_evaluations_leave_no_reference_cycles_for_the_collector(catalogue):
     """Everything an evaluation allocates is freed by reference counting, so a portal
     evaluating on every form change does not feed the cyclic garbage collector."""
-    import gc
-
-    from eligibility._evaluate import evaluate_verdicts
-
     profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [make_profile()]
     for p in profiles:  # warm: what is prepared once per catalogue view stays
         evaluate(p, as_of=AS_OF, catalogue=catalogue)
@@ -139,8 +128,6 @@ def test_evaluations_leave_no_reference_cycles_for_the_collector(catalogue):
 def test_engine_memory_does_not_grow_with_the_number_of_threads_that_ever_evaluated(catalogue):
     """A portal's worker threads come and go: 2,000 short-lived threads (four alive at a
     time) leave at most four engine rulesets behind, not one per thread (~3 MB each)."""
-    import threading
-
     view = catalogue.at(AS_OF)
     ruleset = EngineRuleset(compile_view(view))
     facts = encode_facts(compute_facts(load_profile(EXAMPLES / "battery_materials.json"), AS_OF, ruleset.compiled.facts, view.values))
@@ -158,3 +145,71 @@ def test_engine_memory_does_not_grow_with_the_number_of_threads_that_ever_evalua
             t.join()
     assert results == [expected] * 2000
     assert ruleset.handle_count <= 4
+
+
+def _fresh_copy(tmp_path):
+    """A copy of the bundled rules with a fingerprint of its own (nothing compiled for it yet)."""
+    shutil.copytree(RULES, tmp_path / "rules")
+    info = tmp_path / "rules" / "catalogue.yaml"
+    info.write_text(info.read_text(encoding="utf-8") + "\n# a copy\n", encoding="utf-8")
+    return load_catalogue(tmp_path / "rules")
+
+
+def test_one_rule_explained_alone_is_decided_by_a_ruleset_of_it_and_the_derived_rules_it_names(tmp_path):
+    """explain_support asks durable-rules about that rule and the derived rules it names
+    only (their own ruleset, compiled once per rule, reading only their facts); the whole
+    catalogue's ruleset is never run."""
+    fresh = _fresh_copy(tmp_path)
+    prepared = prepare(fresh, AS_OF)
+    p = load_profile(EXAMPLES / "battery_materials.json")
+    for rid in prepared.view.rule_ids:
+        explain_support(p, rid, as_of=AS_OF, catalogue=fresh)
+        scope = prepared.scope(rid)
+        assert scope.rule_ids == tuple(prepared.dependencies([rid]))
+        assert set(scope.ruleset.compiled.strata) - scope.ruleset.compiled.helpers == set(scope.rule_ids)
+        assert scope.ruleset.compiled.facts == fresh.facts_used(scope.rule_ids)
+        assert scope.ruleset.handle_count == 1
+    assert prepared.ruleset.handle_count == 0
+
+
+def test_sixteen_threads_explaining_rules_on_demand_give_the_serial_results(catalogue, tmp_path):
+    """Sixteen threads start together explaining every rule for several enterprises on a
+    catalogue nothing has evaluated yet, so they race to compile each rule's ruleset; the
+    results equal serial ones, and no rule keeps more engine handles than threads ran at once."""
+    fresh = _fresh_copy(tmp_path)
+    profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))]
+    rules = prepare(catalogue, AS_OF).view.rule_ids
+    asked = [(p, rid) for p in profiles for rid in rules]
+    serial = [explain_support(p, rid, as_of=AS_OF, catalogue=catalogue).model_dump_json() for p, rid in asked]
+    start = threading.Barrier(16)
+
+    def run(offset: int) -> list[str]:
+        start.wait()
+        order = list(range(offset * 7 % len(asked), len(asked))) + list(range(offset * 7 % len(asked)))
+        done = {i: explain_support(*asked[i], as_of=AS_OF, catalogue=fresh).model_dump_json() for i in order}
+        return [done[i] for i in range(len(asked))]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(run, range(16)))
+    assert results == [serial] * 16
+    prepared = prepare(fresh, AS_OF)
+    assert all(1 <= prepared.scope(rid).ruleset.handle_count <= 16 for rid in rules)
+
+
+def test_explanations_on_demand_leave_no_reference_cycles_for_the_collector(catalogue):
+    """Explaining one rule when asked allocates nothing the cyclic garbage collector must free."""
+    profiles = [load_profile(f) for f in sorted(EXAMPLES.glob("*.json"))] + [make_profile()]
+    rules = prepare(catalogue, AS_OF).view.rule_ids
+    for p in profiles:  # warm: each rule's ruleset and compiled explanation stay
+        for rid in rules:
+            explain_support(p, rid, as_of=AS_OF, catalogue=catalogue)
+    gc.collect()
+    gc.disable()
+    try:
+        for p in profiles:
+            for rid in rules:
+                explain_support(p, rid, as_of=AS_OF, catalogue=catalogue).model_dump_json()
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable == 0

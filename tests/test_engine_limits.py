@@ -19,7 +19,7 @@ from eligibility._engine_limits import MAX_ENDING, MAX_FORWARD, MAX_SUCCESSORS, 
 from eligibility._compiler import compile_view
 from eligibility._engine import EngineRuleset
 from eligibility.errors import EngineError
-from eligibility._evaluate import engine_for, evaluate_verdicts
+from eligibility._evaluate import engine_for, evaluate_verdicts, explain_support, prepare
 from eligibility._facts import FACTS
 from eligibility.authoring.lint import lint
 
@@ -225,6 +225,22 @@ def test_a_large_rule_is_compiled_into_helper_rules_each_within_the_engine_limit
     for name, rule in compiled.definition.items():
         assert rule_problem(rule["all"][0]["m"]) is None, name
     assert ruleset_problem(compiled.definition) is None or engine_for(load_catalogue(large_rules).at(AS_OF)).part_count > 1
+
+
+
+def test_a_large_rule_explained_alone_is_decided_with_its_own_helper_rules(large_rules):
+    scope = prepare(load_catalogue(large_rules), AS_OF).scope("large_all")
+    assert scope.ruleset.compiled.helpers
+    assert {h.split("-")[0] for h in scope.ruleset.compiled.helpers} == {"large_all"}
+
+
+@pytest.mark.parametrize("fields", LARGE_PROFILES)
+def test_rules_larger_than_one_engine_rule_explained_alone_are_their_results_in_the_full_report(large_rules, fields):
+    catalogue = load_catalogue(large_rules)
+    profile = make_profile(**fields)
+    report = evaluate(profile, as_of=AS_OF, catalogue=catalogue)
+    for rid in LARGE_RULES:
+        assert explain_support(profile, rid, as_of=AS_OF, catalogue=catalogue) == report.support(rid), rid
 
 
 def test_lint_finds_nothing_the_engine_cannot_hold_in_rules_it_can_split(tmp_path):
