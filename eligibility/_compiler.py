@@ -32,15 +32,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
 
 from ._engine_limits import GROUP_ITEMS, group_count, node_count, rule_problem
 from ._decision import KINDS, DateLeaf, Encoder, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
 from ._catalogue import CatalogueView
 from .errors import EngineError
-from ._facts import FACTS, FactValue
-from ._dates import AS_OF, DateTest, Term, shift
+from ._facts import FACTS, FactValue, fact_plan
+from ._formulas import ValueContext
+from ._dates import AS_OF, DateTest, Term, Unit, shift
+from .profile import EnterpriseProfile
+from ._schema import ParameterValue
 
 NEVER: dict[str, Any] = {"$lt": {"stratum": 0}}
 ALWAYS: dict[str, Any] = {"$gte": {"stratum": 0}}
@@ -76,6 +80,70 @@ def encode_values(values: dict[str, Any], shifts: Sequence[Term] = ()) -> dict[s
         if base is not None:
             out[term.key] = shift(base, term.unit or "days", term.amount).toordinal()
     return out
+
+
+def engine_facts(profile: EnterpriseProfile, compiled: Compiled, day: date, params: Mapping[str, ParameterValue]) -> dict[str, Any]:
+    """``encode_facts(compute_facts(profile, day, compiled.facts, params), compiled.shifts)``
+    in one pass, for the verdicts alone: each fact's value computed (no unknown input
+    recorded, :class:`~eligibility._formulas.ValueContext`) and written as engine
+    attributes at once."""
+    plan = _encoding(tuple(compiled.facts), compiled.shifts)
+    ctx = ValueContext(profile, day, params=params)
+    out: dict[str, Any] = {}
+    if plan.getter is not None:
+        values = plan.getter(profile)
+        ctx._values = dict(zip(plan.fields, values))
+        for value, encode in zip(values, plan.field_encoders):
+            if value is not None:
+                encode(value, out)
+    kept: dict[str, Any] = {}
+    for name, run, shared, encode, keep in plan.computed:
+        value = ctx.shared(name, run) if shared else run(ctx)
+        if value is not None:
+            encode(value, out)
+            if keep:
+                kept[name] = value
+    for name, computed, key, unit, amount in plan.shifts:
+        base = (kept if computed else ctx._values).get(name)
+        if base is not None:
+            out[key] = shift(base, unit, amount).toordinal()
+    return out
+
+
+class _Encoding(NamedTuple):
+    """How :func:`engine_facts` computes and writes some facts, worked out once."""
+
+    getter: Callable[[Any], Any] | None
+    """Reads every profile field among the facts in one call (:class:`~eligibility._facts.FactPlan`)."""
+    fields: tuple[str, ...]
+    field_encoders: tuple[Encoder, ...]
+    """Per profile field: its known value, as the profile holds it, as engine attributes."""
+    computed: tuple[tuple[str, Callable[[Any], Any], bool, Encoder, bool], ...]
+    """The other facts: name, compiled formula, shared, encoder, kept (a moved date's base)."""
+    shifts: tuple[tuple[str, bool, str, Unit, int], ...]
+    """Each moved date: its fact, whether computed, its attribute, unit and amount."""
+
+
+@lru_cache(maxsize=64)
+def _encoding(names: tuple[str, ...], shifts: tuple[Term, ...]) -> _Encoding:
+    plan = fact_plan(names)
+    encoders = [_ENCODERS.get(name) or _encoder(name) for name in plan.fields]
+    for i, _name, convert in plan.converts:
+        encoders[i] = _converted(convert, encoders[i])
+    computed_names = {name for name, _run, _shared in plan.computed}
+    moved = tuple((t.name or "", t.name in computed_names, t.key, t.unit or "days", t.amount) for t in shifts)
+    bases = {name for name, computed, *_ in moved if computed}
+    computed = tuple(
+        (name, run, shared, _ENCODERS.get(name) or _encoder(name), name in bases) for name, run, shared in plan.computed
+    )
+    return _Encoding(plan.getter, plan.fields, tuple(encoders), computed, moved)
+
+
+def _converted(convert: Callable[[Any], Any], encode: Encoder) -> Encoder:
+    def run(value: Any, out: dict[str, Any]) -> None:
+        encode(convert(value), out)
+
+    return run
 
 
 _ENCODERS: dict[str, Encoder] = {}

@@ -50,6 +50,8 @@ def shift(day: date, unit: Unit, amount: int) -> date:
     months = amount * 12 if unit == "years" else amount
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
+    if day.day <= 28:  # every month has the day
+        return date(year, month + 1, day.day)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 

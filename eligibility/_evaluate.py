@@ -19,7 +19,7 @@ from typing import Any
 from collections.abc import Sequence
 
 from ._catalogue import Catalogue, CatalogueView, rule_refs
-from ._compiler import compile_view, encode_facts, encode_values
+from ._compiler import compile_view, encode_facts, engine_facts
 from ._engine import EngineRuleset
 from ._input_limits import check_day
 from .errors import EngineError
@@ -27,7 +27,7 @@ from ._decision import Decided
 from ._explain import OVER_RULES, Explainer, ViewStatic, relevant_missing, truth_of_status
 from ._gaps import gaps_of
 from ._limits import limit_facts, limit_results
-from ._facts import compute_facts, fact_values
+from ._facts import compute_facts
 from ._loader import load_catalogue
 from .profile import EnterpriseProfile
 from ._profile_io import parse_profile
@@ -221,7 +221,7 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Sc
     ruleset = prepared.ruleset if only is None else only.ruleset
     compiled = ruleset.compiled
     if detail is Detail.verdicts:  # values without the fields that decide them
-        outcomes = ruleset.run(encode_values(fact_values(profile, view.day, compiled.facts, view.values), compiled.shifts))
+        outcomes = ruleset.run(engine_facts(profile, compiled, view.day, view.values))
         return Evaluation(profile.name, profile.uscc, outcomes)
     facts = compute_facts(profile, view.day, compiled.facts, view.values)
     outcomes = ruleset.run(encode_facts(facts, compiled.shifts))

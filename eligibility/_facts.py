@@ -579,7 +579,9 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {"enum": _enum_value, "set": _enum_v
 """A profile field's conversion (:attr:`Field.convert`), for reading many fields in one call."""
 
 
-class _Plan(NamedTuple):
+class FactPlan(NamedTuple):
+    """How to compute some facts (:func:`fact_plan`)."""
+
     getter: Callable[[Any], Any] | None
     """Reads every profile field among the names in one call."""
     fields: tuple[str, ...]
@@ -590,7 +592,7 @@ class _Plan(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _plan(names: tuple[str, ...]) -> _Plan:
+def fact_plan(names: tuple[str, ...]) -> FactPlan:
     """How to compute ``names``, worked out once: one getter for all the profile fields
     among them (one call per profile; no sub-model on the way can be None), with the
     conversions some need; then the other facts' compiled formulas."""
@@ -604,7 +606,7 @@ def _plan(names: tuple[str, ...]) -> _Plan:
             converts.append((i, name, convert))
     rest = set(fields)
     computed = tuple((n, COMPILED[n], n in _SHARED) for n in names if n not in rest)
-    return _Plan(attrgetter(*fields) if fields else None, tuple(fields), tuple(converts), computed)
+    return FactPlan(attrgetter(*fields) if fields else None, tuple(fields), tuple(converts), computed)
 
 
 def compute_facts(
@@ -628,25 +630,10 @@ def compute_facts(
     return {name: out[name] for name in names}
 
 
-def fact_values(
-    profile: EnterpriseProfile,
-    as_of: date,
-    names: list[str],
-    params: Mapping[str, ParameterValue],
-) -> dict[str, Any]:
-    """The values :func:`compute_facts` gives, without the inputs each unknown one lacked
-    (for verdicts alone: the engine needs only the values)."""
-    ctx = FactContext(profile, as_of, params=params)
-    out, computed = _profile_fields(ctx, names)
-    for name, run, shared in computed:
-        out[name] = ctx.shared(name, run) if shared else run(ctx)
-    return out
-
-
 def _profile_fields(ctx: FactContext, names: list[str]) -> tuple[dict[str, Any], tuple[tuple[str, Compiled, bool], ...]]:
     """The profile fields among ``names`` as a dict of fact values, read in one call
     (the raw values kept in ``ctx`` for the computed facts), and the other facts' formulas."""
-    plan = _plan(tuple(names))
+    plan = fact_plan(tuple(names))
     if plan.getter is None:
         return {}, plan.computed
     values = plan.getter(ctx.profile)

@@ -65,16 +65,20 @@ def points(table: ParameterValue | None, value: Any) -> Decimal | None:
     """
     if table is None or table.points is None:
         return None
+    if isinstance(value, Ratio):
+        num, den = value.num, value.den
+        if den == 0:
+            return Decimal(0)
+        if den < 0:  # num/den >= min as -num >= -den*min
+            num, den = -num, -den
+        for band in table.points:
+            right = den * band.min
+            if num > right or (num == right and not band.exclusive):
+                return band.points
+        return Decimal(0)
+    left = Decimal(value)
     for band in table.points:
-        if isinstance(value, Ratio):
-            if value.den == 0:
-                return Decimal(0)
-            left, right = value.num, value.den * band.min
-            if value.den < 0:
-                left, right = -left, -right
-        else:
-            left, right = Decimal(value), band.min
-        if left > right or (left == right and not band.exclusive):
+        if left > band.min or (left == band.min and not band.exclusive):
             return band.points
     return Decimal(0)
 
@@ -194,6 +198,37 @@ class FactContext:
             return None
         first = max(self.last_year - years + 1, reg.year)
         return list(range(first, self.last_year + 1))
+
+
+
+class ValueContext(FactContext):
+    """A :class:`FactContext` that records no unknown inputs: for the facts' values alone
+    (the engine needs no more to decide a verdict). The same compiled formulas give the
+    same values on it; only :attr:`missing` stays empty."""
+
+    def get(self, path: str) -> Any:
+        value = self._values.get(path, _UNSEEN)
+        if value is _UNSEEN:
+            value = self._values[path] = lookup(self.profile, path)
+        return value
+
+    def figure(self, attr: str, back: int = 0) -> Any:
+        kept = self._series.get(attr)
+        if kept is None:
+            kept = self._series[attr] = tuple([None if fy is None else getattr(fy, attr) for fy in self._last_rows])
+        return kept[YEARS_KEPT - 1 - back]
+
+    def series(self, attr: str, years: int) -> tuple[Any, ...]:
+        kept = self._series.get(attr)
+        if kept is None:
+            kept = self._series[attr] = tuple([None if fy is None else getattr(fy, attr) for fy in self._last_rows])
+        return kept if years == YEARS_KEPT else kept[YEARS_KEPT - years :]
+
+    def shared(self, name: str, compiled: Compiled) -> Any:
+        found = self._shared.get(name)
+        if found is None:
+            found = self._shared[name] = (compiled(self), ())
+        return found[0]
 
 
 _GETTERS: dict[str, Callable[[Any], Any]] = {}
@@ -701,12 +736,11 @@ class BestPoints(Formula):
         def run(ctx: FactContext) -> Any:
             got = [(table, ctx.shared(name, part)) for table, name, part in scored]
             marks = [None if value is None else ctx.points(table, value) for table, value in got]
-            top = max(ctx.max_points(table) or 0 for table, _ in got)
             known = [x for x in marks if x is not None]
             if not known:
                 return None
-            if len(known) < len(marks) and max(known) < top:
-                return None
+            if len(known) < len(marks) and max(known) < max(ctx.max_points(table) or 0 for table, _ in got):
+                return None  # an unknown input could still score more
             return max(known)
 
         return run

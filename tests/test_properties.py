@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility import Verdict, evaluate, evaluate_view_json, explain_support, load_catalogue, parse_profile, view_json
-from eligibility._compiler import encode_facts
+from eligibility._compiler import encode_facts, engine_facts
 from eligibility._evaluate import engine_for
 from eligibility._explain import Explainer
 from eligibility._facts import compute_facts
@@ -109,6 +109,17 @@ def test_durable_rules_agrees_with_the_explanation_on_any_profile(data):
     for rid in view.rule_ids:
         status = explainer.explain_rule(CATALOGUE.rules[rid])["status"]
         assert engine.get(rid) == (None if status is Status.unknown else status is Status.met), rid
+
+
+@given(valid_data, st.dates(min_value=date(2010, 1, 1), max_value=AS_OF))
+def test_the_verdicts_one_pass_gives_the_engine_the_facts_of_the_explained_path(data, day):
+    """engine_facts (values alone, each written for the engine as it is computed) gives the
+    attributes that the facts with their missing inputs give once encoded, on any profile and date."""
+    view = CATALOGUE.at(day)
+    compiled = engine_for(view).compiled
+    profile = parse_profile(data)
+    expected = encode_facts(compute_facts(profile, day, compiled.facts, view.values), compiled.shifts)
+    assert engine_facts(profile, compiled, day, view.values) == expected
 
 
 @given(valid_data, st.dates(min_value=date(2010, 1, 1), max_value=AS_OF))
