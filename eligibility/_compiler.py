@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from collections.abc import Callable, Mapping, Sequence
 
 from ._engine_limits import GROUP_ITEMS, group_count, node_count, rule_problem
-from ._decision import KINDS, DateLeaf, Encoder, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
+from ._decision import KINDS, DateLeaf, Encoder, Every, Kind, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
 from ._catalogue import CatalogueView
 from .errors import EngineError
 from ._facts import FACTS, FactValue, fact_plan
@@ -92,10 +92,13 @@ def engine_facts(profile: EnterpriseProfile, compiled: Compiled, day: date, para
     out: dict[str, Any] = {}
     if plan.getter is not None:
         values = plan.getter(profile)
-        ctx._values = dict(zip(plan.fields, values))
-        for value, encode in zip(values, plan.field_encoders):
+        ctx._values = {path: values[i] for path, i in plan.read}
+        for value, key, encode in zip(values, plan.keys, plan.field_encoders):
             if value is not None:
-                encode(value, out)
+                if encode is None:
+                    out[key] = value
+                else:
+                    encode(value, out)
     kept: dict[str, Any] = {}
     for name, run, shared, encode, keep in plan.computed:
         value = ctx.shared(name, run) if shared else run(ctx)
@@ -115,9 +118,13 @@ class _Encoding(NamedTuple):
 
     getter: Callable[[Any], Any] | None
     """Reads every profile field among the facts in one call (:class:`~eligibility._facts.FactPlan`)."""
-    fields: tuple[str, ...]
-    field_encoders: tuple[Encoder, ...]
-    """Per profile field: its known value, as the profile holds it, as engine attributes."""
+    read: tuple[tuple[str, int], ...]
+    """The profile fields the other facts' formulas read, and their places among the fields."""
+    keys: tuple[str, ...]
+    """Per profile field: its engine attribute."""
+    field_encoders: tuple[Encoder | None, ...]
+    """Per profile field: how its known value, as the profile holds it, is written as engine
+    attributes (None: as it is, under its attribute)."""
     computed: tuple[tuple[str, Callable[[Any], Any], bool, Encoder, bool], ...]
     """The other facts: name, compiled formula, shared, encoder, kept (a moved date's base)."""
     shifts: tuple[tuple[str, bool, str, Unit, int], ...]
@@ -127,16 +134,22 @@ class _Encoding(NamedTuple):
 @lru_cache(maxsize=64)
 def _encoding(names: tuple[str, ...], shifts: tuple[Term, ...]) -> _Encoding:
     plan = fact_plan(names)
-    encoders = [_ENCODERS.get(name) or _encoder(name) for name in plan.fields]
-    for i, _name, convert in plan.converts:
-        encoders[i] = _converted(convert, encoders[i])
+    # A field whose kind keeps the base encoder (yes/no) is written as it is, without a call.
+    encoders: list[Encoder | None] = [
+        None if type(KINDS[FACTS[name].kind]).encoder is Kind.encoder else _ENCODERS.get(name) or _encoder(name) for name in plan.fields
+    ]
+    for i, name, convert in plan.converts:
+        encoders[i] = _converted(convert, _ENCODERS.get(name) or _encoder(name))
     computed_names = {name for name, _run, _shared in plan.computed}
     moved = tuple((t.name or "", t.name in computed_names, t.key, t.unit or "days", t.amount) for t in shifts)
+    # kept in the context: the fields the formulas read (others are looked up if read), and the moved dates' bases
+    read = {path for name in computed_names for path in FACTS[name].formula.reads()} | {name for name, *_ in moved}
     bases = {name for name, computed, *_ in moved if computed}
     computed = tuple(
         (name, run, shared, _ENCODERS.get(name) or _encoder(name), name in bases) for name, run, shared in plan.computed
     )
-    return _Encoding(plan.getter, plan.fields, tuple(encoders), computed, moved)
+    places = tuple((path, i) for i, path in enumerate(plan.fields) if path in read)
+    return _Encoding(plan.getter, places, tuple(attr(name) for name in plan.fields), tuple(encoders), computed, moved)
 
 
 def _converted(convert: Callable[[Any], Any], encode: Encoder) -> Encoder:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic_core import PydanticCustomError
@@ -483,7 +484,9 @@ class Founder(_Model):
 class EnterpriseProfile(_Model):
     """An enterprise, as it describes itself to the checker.
 
-    Every field except ``name`` may be left unknown (``None``).
+    Every field except ``name`` may be left unknown (``None``). A part left out is one
+    empty instance shared by every profile (``cache``: parts are frozen, and most profiles
+    leave some out).
     """
 
     model_config = ConfigDict(
@@ -525,19 +528,19 @@ class EnterpriseProfile(_Model):
     financials: list[FiscalYear] = Field(
         default_factory=list, title="近年财务数据", description="每个会计年度一行；缺少的年度视为未知"
     )
-    ip: IntellectualProperty = Field(default_factory=IntellectualProperty, title="知识产权")
-    certifications: Certifications = Field(default_factory=Certifications, title="资质与评价")
-    rd_institution: RDInstitution = Field(default_factory=RDInstitution, title="研发机构")
-    compliance: Compliance = Field(default_factory=Compliance, title="合规情况")
-    founder: Founder = Field(default_factory=Founder, title="创始人（主要负责人）")
-    achievements: Achievements = Field(default_factory=Achievements, title="科技奖励与标准")
+    ip: IntellectualProperty = Field(default_factory=cache(IntellectualProperty), title="知识产权")
+    certifications: Certifications = Field(default_factory=cache(Certifications), title="资质与评价")
+    rd_institution: RDInstitution = Field(default_factory=cache(RDInstitution), title="研发机构")
+    compliance: Compliance = Field(default_factory=cache(Compliance), title="合规情况")
+    founder: Founder = Field(default_factory=cache(Founder), title="创始人（主要负责人）")
+    achievements: Achievements = Field(default_factory=cache(Achievements), title="科技奖励与标准")
     hnte_self_assessment: HnteSelfAssessment = Field(
-        default_factory=HnteSelfAssessment, title="高企创新能力自评"
+        default_factory=cache(HnteSelfAssessment), title="高企创新能力自评"
     )
-    cooperation: Cooperation = Field(default_factory=Cooperation, title="产学研合作")
-    capital: Capital = Field(default_factory=Capital, title="资本市场与估值")
-    startup_loan: StartupLoan = Field(default_factory=StartupLoan, title="创业担保贷款")
-    talent: Talent = Field(default_factory=Talent, title="人才引进")
+    cooperation: Cooperation = Field(default_factory=cache(Cooperation), title="产学研合作")
+    capital: Capital = Field(default_factory=cache(Capital), title="资本市场与估值")
+    startup_loan: StartupLoan = Field(default_factory=cache(StartupLoan), title="创业担保贷款")
+    talent: Talent = Field(default_factory=cache(Talent), title="人才引进")
 
     @field_validator("uscc")
     @classmethod

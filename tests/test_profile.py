@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from eligibility import EnterpriseProfile, ProfileError, load_profile, parse_profile
 from eligibility._uscc import check_character, uscc_problem
@@ -82,6 +83,17 @@ def test_fields_not_given_are_unknown_not_zero_or_false():
     assert p.staff_total is None
     assert p.in_stats_register is None
     assert p.certifications.knowledge_value_grade is None
+
+
+def test_a_part_left_out_is_one_empty_part_that_cannot_be_changed():
+    """Profiles leaving a part out share one empty part (made once, not per profile): it
+    equals the part given empty, and no profile can change it for the others."""
+    first, second = EnterpriseProfile(name="甲"), parse_profile({"name": "乙"})
+    assert first.capital is second.capital
+    assert first.capital == parse_profile({"name": "丙", "capital": {}}).capital
+    with pytest.raises(ValidationError):
+        first.capital.institutional_investment = True  # type: ignore[misc]
+    assert second.capital.institutional_investment is None
 
 
 def test_every_bundled_example_is_a_valid_profile():
