@@ -64,11 +64,9 @@ def whole_units(since: date, on: date, unit: Unit) -> int:
         n = on.year - since.year
     else:
         n = (on.year - since.year) * 12 + on.month - since.month
-    while shift(since, unit, n) > on:
-        n -= 1
-    while shift(since, unit, n + 1) <= on:
-        n += 1
-    return n
+    # ``since`` moved n units falls in the year (month) of ``on``: n + 1 units fall after
+    # ``on`` and n - 1 before it, so n is the answer unless it falls after ``on``.
+    return n if shift(since, unit, n) <= on else n - 1
 
 
 class Relation(StrEnum):

@@ -211,10 +211,12 @@ class RatioKind(Number):
         return ratio
 
     def encoder(self, spec: FactSpec, key: str) -> Encoder:
+        num, den = f"{key}__n", f"{key}__d"
+
         def encode(v: Any, out: dict[str, Any]) -> None:
             n, d = ratio_terms(v)
-            out[f"{key}__n"] = n * BP
-            out[f"{key}__d"] = d
+            out[num] = n * BP
+            out[den] = d
 
         return encode
 

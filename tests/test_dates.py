@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from eligibility import evaluate, load_catalogue
@@ -55,6 +57,27 @@ def test_whole_years_count_the_anniversary_on_its_day_by_the_same_convention():
     assert whole_units(date(2024, 2, 29), date(2027, 2, 27), "years") == 2
     assert whole_units(date(2024, 2, 29), date(2027, 2, 28), "years") == 3
     assert whole_units(date(2025, 3, 1), date(2024, 3, 1), "years") == -1
+
+
+@given(
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+    st.sampled_from(["years", "months", "days"]),
+)
+def test_whole_units_are_the_most_units_that_fit_before_or_on_the_day(since, on, unit):
+    """whole_units(since, on) is the largest n with since moved n units on or before ``on``
+    (the definition; the function works it out with one move)."""
+    n = whole_units(since, on, unit)
+    assert shift(since, unit, n) <= on < shift(since, unit, n + 1)
+
+
+def test_a_date_29_february_to_the_same_day_is_exact():
+    """Exact anniversaries on leap days and month ends count in full, before and after them."""
+    assert whole_units(date(2024, 2, 29), date(2028, 2, 29), "years") == 4
+    assert whole_units(date(2024, 2, 29), date(2028, 2, 28), "years") == 3
+    assert whole_units(date(2024, 1, 31), date(2024, 2, 29), "months") == 1
+    assert whole_units(date(2024, 1, 31), date(2024, 2, 28), "months") == 0
+    assert whole_units(date(2024, 3, 31), date(2024, 2, 29), "months") == -1
 
 
 # --- Windows ------------------------------------------------------------------------------
