@@ -25,7 +25,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and editors
     from ._catalogue import Catalogue
-    from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError
+    from .errors import CaseError, EligibilityError, EngineError, Problem, ProfileError, RuleError, WorkerError
     from ._evaluate import evaluate, evaluate_verdicts, explain_support
     from ._fields import FieldSpec, FieldType
     from ._gaps import apply_gaps
@@ -81,7 +81,7 @@ if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and e
 
 _LAZY: dict[str, str] = {
     **dict.fromkeys(["Catalogue"], "._catalogue"),
-    **dict.fromkeys(["CaseError", "EligibilityError", "EngineError", "Problem", "ProfileError", "RuleError"], ".errors"),
+    **dict.fromkeys(["CaseError", "EligibilityError", "EngineError", "Problem", "ProfileError", "RuleError", "WorkerError"], ".errors"),
     **dict.fromkeys(["evaluate", "evaluate_verdicts", "explain_support"], "._evaluate"),
     **dict.fromkeys(["FieldSpec", "FieldType"], "._fields"),
     **dict.fromkeys(["apply_gaps"], "._gaps"),
@@ -215,5 +215,6 @@ __all__ = [
     "RuleError",
     "CaseError",
     "EngineError",
+    "WorkerError",
     "Problem",
 ]

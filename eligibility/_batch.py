@@ -26,7 +26,6 @@ import multiprocessing as mp
 import os
 import sys
 import tempfile
-import threading
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -34,11 +33,12 @@ from concurrent.futures import Executor, Future
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from ._catalogue import Catalogue
-from .errors import Problem, ProfileError, RuleError
+from .errors import Problem, ProfileError, RuleError, WorkerError
 from ._evaluate import VERDICT, Detail, Evaluation, Prepared, prepare, report_of, run
 from ._fields import field_label
 from ._render import t
@@ -51,6 +51,7 @@ from ._safe_files import atomic_files, scratch_dir, write_atomically
 from ._safe_text import for_spreadsheet
 from ._tabular import Columns, Row, Table, output_format
 from ._text import Lang, Text, bi, display_width
+from ._worker_pool import WorkerDied, imap
 
 VERDICT_CELL: dict[Verdict, Text] = {
     Verdict.eligible: bi("可以申报", "eligible"),
@@ -145,7 +146,7 @@ Mode = Literal["explain", "report", "outcome", "row"]
 """What the runner makes of each item: an explained report, a report, an :class:`Outcome`
 (of a profile), or a (:class:`Row`, :class:`Outcome` or None) pair (of a raw row, parsed
 where it is evaluated)."""
-_job: tuple[date, Catalogue, Mode, Callable[[Any], Row]] | None = None
+_Job = tuple[date, Catalogue, Mode, Callable[[Any], Row]]
 
 
 def _parsed(row: Row) -> Row:
@@ -161,39 +162,47 @@ def _evaluate_all(
     processes: int | None,
     chunk_size: int = 256,
     parse: Callable[[Any], Row] = _parsed,
+    unit: str = "row",
 ) -> Iterator[Any]:
     """Each profile's explained report, report or :class:`Outcome` (by ``mode``), or its
     :class:`ProfileError`, in input order, in this process or spread over processes; in
-    ``row`` mode, each raw row parsed by ``parse`` and its outcome."""
-    global _job
+    ``row`` mode, each raw row parsed by ``parse`` and its outcome (``unit``: how the raw
+    rows' numbers count, for the :class:`WorkerError` that names them)."""
     workers = os.cpu_count() or 1 if processes is None else processes
     prepared = prepare(cat, day)
     if workers <= 1 or "fork" not in mp.get_all_start_methods():
         for profile in profiles:
             yield _finish(prepared, mode, _evaluate_one(profile, prepared, mode, parse))
         return
-    _job = (day, cat, mode, parse)  # inherited by the forked workers
-    # The pool reads its input in a thread of its own, as fast as it can: without a limit
-    # it would hold a whole province's profiles in its queue. At most `window` profiles
-    # are out at a time; each result handed out lets one more in.
-    window = threading.Semaphore(chunk_size * (2 * workers + 1))
-    stop = threading.Event()
+    # The input is read in this process, a few chunks per worker ahead of the results handed
+    # out (a province streamed in does not pile up); a worker that dies is replaced and its
+    # chunks run again (_worker_pool).
+    job: _Job = (day, cat, mode, parse)  # reaches the forked workers as it is
+    results = imap(partial(_evaluate_chunk, job), _chunks(profiles, chunk_size), workers)
+    try:
+        for chunk in results:
+            for item in chunk:
+                yield _finish(prepared, mode, item)
+    except WorkerDied as exc:
+        raise _worker_error(exc, mode, chunk_size, unit) from None
+    finally:
+        results.close()  # the workers end now, also when the caller stops early
 
-    def metered() -> Iterator[EnterpriseProfile | dict[str, Any]]:
-        for profile in profiles:
-            while not window.acquire(timeout=0.1):
-                if stop.is_set():  # the caller stopped early; the pool is closing
-                    return
-            yield profile
 
-    with mp.get_context("fork").Pool(workers) as pool:
-        try:
-            for chunk in pool.imap(_evaluate_chunk, _chunks(metered(), chunk_size)):
-                for item in chunk:
-                    window.release()
-                    yield _finish(prepared, mode, item)
-        finally:
-            stop.set()
+def _worker_error(exc: WorkerDied, mode: Mode, chunk_size: int, unit: str) -> WorkerError:
+    """What the user is told when workers died twice on the same chunk: its rows, how the process ended."""
+    if mode == "row":
+        first, last = exc.task[0][0], exc.task[-1][0]
+        zh, en = f"第 {first}–{last} 行", f"{unit}s {first}–{last}"
+    else:
+        first = exc.index * chunk_size + 1
+        last = first + len(exc.task) - 1
+        zh, en = f"第 {first}–{last} 家企业", f"enterprises {first}–{last} of the input"
+    return WorkerError(
+        f"工作进程在检查{zh}时两次意外终止（内存不足或被终止？），运行已停止"
+        f" (a worker process died twice while checking {en}, out of memory or killed?: the run stopped)",
+        [Problem(f"工作进程 (worker process): {exc.how}", location=f"{zh} ({en})")],
+    )
 
 
 def _evaluate_one(profile: Any, prepared: Prepared, mode: Mode, parse: Callable[[Any], Row]) -> Any:
@@ -231,9 +240,9 @@ def _finish(prepared: Prepared, mode: Mode, item: Any) -> Any:
     return item
 
 
-def _evaluate_chunk(chunk: list[EnterpriseProfile | dict[str, Any]]) -> list[Any]:
-    assert _job is not None
-    day, cat, mode, parse = _job
+def _evaluate_chunk(job: _Job, chunk: list[Any]) -> list[Any]:
+    """One chunk in a worker process."""
+    day, cat, mode, parse = job
     prepared = prepare(cat, day)
     return [_evaluate_one(p, prepared, mode, parse) for p in chunk]
 
@@ -424,7 +433,7 @@ def iter_outcomes(
 
 def _outcomes(rows: Iterable[Row] | Table, day: date, cat: Catalogue, processes: int | None) -> Iterator[tuple[Row, Outcome | None]]:
     if isinstance(rows, Table):  # parsed where evaluated
-        yield from _evaluate_all(rows.raw, day, cat, "row", processes, parse=rows.parse)
+        yield from _evaluate_all(rows.raw, day, cat, "row", processes, parse=rows.parse, unit=rows.unit)
         return
     pending: deque[Row] = deque()  # the rows read and not handed out yet, in input order
 

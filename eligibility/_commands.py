@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import EligibilityError, ProfileError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
+from . import EligibilityError, ProfileError, WorkerError, __version__, evaluate, load_catalogue, profile_json_schema, record_of
 from ._fields import field_label
 from ._input_limits import LimitError, check_day, quote, read_capped
 from ._recovery import Recovery, latest
@@ -802,6 +802,14 @@ def batch(
                 rows, output, as_of=day, catalogue=catalogue, lang=language, processes=jobs or None, on_row=on_row,
                 source="-" if from_stdin else input.name, replace=force,
             )
+    except WorkerError as exc:  # killed twice on the same rows (out of memory?): stopped as an interrupted run is
+        exit_ = fail(exc)
+        err.print(
+            ("结果文件未写入，原有文件保持不变" if zh else "No results file was written; existing files are as they were")
+            if targets
+            else ("标准输出上的结果不完整" if zh else "The results on standard output are incomplete")
+        )
+        raise exit_ from None
     except EligibilityError as exc:  # the file cannot be read: at its start, or a broken line further on
         raise fail(exc) from None
     except FileExistsError as exc:  # another run, or the user, wrote the output meanwhile

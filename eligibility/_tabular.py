@@ -484,6 +484,8 @@ class Table:
     raw: Iterator[tuple[int, Any]]
     """(row number, the row's cells or line), in input order."""
     parse: Callable[[tuple[int, Any]], Row]
+    unit: str = "row"
+    """How the row numbers count, as :attr:`Row.unit` (``line`` in JSON Lines)."""
 
     def __iter__(self) -> Iterator[Row]:
         return map(self.parse, self.raw)
@@ -689,7 +691,7 @@ def jsonl_table(stream: TextIO) -> Table:
 
 
 def _jsonl_table(lines: TextIO) -> Table:
-    return Table(_jsonl_lines(lines), _jsonl_row)
+    return Table(_jsonl_lines(lines), _jsonl_row, unit="line")
 
 
 def _jsonl_lines(lines: TextIO) -> Iterator[tuple[int, str | None]]:
@@ -786,7 +788,7 @@ def open_table(path: str | Path) -> Table:
         with stream:
             yield from table.raw
 
-    return Table(closing(), table.parse)
+    return Table(closing(), table.parse, table.unit)
 
 
 def count_rows(path: str | Path) -> int | None:

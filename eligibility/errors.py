@@ -6,7 +6,8 @@
     ├── ProfileError              an enterprise profile is invalid (one Problem per field)
     ├── RuleError                 the rule catalogue is invalid (one Problem per file/line)
     ├── CaseError                 a YAML case file is invalid (one Problem per file/line)
-    └── EngineError               durable-rules failed in a way that is not the user's doing
+    ├── EngineError               durable-rules failed in a way that is not the user's doing
+    └── WorkerError               a batch's worker process died on the same rows twice (killed, out of memory)
 
 Each error carries structured ``problems`` so a portal can show them next to the
 offending form field or rule line; ``str(error)`` is a short human-readable list.
@@ -72,3 +73,8 @@ class CaseError(EligibilityError):
 
 class EngineError(EligibilityError):
     """The durable-rules engine failed unexpectedly (a bug, not a user mistake)."""
+
+
+class WorkerError(EligibilityError):
+    """A worker process of a batch died each time it checked the same rows (killed, out of
+    memory): the run stopped. ``problems`` name the rows and how the process ended."""

@@ -24,7 +24,7 @@ FOUNDATION, PROFILE, FACTS, DECISION, EXPLANATION, REPORT, PRESENTATION = range(
 LAYER_NAMES = ["foundation", "profile and data models", "fields/facts", "decision/engine", "explanation", "report", "presentation"]
 
 LAYERS: dict[str, int] = {
-    # Knows nothing of profiles or rules: errors, dates, text, safe files and limits on what is read.
+    # Knows nothing of profiles or rules: errors, dates, text, safe files, limits on what is read, worker processes.
     "_version": FOUNDATION,
     "errors": FOUNDATION,
     "_semantics": FOUNDATION,
@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "_safe_text": FOUNDATION,
     "_text": FOUNDATION,
     "_dates": FOUNDATION,
+    "_worker_pool": FOUNDATION,
     # The data models every later layer reads: the profile and its field catalogue (paths, specs, labels),
     # the rules, the report's models.
     "profile": PROFILE,
