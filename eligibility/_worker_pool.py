@@ -210,7 +210,10 @@ class _Pool:
             w.conn.close()
         deadline = time.monotonic() + (_GRACE_SECONDS if graceful else 0.0)
         for w in self.workers:
-            w.process.join(max(0.0, deadline - time.monotonic()))
+            try:
+                w.process.join(max(0.0, deadline - time.monotonic()))
+            except ValueError:  # reaped already: it died, and starting its successor failed
+                continue
             if w.process.exitcode is None:
                 w.process.kill()
                 w.process.join()
