@@ -64,10 +64,12 @@ def _write_input(path: Path, rows: int, dying_row: int | None = None) -> None:
 
 
 def _batch(src: Path, out: Path, *args: str, code: str | None = None) -> subprocess.Popen:
+    """The batch in a process group of its own (as a terminal runs a command)."""
     command = ["-c", code] if code else ["-m", "eligibility"]
     return subprocess.Popen(
         [sys.executable, *command, "batch", str(src), "-o", str(out), "--as-of", AS_OF.isoformat(), *args],
         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True,
     )
 
 
@@ -180,3 +182,24 @@ def test_kill_9_of_the_batch_leaves_no_worker_behind(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+def test_ctrl_c_stops_the_batch_and_its_workers_quietly(tmp_path):
+    """Ctrl-C at a terminal sends SIGINT to the batch and its workers at once: the batch stops
+    (exit 130) with no traceback from any process, no file written and no worker left."""
+    src = tmp_path / "in.csv"
+    _write_input(src, 20_000)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "r.csv"
+    proc = _batch(src, out, "--jobs", "2")
+    workers = _workers_busy(proc, out, time.monotonic() + 300)
+    os.killpg(proc.pid, signal.SIGINT)
+    code, err = _ended(proc, 60)
+    assert code == 128 + signal.SIGINT, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert list(out_dir.iterdir()) == []
+    deadline = time.monotonic() + 5
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(map(_running, workers))
