@@ -84,7 +84,9 @@ def evaluate_many(
     when ``as_of`` is None, fixed when the run starts). Results come in input order and
     equal :func:`~eligibility.evaluate` with the same ``explain`` for each profile alone.
     ``processes`` > 1 (None: one per core) spreads the work over worker processes
-    (where the platform can fork; elsewhere the work stays in this process).
+    (where the platform can fork; elsewhere the work stays in this process). A worker
+    that dies (killed, out of memory) is replaced and its chunk evaluated again; a chunk
+    on which a second worker dies raises :class:`~eligibility.errors.WorkerError`.
 
     ``executor``: any :class:`concurrent.futures.Executor` instead (a
     ``ProcessPoolExecutor``, Dask's ``Client.get_executor()``, Ray's ...). It is given
