@@ -236,6 +236,15 @@ def check(
     day = _as_of(as_of)
     if view is not None and format is not Format.json:
         raise typer.BadParameter("--view 仅用于 --format json (only with --format json)", param_hint="--view")
+    if format is Format.json and view is View.summary and only is None:  # a portal's path: no full report
+        from ._views import evaluate_view_json
+
+        try:
+            text = evaluate_view_json(_read_profile(profile), "summary", language, as_of=day, catalogue=load_catalogue(rules), indent=2)
+        except EligibilityError as exc:
+            raise fail(exc) from None
+        sys.stdout.write(text + "\n")
+        return
     try:
         catalogue = load_catalogue(rules)
         report = evaluate(_read_profile(profile), as_of=day, catalogue=catalogue)

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from ._input_limits import check_day
 from .errors import EngineError
 from ._decision import Decided
 from ._explain import OVER_RULES, Explainer, ViewStatic, relevant_missing, truth_of_status
-from ._gaps import gaps_of
+from ._gaps import first_gap, gaps_of
 from ._limits import limit_facts, limit_results
 from ._facts import compute_facts
 from ._loader import load_catalogue
@@ -36,6 +37,7 @@ from .report import ConditionResult, Gap, LimitResult, Node, Report, SupportResu
 from ._timeline import time_flips
 from ._schema import Category
 from ._semantics import Truth
+from ._text import Text
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 
@@ -182,7 +184,8 @@ class Detail(Enum):
     """And, for each rule the engine left undecided, the fields that decide it."""
     summary = 2
     """And each rule's time change, and the explanations of the supports not met (with
-    the derived rules they name): what a summary shows (its reasons and gaps)."""
+    the derived rules they name that are not met), pruned to the conditions not met: what
+    a summary shows (its reasons and gaps)."""
     explained = 3
     """And each rule's explanation, its time change and the amounts asked for against
     their caps."""
@@ -231,8 +234,7 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Sc
         missing = _missing(prepared, facts, outcomes)
         if detail is Detail.missing:
             return Evaluation(profile.name, profile.uscc, outcomes, missing)
-        unmet = prepared.dependencies([rid for rid in prepared.supports if outcomes.get(rid) is False])
-        explanations, _ = _explain(profile, prepared, facts, outcomes, unmet)
+        explanations = _explain_unmet(profile, prepared, facts, outcomes)
         flips = time_flips(view, facts, profile, now, prepared.static.decision)
         return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips)
     cat = view.catalogue
@@ -260,6 +262,24 @@ def _explain(
         if rid not in outcomes:  # a decided rule names no missing fields
             missing[rid] = relevant_missing(explanations[rid])
     return explanations, missing
+
+
+def _explain_unmet(profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]) -> dict[str, Node]:
+    """What a summary reads of the supports not met: their explanations pruned to the
+    conditions not met (:attr:`Explainer.pruned`), with those of the derived rules they
+    name that are not met; a derived rule met or unknown is taken from durable-rules'
+    outcome. Each explanation is checked against the outcome."""
+    rules = prepared.view.catalogue.rules
+    explainer = Explainer(prepared.view, facts, profile, prepared.static, pruned=True)
+    explanations: dict[str, Node] = {}
+    for rid in prepared.dependencies([rid for rid in prepared.supports if outcomes.get(rid) is False]):
+        met = outcomes.get(rid)
+        if met is not False:  # a derived rule named by a support not met
+            explainer.decided(rid, met)
+            continue
+        explanations[rid] = explainer.explain_rule(rules[rid])
+        _check(rid, truth_of_status(explanations[rid]["status"]), outcomes)
+    return explanations
 
 
 def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]) -> dict[str, list[str]]:
@@ -362,12 +382,27 @@ def report_of(prepared: Prepared, evaluation: Evaluation) -> Report:
     )
 
 
-def supports_of(prepared: Prepared, evaluation: Evaluation) -> list[SupportResult]:
-    """The supports' results of an evaluation, in report order, without their explanations
-    (a summary reads those as plain data, :attr:`Evaluation.explanations`); the gaps of
-    those not met are worked out when the evaluation explains them (:attr:`Detail.summary`)."""
-    made = _Made()
-    return [_support(prepared, rid, evaluation, made, models=False) for rid in prepared.supports]
+def support_parts(
+    prepared: Prepared, evaluation: Evaluation
+) -> Iterator[tuple[str, Verdict, Sequence[str], Node | None, Gap | None, date | None, Verdict | None]]:
+    """Each support's part of an evaluation, in report order, as plain data (what a
+    summary shows, with the rest from :attr:`Prepared.prototypes`): id, verdict, missing
+    fields, explanation (when explained), first gap (when not met and explained), and the
+    date and verdict of its change by time alone."""
+    rules = prepared.view.catalogue.rules
+    seen: dict[int, list[Gap]] = {}
+    outcomes, explanations, flips = evaluation.outcomes, evaluation.explanations, evaluation.flips
+
+    def name(rule_id: str) -> Text:
+        return rules[rule_id].name
+
+    for rid in prepared.supports:
+        met = outcomes.get(rid)
+        tree = explanations.get(rid)
+        gap = first_gap(tree, name, seen) if met is False and tree is not None else None
+        flip = flips.get(rid)
+        on, to = (flip[0], VERDICT[flip[1]]) if flip is not None else (None, None)
+        yield rid, VERDICT[met], evaluation.missing.get(rid, ()) if met is None else (), tree, gap, on, to
 
 
 def support_of(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> SupportResult:
@@ -384,18 +419,16 @@ class _Made:
     gaps: dict[int, list[Gap]] = field(default_factory=dict)
 
 
-def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made, models: bool = True) -> SupportResult:
-    """One rule's result; ``models``: with its explanation (when explained) as models."""
+def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made) -> SupportResult:
+    """One rule's result, with its explanation (when explained) as models."""
     met = evaluation.outcomes.get(rid)
     data = prepared.prototypes[rid].copy()
     data["verdict"] = VERDICT[met]
     data["missing_fields"] = evaluation.missing.get(rid, ()) if met is None else ()
     tree = evaluation.explanations.get(rid)
     if tree is not None:
-        explanation = _model(tree, made.nodes) if models else tree
+        explanation = data["explanation"] = _model(tree, made.nodes)
         rules = prepared.view.catalogue.rules
-        if models:
-            data["explanation"] = explanation
         data["gaps"] = gaps_of(explanation, lambda r: rules[r].name, made.gaps) if met is False else ()
     flip = evaluation.flips.get(rid)
     if flip is not None:

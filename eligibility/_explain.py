@@ -10,11 +10,12 @@ their constants prepared, nodes built from prototypes), they walk no tree per pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from ._decision import (
     Decision,
@@ -74,6 +75,42 @@ def make_node(**values: Any) -> Node:
     return data
 
 
+class _Later(Sequence[Gap]):
+    """A pruned explanation's gaps of a comparison not met, worked out when first read:
+    a summary reads the first gap of each support, not every gap."""
+
+    __slots__ = ("_make", "_gaps")
+
+    def __init__(self, make: Callable[[], list[Gap]]) -> None:
+        self._make: Callable[[], list[Gap]] | None = make
+        self._gaps: list[Gap] | None = None
+
+    def _got(self) -> list[Gap]:
+        if self._gaps is None:
+            assert self._make is not None
+            self._gaps, self._make = self._make(), None
+        return self._gaps
+
+    @overload
+    def __getitem__(self, index: int) -> Gap: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Gap]: ...
+    def __getitem__(self, index: int | slice) -> Gap | list[Gap]:
+        return self._got()[index]
+
+    def __len__(self) -> int:
+        return len(self._got())
+
+    def __iter__(self) -> Iterator[Gap]:
+        return iter(self._got())
+
+
+def _bare(proto: Node) -> dict[Status, Node]:
+    """The bare nodes of a pruned explanation (:attr:`Explainer.pruned`) for a condition
+    met or unknown: its kind and label, and the status; shared, never changed."""
+    return {status: make_node(kind=proto["kind"], label=proto["label"], status=status) for status in (Status.met, Status.unknown)}
+
+
 def _names_rules(tree: Resolved) -> bool:
     if isinstance(tree, Ref):
         return True
@@ -92,6 +129,9 @@ class Explainer:
     """Given, the explanation carries gaps (what it would take) for conditions not met."""
     static: ViewStatic | None = None
     """What does not depend on the profile, shared by every explanation on one view."""
+    pruned: bool = False
+    """Only what a summary reads (the first condition not met, the gaps): a condition met
+    or unknown is a bare node (its kind, status and label), without children or values."""
 
     def __post_init__(self) -> None:
         self.results: dict[str, Node] = {}
@@ -109,6 +149,12 @@ class Explainer:
         result = self.static.explainer(rule.id)(self)
         self.results[rule.id] = result
         return result
+
+    def decided(self, rule_id: str, truth: Truth) -> None:
+        """Take a rule named by the rules explained next as decided (met or unknown), without
+        explaining it: a pruned explanation shows a rule that is not 'not met' as a bare node."""
+        assert self.pruned and truth is not False
+        self.results[rule_id] = make_node(kind="all", status=_STATUS[truth])
 
     def _gaps(self, spec: FactSpec, leaf: Leaf, value: Any) -> list[Gap]:
         if self.profile is None or leaf.band_key:
@@ -319,11 +365,15 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         if _names_rules(tree):
             proto[OVER_RULES] = True
         combine = tree.combine
+        bare = _bare(proto)
 
         def group(ex: Explainer) -> Node:
             children = [part(ex) for part in parts]
+            status = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
+            if ex.pruned and status is not Status.not_met:
+                return bare[status]
             data = proto.copy()
-            data["status"] = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
+            data["status"] = status
             data["children"] = children
             data["missing_fields"] = []
             data["gaps"] = []
@@ -337,11 +387,15 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         )
         if _names_rules(tree):
             proto[OVER_RULES] = True
+        bare = _bare(proto)
 
         def negation(ex: Explainer) -> Node:
             child = inner(ex)
+            status = _STATUS[negate(_TRUTH[child["status"]])]
+            if ex.pruned and status is not Status.not_met:
+                return bare[status]
             data = proto.copy()
-            data["status"] = _STATUS[negate(_TRUTH[child["status"]])]
+            data["status"] = status
             data["children"], data["missing_fields"], data["gaps"] = [child], [], []
             return data
 
@@ -375,9 +429,12 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         parameter=leaf.params[0][0] if leaf.params else None,
         citation=static.citation(cite),
     )
+    bare = _bare(proto)
 
     def date_condition(ex: Explainer) -> Node:
         truth, missing = decide(ex.facts, {})
+        if ex.pruned and truth is not False:
+            return bare[_STATUS[truth]]
         dates = {n: ex.facts[n].value for n in names}
         data = proto.copy()
         data["status"] = _STATUS[truth]
@@ -386,7 +443,12 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         data["required"] = window_text(test, dates, "zh") if truth is not None else None
         data["missing_fields"] = list(missing)
         data["children"] = []
-        data["gaps"] = [date_gap(test, dates)] if truth is False and ex.profile is not None else []
+        if truth is not False or ex.profile is None:
+            data["gaps"] = []
+        elif ex.pruned:
+            data["gaps"] = _Later(lambda: [date_gap(test, dates)])
+        else:
+            data["gaps"] = [date_gap(test, dates)]
         return data
 
     return date_condition
@@ -402,11 +464,14 @@ def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
         citation=static.citation(tree.node.cite),
     )
     not_in_force = make_node(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE)
+    bare = _bare(proto)
 
     def ref(ex: Explainer) -> Node:
         inner = ex.results.get(rule)
         if inner is None:  # not in force on this date
             inner = make_node(**not_in_force)
+        if ex.pruned and inner["status"] is not Status.not_met:
+            return bare[inner["status"]]
         data = proto.copy()
         data["status"] = inner["status"]
         data["missing_fields"] = list(inner["missing_fields"])
@@ -466,7 +531,12 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
         data["actual"] = display(spec, value)
         data["missing_fields"] = list(missing)
         data["children"] = []
-        data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value) if truth is False else []
+        if truth is not False:
+            data["gaps"] = []
+        elif ex.pruned:
+            data["gaps"] = _Later(partial(ex._gaps, spec, band[0] if band else strictest, value))
+        else:
+            data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value)
         return data
 
     return tiered
@@ -492,9 +562,12 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
     seen: dict[Any, Node] | None = None
     if spec.kind not in (FactKind.number, FactKind.ratio) and spec.years_since is None:
         seen = {}
+    bare = _bare(proto)
 
     def compare(ex: Explainer) -> Node:
         value, missing = ex.facts[name]
+        if ex.pruned and (value is None or check(value)):
+            return bare[Status.unknown if value is None else Status.met]
         data = proto.copy()
         data["children"] = []
         if value is None:
@@ -512,7 +585,8 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
             data["gaps"] = []
         else:
             data["status"] = Status.not_met
-            data["gaps"] = ex._gaps(spec, leaf, value)
+            # worked out when read, unless the node is kept for other evaluations
+            data["gaps"] = _Later(partial(ex._gaps, spec, leaf, value)) if ex.pruned and seen is None else ex._gaps(spec, leaf, value)
         if seen is not None and ex.profile is not None and len(seen) < _MAX_SEEN:
             seen[value] = data
         return data

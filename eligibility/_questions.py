@@ -48,8 +48,9 @@ def next_questions(
     """The unknown fields that would decide the most still-open supports, in order.
 
     A field is counted for every support that is "needs information" and names it
-    among the fields that decide it; ties keep the catalogue's order.
+    among the fields that decide it; ties keep the catalogue's order. The verdicts and
+    missing fields are those of the full report, without its explanations.
     """
-    report = evaluate(profile, as_of=as_of, catalogue=catalogue)
+    report = evaluate(profile, as_of=as_of, catalogue=catalogue, explain=False)
     found = questions_from(report)
     return found if limit is None else found[:limit]

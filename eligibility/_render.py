@@ -62,14 +62,25 @@ def condition_line(node: ConditionResult | Node, lang: Lang, full: bool = True) 
 
 def failed_conditions(node: ConditionResult | Node, lang: Lang) -> list[str]:
     """The comparisons that are not met, briefly (label and value), through all-of and rules."""
+    return list(_failed(node, lang))
+
+
+def first_failed_condition(node: ConditionResult | Node, lang: Lang) -> str | None:
+    """The first of :func:`failed_conditions` (None if none), the others not worded."""
+    return next(_failed(node, lang), None)
+
+
+def _failed(node: ConditionResult | Node, lang: Lang) -> Iterator[str]:
     if node.status is not Status.not_met:
-        return []
+        return
     kids = node.children
     if node.kind == "rule" and len(kids) == 1:
         kids = kids[0].children or kids
     if node.kind in ("all", "rule") and kids:
-        return [x for k in kids for x in failed_conditions(k, lang)]
-    return [condition_line(node, lang, full=False)]
+        for k in kids:
+            yield from _failed(k, lang)
+    else:
+        yield condition_line(node, lang, full=False)
 
 
 def short_reason(s: SupportResult, lang: Lang) -> str:

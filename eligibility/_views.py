@@ -13,6 +13,8 @@ assumption stored once and referred to by id) and ``full`` (the :class:`Report` 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -20,12 +22,12 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._catalogue import Catalogue
-from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, prepared_for, run, supports_of
+from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, prepared_for, run, support_parts
 from ._fields import field_label
 from ._record import Record
-from ._render import failed_conditions, gap_text
+from ._render import first_failed_condition, gap_text
 from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
-from ._text import Lang
+from ._text import Lang, Text
 from .profile import EnterpriseProfile
 
 ViewName = Literal["summary", "report", "full"]
@@ -72,58 +74,80 @@ class SummaryReport(_View):
 
 def summarise(report: Report, lang: Lang = "zh") -> SummaryReport:
     """The summary view of ``report`` in one language."""
-    return _summary(report.record, report.enterprise, report.uscc, report.supports, [s.explanation for s in report.supports], lang)
+    rows = [
+        _support_row(
+            s.id, s.name, s.verdict, s.department, s.missing_fields, s.explanation, s.gaps[0] if s.gaps else None, s.changes_on, s.changes_to, bool(s.assumptions), lang
+        )
+        for s in report.supports
+    ]
+    return SummaryReport.model_validate(_summary_data(report.record, report.enterprise, report.uscc, rows, lang))
 
 
 def summary_of(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") -> SummaryReport:
     """The summary view of an evaluation at :attr:`Detail.summary` (or more): the same as
-    ``summarise(report_of(prepared, evaluation), lang)``, made from the supports' results
-    alone, only those not met explained."""
-    results = supports_of(prepared, evaluation)
-    trees: list[ConditionResult | Node | None] = [evaluation.explanations.get(s.id) for s in results]
-    return _summary(prepared.record, evaluation.enterprise, evaluation.uscc, results, trees, lang)
+    ``summarise(report_of(prepared, evaluation), lang)``, made from plain data, only the
+    supports not met explained."""
+    return SummaryReport.model_validate(summary_data(prepared, evaluation, lang))
 
 
-def _summary(
-    record: Record,
-    enterprise: str,
-    uscc: str | None,
-    results: list[SupportResult],
-    trees: list[ConditionResult | Node | None],
+def summary_data(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") -> dict[str, Any]:
+    """:func:`summary_of` as plain data: what its model validates from, and what its JSON
+    (fields at their default left out) is dumped from, without building a model."""
+    rows = [
+        _support_row(rid, s["name"], verdict, s["department"], missing, tree, gap, on, to, bool(s["assumptions"]), lang)
+        for rid, verdict, missing, tree, gap, on, to in support_parts(prepared, evaluation)
+        for s in (prepared.prototypes[rid],)
+    ]
+    return _summary_data(prepared.record, evaluation.enterprise, evaluation.uscc, rows, lang)
+
+
+def _summary_data(record: Record, enterprise: str, uscc: str | None, rows: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
+    """A :class:`SummaryReport` as JSON data, in its fields' order, those at their default left out."""
+    data: dict[str, Any] = {"record": record.model_dump(mode="json"), "enterprise": enterprise}
+    if uscc is not None:
+        data["uscc"] = uscc
+    data["lang"] = lang
+    verdicts = [row["verdict"] for row in rows]
+    data["counts"] = {v.value: verdicts.count(v.value) for v in Verdict}
+    fields = dict.fromkeys(f for row in rows for f in row.get("missing_fields", ()))
+    data["labels"] = {f: field_label(f, lang) for f in fields}
+    data["supports"] = rows
+    return data
+
+
+def _support_row(
+    rid: str,
+    name: Text,
+    verdict: Verdict,
+    department: Text | None,
+    missing: Sequence[str],
+    explanation: ConditionResult | Node | None,
+    gap: Gap | None,
+    changes_on: date | None,
+    changes_to: Verdict | None,
+    assumed: bool,
     lang: Lang,
-) -> SummaryReport:
-    supports = [_support_summary(s, tree, lang) for s, tree in zip(results, trees)]
-    fields = dict.fromkeys(f for s in supports for f in s.missing_fields)
-    return SummaryReport(
-        record=record,
-        enterprise=enterprise,
-        uscc=uscc,
-        lang=lang,
-        counts={v: sum(s.verdict is v for s in results) for v in Verdict},
-        labels={f: field_label(f, lang) for f in fields},
-        supports=supports,
-    )
-
-
-def _support_summary(s: SupportResult, explanation: ConditionResult | Node | None, lang: Lang) -> SupportSummary:
-    """``s`` summarised; ``explanation``: its explanation, a model or plain data."""
-    reason = gap = None
-    if s.verdict is Verdict.not_eligible:
-        reasons = failed_conditions(explanation, lang) if explanation is not None else []
-        reason = reasons[0] if reasons else None
-        gap = gap_text(s.gaps[0], lang) if s.gaps else None
-    return SupportSummary(
-        id=s.id,
-        name=s.name(lang),
-        verdict=s.verdict,
-        department=s.department(lang) if s.department else None,
-        missing_fields=list(s.missing_fields),
-        reason=reason,
-        gap=gap,
-        changes_on=s.changes_on,
-        changes_to=s.changes_to,
-        assumed=bool(s.assumptions),
-    )
+) -> dict[str, Any]:
+    """A :class:`SupportSummary` as JSON data (fields at their default left out); ``explanation``
+    (a model or plain data) and ``gap`` (the first) are read only for a support not met."""
+    row: dict[str, Any] = {"id": rid, "name": name(lang), "verdict": verdict.value}
+    if department is not None:
+        row["department"] = department(lang)
+    if missing:
+        row["missing_fields"] = list(missing)
+    if verdict is Verdict.not_eligible:
+        reason = first_failed_condition(explanation, lang) if explanation is not None else None
+        if reason is not None:
+            row["reason"] = reason
+        if gap is not None:
+            row["gap"] = gap_text(gap, lang)
+    if changes_on is not None:
+        row["changes_on"] = changes_on.isoformat()
+    if changes_to is not None:
+        row["changes_to"] = changes_to.value
+    if assumed:
+        row["assumed"] = True
+    return row
 
 
 # --- report ----------------------------------------------------------------------------
@@ -234,8 +258,21 @@ def evaluate_view_json(
     catalogue: Catalogue | str | Path | None = None,
     indent: int | None = None,
 ) -> str:
-    """The JSON of :func:`evaluate_view`, as :func:`view_json` gives it."""
+    """The JSON of :func:`evaluate_view`, as :func:`view_json` gives it (a summary's from
+    plain data, no model made)."""
+    if view == "summary":
+        prepared = prepared_for(catalogue, as_of)
+        return summary_json(summary_data(prepared, run(as_profile(profile), prepared, Detail.summary), lang), indent)
     return _json(evaluate_view(profile, view, lang, as_of=as_of, catalogue=catalogue), indent)
+
+
+def summary_json(data: dict[str, Any], indent: int | None = None) -> str:
+    """The JSON of a summary's plain data (:func:`summary_data`): byte for byte the
+    :class:`SummaryReport`'s ``model_dump_json(indent=indent, exclude_defaults=True)``
+    (UTF-8 text unescaped, no spaces, as pydantic writes it)."""
+    if indent is None:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(data, ensure_ascii=False, indent=indent)
 
 
 def _json(shown: SummaryReport | CompactReport | Report, indent: int | None) -> str:

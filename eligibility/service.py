@@ -444,8 +444,9 @@ def _profile(body: bytes) -> EnterpriseProfile:
 
 
 def _evaluate(profile: EnterpriseProfile, day: date, catalogue: Catalogue) -> Report:
+    """The report without explanations (the verdicts and missing fields of the full one)."""
     try:
-        return evaluate(profile, as_of=day, catalogue=catalogue)
+        return evaluate(profile, as_of=day, catalogue=catalogue, explain=False)
     except ProfileError as exc:  # an evaluation date out of range, a value beyond the engine's
         raise _refused_profile(exc) from None
 

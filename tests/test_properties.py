@@ -15,12 +15,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eligibility import Verdict, evaluate, evaluate_view_json, explain_support, load_catalogue, parse_profile, view_json
+from eligibility import (
+    Verdict,
+    evaluate,
+    evaluate_view,
+    evaluate_view_json,
+    explain_support,
+    load_catalogue,
+    parse_profile,
+    report_view,
+    view_json,
+)
 from eligibility._compiler import encode_facts, engine_facts
-from eligibility._evaluate import engine_for
+from eligibility._evaluate import Detail, engine_for, prepared_for, run
 from eligibility._explain import Explainer
 from eligibility._facts import compute_facts
 from eligibility._render import support_lines
+from eligibility._gaps import first_gap, gaps_of
+from eligibility._questions import next_questions, questions_from
+from eligibility._views import SummaryReport, summary_data, summary_json
 from eligibility.report import Status
 from eligibility.authoring.strategies import (
     check_catalogue_properties,
@@ -247,6 +260,47 @@ def test_one_rule_explained_on_demand_is_its_result_in_the_full_report(data, day
         assert alone.model_dump_json() == result.model_dump_json(), result.id
         for lang in ("zh", "en"):
             assert list(support_lines(alone, lang)) == list(support_lines(result, lang)), (result.id, lang)
+
+
+@given(valid_data, st.sampled_from(["zh", "en"]))
+def test_a_summary_model_made_without_the_full_report_is_the_full_reports_summary(data, lang):
+    """evaluate_view's summary (a model, from the pruned evaluation) equals the full report's."""
+    full = report_view(evaluate(data, as_of=AS_OF, catalogue=CATALOGUE), "summary", lang)
+    assert evaluate_view(data, "summary", lang, as_of=AS_OF, catalogue=CATALOGUE) == full
+
+
+@given(valid_data, st.sampled_from(["zh", "en"]), st.sampled_from([None, 2]))
+def test_a_summarys_json_from_plain_data_is_its_models_json(data, lang, indent):
+    """A summary's JSON dumped from plain data (no model made) is byte for byte pydantic's JSON
+    of its SummaryReport (fields at their default left out), compact or indented."""
+    prepared = prepared_for(CATALOGUE, AS_OF)
+    plain = summary_data(prepared, run(parse_profile(data), prepared, Detail.summary), lang)
+    expected = SummaryReport.model_validate(plain).model_dump_json(indent=indent, exclude_defaults=True)
+    assert summary_json(plain, indent) == expected
+
+
+@given(valid_data)
+def test_the_first_gap_is_the_first_of_all_the_gaps(data):
+    """first_gap (a summary's gap, worked out no further than needed) is gaps_of's first, on
+    every explained rule."""
+    report = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
+
+    def name(rule_id):
+        return CATALOGUE.rules[rule_id].name
+
+    for s in report.supports + report.derived:
+        assert s.explanation is not None
+        gaps = gaps_of(s.explanation, name)
+        assert first_gap(s.explanation, name) == (gaps[0] if gaps else None), s.id
+
+
+@given(valid_data)
+def test_next_questions_are_the_full_reports(data):
+    """next_questions (from the verdicts and missing fields, no explanation) asks what the full
+    report's questions ask, in the same order."""
+    expected = questions_from(evaluate(data, as_of=AS_OF, catalogue=CATALOGUE))
+    got = next_questions(data, as_of=AS_OF, catalogue=CATALOGUE)
+    assert [(q.field.path, q.decides) for q in got] == [(q.field.path, q.decides) for q in expected]
 
 
 @given(valid_data)

@@ -165,6 +165,17 @@ def test_check_json_summary_view_in_english():
     assert {s["id"] for s in data["supports"]} >= {"tech_innovation_board_listing"}
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_check_json_summary_view_is_the_full_reports_summary(catalogue, lang):
+    """``check -f json --view summary`` (made without the full report) prints the full report's
+    summary, indented, for each example."""
+    for path in EXAMPLE_FILES:
+        result = runner.invoke(app, ["check", str(path), "-f", "json", "--view", "summary", "-l", lang, "--as-of", AS_OF.isoformat()])
+        assert result.exit_code == 0, result.output
+        expected = view_json(evaluate(load_profile(path), as_of=AS_OF, catalogue=catalogue), "summary", lang, indent=2)
+        assert result.stdout == expected + "\n", path.name
+
+
 def test_check_view_without_json_is_a_usage_error():
     """``--view`` with a text format exits 2 naming the option."""
     result = runner.invoke(app, ["check", str(EXAMPLES / "battery_materials.json"), "--view", "summary"])
