@@ -231,9 +231,10 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Sc
     rule_ids = view.rule_ids if only is None else only.rule_ids
     now = {rid: outcomes.get(rid) for rid in rule_ids}
     if detail is not Detail.explained:
-        missing = _missing(prepared, facts, outcomes)
         if detail is Detail.missing:
-            return Evaluation(profile.name, profile.uscc, outcomes, missing)
+            return Evaluation(profile.name, profile.uscc, outcomes, _missing(prepared, facts, outcomes, view.rule_ids))
+        # a summary shows the missing fields of the supports only
+        missing = _missing(prepared, facts, outcomes, prepared.dependencies([r for r in prepared.supports if r not in outcomes]))
         explanations = _explain_unmet(profile, prepared, facts, outcomes)
         flips = time_flips(view, facts, profile, now, prepared.static.decision)
         return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips)
@@ -282,13 +283,14 @@ def _explain_unmet(profile: EnterpriseProfile, prepared: Prepared, facts: dict[s
     return explanations
 
 
-def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]) -> dict[str, list[str]]:
-    """For each rule the engine left undecided, the fields that decide it (the Python
-    deciders, which must agree that it is undecided)."""
+def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool], rule_ids: Sequence[str]) -> dict[str, list[str]]:
+    """For each of ``rule_ids`` (in catalogue order, with the derived rules they name) the
+    engine left undecided, the fields that decide it (the Python deciders, which must
+    agree that it is undecided)."""
     missing: dict[str, list[str]] = {}
     done: dict[str, Decided] = {}
     decider = prepared.static.decision.decider
-    for rid in prepared.view.rule_ids:
+    for rid in rule_ids:
         met = outcomes.get(rid)
         if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)
             done[rid] = (met, ())

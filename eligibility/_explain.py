@@ -368,7 +368,15 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         bare = _bare(proto)
 
         def group(ex: Explainer) -> Node:
-            children = [part(ex) for part in parts]
+            if ex.pruned and not every:  # one part met meets an any-of: the others are not read
+                children = []
+                for part in parts:
+                    child = part(ex)
+                    if child["status"] is Status.met:
+                        return bare[Status.met]
+                    children.append(child)
+            else:
+                children = [part(ex) for part in parts]
             status = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
             if ex.pruned and status is not Status.not_met:
                 return bare[status]
