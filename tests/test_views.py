@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from typer.testing import CliRunner
@@ -174,6 +175,21 @@ def test_check_json_summary_view_is_the_full_reports_summary(catalogue, lang):
         assert result.exit_code == 0, result.output
         expected = view_json(evaluate(load_profile(path), as_of=AS_OF, catalogue=catalogue), "summary", lang, indent=2)
         assert result.stdout == expected + "\n", path.name
+
+
+def test_sixteen_threads_give_the_serial_summaries(catalogue):
+    """A portal's threads asking for summaries at once (the pruned explanations share their
+    bare nodes and cached comparisons) get the summaries one thread gives."""
+    profiles = [load_profile(f) for f in EXAMPLE_FILES] + [
+        make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": g}) for g in "ABCDE"
+    ]
+
+    def summary(p):
+        return evaluate_view_json(p, "summary", "en", as_of=AS_OF, catalogue=catalogue)
+
+    serial = [summary(p) for p in profiles]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert list(pool.map(summary, profiles * 16)) == serial * 16
 
 
 def test_check_view_without_json_is_a_usage_error():
