@@ -25,7 +25,7 @@ from ._engine import EngineRuleset
 from ._input_limits import check_day
 from .errors import EngineError
 from ._decision import Decided
-from ._explain import OVER_RULES, Explainer, ViewStatic, relevant_missing, truth_of_status
+from ._explain import Explainer, Shared, ViewStatic, relevant_missing, truth_of_status
 from ._gaps import first_gap, gaps_of
 from ._limits import limit_facts, limit_results
 from ._facts import compute_facts
@@ -74,6 +74,11 @@ class Prepared:
     scopes: dict[str, Scope] = field(default_factory=dict, compare=False, repr=False)
     """Rule id -> its :class:`Scope`, compiled when first asked for (shared by the views
     sharing :attr:`ruleset`)."""
+    results: dict[str, SupportResult] = field(default_factory=dict, compare=False, repr=False)
+    """Rule id -> :attr:`prototypes` as a model (validated once), the start of its result in every report."""
+    models: dict[int, tuple[Shared, ConditionResult]] = field(default_factory=dict, compare=False, repr=False)
+    """The model of each :class:`~eligibility._explain.Shared` node made so far (by its id;
+    the node is kept, so the id stays its own): made once for every report."""
 
     def dependencies(self, rule_ids: list[str]) -> list[str]:
         """``rule_ids`` and the derived rules they name, in catalogue order."""
@@ -134,8 +139,8 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str
     static = ViewStatic(view)
     rules = view.catalogue.rules
     assumptions = Explainer(view, {}, static=static).assumptions
-    prototypes = {
-        rid: dict(SupportResult(
+    results = {
+        rid: SupportResult(
             id=rid,
             kind=rule.kind,
             category=rule.category,
@@ -155,10 +160,11 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str
             changes_to=None,
             explanation=None,
             note=rule.note,
-        ))
+        )
         for rid in view.rule_ids
         for rule in (rules[rid],)
     }
+    prototypes = {rid: dict(result) for rid, result in results.items()}
     ids = view.rule_ids
     supports = sorted((r for r in ids if rules[r].kind == "support"), key=lambda r: (_CATEGORY_ORDER[rules[r].category], r))
     derived = sorted(r for r in ids if rules[r].kind != "support")
@@ -166,7 +172,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str
     names: dict[str, frozenset[str]] = {}
     for rid in view.rule_ids:  # in catalogue order: a derived rule before the rules naming it
         names[rid] = frozenset({rid}).union(*(names.get(r, ()) for r in rule_refs(rules[rid].conditions)))
-    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, scopes)
+    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, scopes, results=results)
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
@@ -422,35 +428,62 @@ class _Made:
 
 
 def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made) -> SupportResult:
-    """One rule's result, with its explanation (when explained) as models."""
+    """One rule's result, with its explanation (when explained) as models.
+
+    The rule's validated result (:attr:`Prepared.results`) copied with what this evaluation
+    found (``model_copy``: the values are this module's own, of the fields' types; the
+    property tests check that validating the result's data gives the same result), and
+    lists of its own."""
     met = evaluation.outcomes.get(rid)
-    data = prepared.prototypes[rid].copy()
-    data["verdict"] = VERDICT[met]
-    data["missing_fields"] = evaluation.missing.get(rid, ()) if met is None else ()
+    start = prepared.results[rid]
+    data: dict[str, Any] = {
+        "verdict": VERDICT[met],
+        "missing_fields": list(evaluation.missing.get(rid, ())) if met is None else [],
+        "materials": list(start.materials),
+        "citations": list(start.citations),
+        "assumptions": list(start.assumptions),
+        "gaps": [],
+        "limits": list(evaluation.limits.get(rid, start.limits)),
+    }
     tree = evaluation.explanations.get(rid)
     if tree is not None:
-        explanation = data["explanation"] = _model(tree, made.nodes)
+        explanation = data["explanation"] = _model(tree, made.nodes, prepared.models)
         rules = prepared.view.catalogue.rules
-        data["gaps"] = gaps_of(explanation, lambda r: rules[r].name, made.gaps) if met is False else ()
+        if met is False:
+            data["gaps"] = gaps_of(explanation, lambda r: rules[r].name, made.gaps)
     flip = evaluation.flips.get(rid)
     if flip is not None:
         data["changes_on"], data["changes_to"] = flip[0], VERDICT[flip[1]]
-    if rid in evaluation.limits:
-        data["limits"] = evaluation.limits[rid]
-    return SupportResult.model_validate(data)
+    return start.model_copy(update=data)
 
 
-def _model(node: Node, made: dict[int, ConditionResult]) -> ConditionResult:
-    """A node's model, made once (see :class:`_Made`): a derived rule's node, and each node
-    above one, from its children's models; any other subtree in one call."""
+def _model(node: Node, made: dict[int, ConditionResult], shared: dict[int, tuple[Shared, ConditionResult]]) -> ConditionResult:
+    """A node's model, made once (see :class:`_Made`; a shared node's once for every report,
+    in ``shared``): a derived rule's node, a shared node, and each node above one, from its
+    children's models; any other subtree in one call."""
     key = id(node)
     found = made.get(key)
     if found is None:
+        is_shared = type(node) is Shared
+        if is_shared:
+            known = shared.get(key)
+            if known is not None:
+                made[key] = known[1]
+                return known[1]
         data: dict[str, Any] = node
-        if node["kind"] == "rule" or OVER_RULES in node:
-            data = {**node, "children": [_model(child, made) for child in node["children"]]}
+        if node["kind"] == "rule":  # its child is the derived rule's node, made once
+            data = {**node, "children": [_model(child, made, shared) for child in node["children"]]}
+        elif type(node) is not Node:  # a Split or Shared node: its parts made apart are made once
+            data = {**node, "children": [_model(c, made, shared) if _made_apart(c) else c for c in node["children"]]}
         found = made[key] = ConditionResult.model_validate(data)
+        if is_shared:
+            shared.setdefault(key, (node, found))  # type: ignore[arg-type]
     return found
+
+
+def _made_apart(node: Node) -> bool:
+    """Whether a node's model is made on its own (not within its parent's)."""
+    return type(node) is not Node or node["kind"] == "rule"
 
 
 def _check(rule_id: str, shown: Truth, outcomes: dict[str, bool]) -> None:

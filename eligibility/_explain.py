@@ -62,9 +62,39 @@ _NODE = Node({name: None if info.default_factory is not None else info.default f
 """Every field of a :class:`Node` at its default. A node is made into a model only at the edge
 (a report's explanation, :func:`eligibility.explain_support`) and never changed once made:
 some are shared (a choice's result, a derived rule's tree)."""
-OVER_RULES = "_over_rules"
-"""The key marking a node with a derived rule's node below it (pydantic ignores it), so
-that the edge makes each derived rule's tree once and the rest of a tree in one call."""
+class Split(Node):
+    """A node with a node below it whose model is made apart, once for many trees (a derived
+    rule's node, or a :class:`Shared` node), so that the edge makes those models once and the
+    rest of a tree in one call."""
+
+    __slots__ = ()
+
+
+class Shared(Node):
+    """A node made once and shared by every explanation whose inputs give it: a comparison
+    of a choice, a yes/no or a set for one value, any comparison for the same missing
+    fields, a group (or a derived rule's node) whose parts are all shared, a parameter
+    without a value. About half of an explanation's nodes are the same from one enterprise
+    to the next; made once, their models are made once too (see :mod:`eligibility._evaluate`).
+    Never changed (a copy is a plain :class:`Node`)."""
+
+    __slots__ = ()
+
+
+def _share(table: dict[Any, Shared], key: Any, node: Node) -> Node:
+    """``node`` as the shared node for ``key`` (the one made first, when threads race), or
+    as it is once ``table`` is full."""
+    if len(table) >= _MAX_SHARED:
+        return node
+    return table.setdefault(key, Shared(node))
+
+
+_PLAIN = {Node}
+_SHARED = {Shared}
+
+
+_MAX_SHARED = 256
+"""Shared nodes kept per part of a condition (enough for every choice, bounded for the rest)."""
 
 
 def make_node(**values: Any) -> Node:
@@ -362,10 +392,10 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
             label=(node.label if node is not None else None) or (_ALL_OF if every else _ANY_OF),
             citation=static.citation(node.cite) if node is not None else None,
         )
-        if _names_rules(tree):
-            proto[OVER_RULES] = True
+        names_rules = _names_rules(tree)
         combine = tree.combine
         bare = _bare(proto)
+        shared: dict[tuple[int, ...], Shared] = {}
 
         def group(ex: Explainer) -> Node:
             if ex.pruned and not every:  # one part met meets an any-of: the others are not read
@@ -380,12 +410,20 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
             status = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
             if ex.pruned and status is not Status.not_met:
                 return bare[status]
-            data = proto.copy()
+            kinds = set(map(type, children))
+            every_shared = kinds == _SHARED
+            if every_shared:
+                key = tuple(map(id, children))  # shared nodes live as long as their tables
+                found = shared.get(key)
+                if found is not None:
+                    return found
+            # Split: a model below is made apart (see Split)
+            data = Split(proto) if names_rules or kinds != _PLAIN else Node(proto)
             data["status"] = status
             data["children"] = children
             data["missing_fields"] = []
             data["gaps"] = []
-            return data
+            return _share(shared, key, data) if every_shared else data
 
         return group
     if isinstance(tree, Negation):
@@ -393,32 +431,38 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         proto = make_node(
             kind="not", status=Status.unknown, label=tree.node.label or _NOT, citation=static.citation(tree.node.cite)
         )
-        if _names_rules(tree):
-            proto[OVER_RULES] = True
+        names_rules = _names_rules(tree)
         bare = _bare(proto)
+        negations: dict[int, Shared] = {}
 
         def negation(ex: Explainer) -> Node:
             child = inner(ex)
             status = _STATUS[negate(_TRUTH[child["status"]])]
             if ex.pruned and status is not Status.not_met:
                 return bare[status]
-            data = proto.copy()
+            if type(child) is Shared:
+                found = negations.get(id(child))
+                if found is not None:
+                    return found
+            data = Split(proto) if names_rules or type(child) is not Node else Node(proto)
             data["status"] = status
             data["children"], data["missing_fields"], data["gaps"] = [child], [], []
-            return data
+            return _share(negations, id(child), data) if type(child) is Shared else data
 
         return negation
     if isinstance(tree, Ref):
         return _compile_ref(tree, static)
     assert isinstance(tree, Unavailable)
-    unavailable = make_node(
-        kind="unavailable",
-        status=_STATUS[tree.truth],
-        label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
-        fact=tree.fact,
-        parameter=tree.param,
+    unavailable = Shared(
+        make_node(
+            kind="unavailable",
+            status=_STATUS[tree.truth],
+            label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
+            fact=tree.fact,
+            parameter=tree.param,
+        )
     )
-    return lambda ex: make_node(**unavailable)
+    return lambda ex: unavailable
 
 
 def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
@@ -444,7 +488,7 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         if ex.pruned and truth is not False:
             return bare[_STATUS[truth]]
         dates = {n: ex.facts[n].value for n in names}
-        data = proto.copy()
+        data = Node(proto)
         data["status"] = _STATUS[truth]
         subject = dates.get(test.subject.name or AS_OF)
         data["actual"] = subject.isoformat() if subject is not None else None
@@ -471,20 +515,27 @@ def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
         rule=rule,
         citation=static.citation(tree.node.cite),
     )
-    not_in_force = make_node(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE)
+    not_in_force = Shared(make_node(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE))
     bare = _bare(proto)
+    shared: dict[int, Shared] = {}
 
     def ref(ex: Explainer) -> Node:
         inner = ex.results.get(rule)
         if inner is None:  # not in force on this date
-            inner = make_node(**not_in_force)
+            inner = not_in_force
         if ex.pruned and inner["status"] is not Status.not_met:
             return bare[inner["status"]]
-        data = proto.copy()
+        if type(inner) is Shared:
+            found = shared.get(id(inner))
+            if found is not None:
+                return found
+        data = Node(proto)
         data["status"] = inner["status"]
         data["missing_fields"] = list(inner["missing_fields"])
         data["children"] = [inner]
         data["gaps"] = []
+        if type(inner) is Shared:
+            return _share(shared, id(inner), data)
         return data
 
     return ref
@@ -532,7 +583,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
             if not tests or (key_value is not None and all(test(key_value) for test in tests)):
                 band = (band_leaf, shown)
         value = ex.facts[first.fact].value
-        data = proto.copy()
+        data = Node(proto)
         if band is not None:
             data.update(band[1])
         data["status"] = _STATUS[truth]
@@ -566,26 +617,31 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
         citation=citation,
     )
     # A comparison of a yes/no, a choice or a set has few possible results; each is
-    # built once and shared (numbers, ratios and dates vary too much to be worth it).
-    seen: dict[Any, Node] | None = None
+    # built once and shared (numbers, ratios and dates vary too much to be worth it), as
+    # is the result of any comparison for the same missing fields.
+    seen: dict[Any, Shared] | None = None
     if spec.kind not in (FactKind.number, FactKind.ratio) and spec.years_since is None:
         seen = {}
     bare = _bare(proto)
+    unknown: dict[tuple[str, ...], Shared] = {}
 
     def compare(ex: Explainer) -> Node:
         value, missing = ex.facts[name]
         if ex.pruned and (value is None or check(value)):
             return bare[Status.unknown if value is None else Status.met]
-        data = proto.copy()
-        data["children"] = []
         if value is None:
-            data["missing_fields"] = list(missing)
-            data["gaps"] = []
-            return data
+            found = unknown.get(missing)
+            if found is not None:
+                return found
+            data = Node(proto)
+            data["children"], data["missing_fields"], data["gaps"] = [], list(missing), []
+            return _share(unknown, missing, data)
         if seen is not None and ex.profile is not None:
             found = seen.get(value)
             if found is not None:
                 return found
+        data = Node(proto)
+        data["children"] = []
         data["missing_fields"] = []
         data["actual"] = display(spec, value)
         if check(value):
@@ -595,12 +651,8 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
             data["status"] = Status.not_met
             # worked out when read, unless the node is kept for other evaluations
             data["gaps"] = _Later(partial(ex._gaps, spec, leaf, value)) if ex.pruned and seen is None else ex._gaps(spec, leaf, value)
-        if seen is not None and ex.profile is not None and len(seen) < _MAX_SEEN:
-            seen[value] = data
+        if seen is not None and ex.profile is not None:
+            return _share(seen, value, data)
         return data
 
     return compare
-
-
-_MAX_SEEN = 64
-"""Results kept per comparison of a choice or set (enough for every choice, bounded for sets)."""

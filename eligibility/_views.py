@@ -26,6 +26,7 @@ from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, prepa
 from ._fields import field_label
 from ._record import Record
 from ._render import first_failed_condition, gap_text
+from ._report_json import report_json
 from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
 from ._text import Lang, Text
 from .profile import EnterpriseProfile
@@ -259,10 +260,14 @@ def evaluate_view_json(
     indent: int | None = None,
 ) -> str:
     """The JSON of :func:`evaluate_view`, as :func:`view_json` gives it (a summary's from
-    plain data, no model made)."""
+    plain data, no model made; the full report's written straight from the evaluation's plain
+    data, no report's models made)."""
     if view == "summary":
         prepared = prepared_for(catalogue, as_of)
         return summary_json(summary_data(prepared, run(as_profile(profile), prepared, Detail.summary), lang), indent)
+    if view == "full" and indent is None:
+        prepared = prepared_for(catalogue, as_of)
+        return report_json(prepared, run(as_profile(profile), prepared, Detail.explained))
     return _json(evaluate_view(profile, view, lang, as_of=as_of, catalogue=catalogue), indent)
 
 

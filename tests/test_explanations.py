@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility import Status, Verdict, evaluate, load_profile
+from eligibility import Status, Verdict, evaluate, load_profile, parse_profile
+from eligibility._evaluate import Detail, _prepared_view, prepare, report_of, run
 from eligibility._facts import FACTS
 from eligibility._gaps import apply_gaps, leaf_gap
 from eligibility._semantics import Op
@@ -16,6 +17,7 @@ from eligibility._questions import next_questions
 from eligibility.report import GapKind
 
 from conftest import AS_OF, EXAMPLES, RULES, make_profile
+from strategies import CATALOGUE, valid_data
 
 RD = "rd_institution_full_coverage"
 BOARD = "tech_innovation_board_listing"
@@ -310,3 +312,19 @@ def test_explaining_a_rule_not_in_force_is_a_key_error():
 
     with pytest.raises(KeyError):
         explain_support({"name": "x"}, "no_such_support", as_of=AS_OF, catalogue=RULES)
+
+
+@given(st.lists(valid_data, min_size=2, max_size=4))
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+def test_nodes_shared_between_enterprises_carry_nothing_from_one_to_the_next(datas):
+    # Parts of explanations (and their models) are made once and shared by every report
+    # with the same inputs: reports made one after another on one view must equal reports
+    # made each on a view of its own, prepared afresh.
+    shared = prepare(CATALOGUE, AS_OF)
+    for data in datas:
+        profile = parse_profile(data)
+        afresh = _prepared_view(shared.view, shared.ruleset, {})
+        made = report_of(shared, run(profile, shared, Detail.explained))
+        alone = report_of(afresh, run(profile, afresh, Detail.explained))
+        assert made == alone
+        assert made.model_dump_json() == alone.model_dump_json()

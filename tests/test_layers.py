@@ -70,6 +70,7 @@ LAYERS: dict[str, int] = {
     # The report: evaluation assembled, its views and texts, questions, rule changes.
     "_evaluate": REPORT,
     "_views": REPORT,
+    "_report_json": REPORT,
     "_render": REPORT,
     "_questions": REPORT,
     "_diff": REPORT,

@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eligibility import (
+    ProfileError,
     Verdict,
     evaluate,
     evaluate_view,
@@ -34,7 +35,7 @@ from eligibility._render import support_lines
 from eligibility._gaps import first_gap, gaps_of
 from eligibility._questions import next_questions, questions_from
 from eligibility._views import SummaryReport, summary_data, summary_json
-from eligibility.report import Status
+from eligibility.report import Status, SupportResult
 from eligibility.authoring.strategies import (
     check_catalogue_properties,
     check_deterministic,
@@ -247,6 +248,29 @@ def test_a_summary_made_without_the_full_report_is_the_full_reports_summary(data
     data) gives the summary of the full report, byte for byte."""
     full = view_json(evaluate(data, as_of=AS_OF, catalogue=CATALOGUE), "summary", lang)
     assert evaluate_view_json(data, "summary", lang, as_of=AS_OF, catalogue=CATALOGUE) == full
+
+
+@given(valid_data)
+def test_each_result_of_a_report_is_its_own_data_validated(data):
+    """A support's result is its rule's validated result copied with what the evaluation
+    found (model_copy, no validation): validating the result's data gives the same result,
+    so what was copied in has the fields' types."""
+    report = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
+    for result in report.supports + report.derived:
+        assert SupportResult.model_validate(result.model_dump()) == result, result.id
+
+
+@given(valid_data, st.dates(min_value=date(2018, 1, 1), max_value=AS_OF), st.text(min_size=1, max_size=40))
+def test_the_full_reports_json_made_without_its_models_is_the_reports_json(data, day, name):
+    """evaluate_view_json(..., "full") (orjson writing the evaluation's plain data, with the
+    parts every report shares written once) gives the report's model_dump_json, byte for
+    byte, on any profile, date and enterprise name (escapes, any script)."""
+    try:
+        profile = parse_profile({**data, "name": name})
+    except ProfileError:  # a name the profile refuses (blank, control characters)
+        profile = parse_profile(data)
+    expected = evaluate(profile, as_of=day, catalogue=CATALOGUE).model_dump_json()
+    assert evaluate_view_json(profile, "full", as_of=day, catalogue=CATALOGUE) == expected
 
 
 @given(valid_data, st.dates(min_value=date(2018, 1, 1), max_value=AS_OF))

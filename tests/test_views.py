@@ -82,6 +82,19 @@ def test_evaluate_view_gives_the_view_of_the_evaluated_report(catalogue, view):
         assert evaluate_view_json(profile, view, "en", as_of=AS_OF, catalogue=catalogue) == expected, path.name
 
 
+def test_the_full_reports_json_is_the_same_from_16_threads_as_from_one(catalogue):
+    """The JSON of the full view (parts shared by every report kept once, for all threads)
+    is the same written by 16 threads at once as one after another."""
+    profiles = [load_profile(p) for p in EXAMPLE_FILES] * 8
+
+    def one(profile):
+        return evaluate_view_json(profile, "full", as_of=AS_OF, catalogue=catalogue)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        together = list(pool.map(one, profiles))
+    assert together == [evaluate(p, as_of=AS_OF, catalogue=catalogue).model_dump_json() for p in profiles]
+
+
 def test_the_summary_carries_the_changes_on_date(catalogue):
     """A verdict that changes by date alone has its date in the summary."""
     report = evaluate(load_profile(EXAMPLES / "hnte_grade_b.json"), as_of=AS_OF, catalogue=catalogue)

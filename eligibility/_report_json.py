@@ -1,0 +1,168 @@
+"""The full report's JSON straight from an evaluation's plain data, for a caller that only
+sends it (a portal, the service): byte for byte ``report_of(prepared, evaluation).model_dump_json()``
+without making the report's models.
+
+orjson writes the plain data. What the report holds as models is written as pydantic writes
+it (``model_dump_json``) and kept as a fragment of JSON: the parts that are the same in
+every report (a rule's name, texts and citations, a condition's label, the record) once
+for as long as the view lives, as is each :class:`~eligibility._explain.Shared` node of
+the explanations; a gap, made for one enterprise, once per report. A value of a type
+orjson does not write as pydantic does is written by pydantic.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, TypeAdapter
+
+from ._evaluate import VERDICT, Evaluation, Prepared, report_of
+from ._explain import Shared, Split
+from ._gaps import gaps_of
+from .report import Gap, LimitResult, Node
+
+_ANY: TypeAdapter[Any] = TypeAdapter(Any)
+_OPTIONS = orjson.OPT_PASSTHROUGH_SUBCLASS
+"""Nodes (dicts) come to :meth:`_Writer.default`: a shared node's JSON is kept whole."""
+_MAX_KEPT = 20_000
+"""Fragments kept per view (the parts of every report, some 1,500, and the shared nodes)."""
+_MAX_VIEWS = 64
+
+
+class _Kept:
+    """The fragments one view's reports share, by the identity of what they were made of
+    (which is kept with them, so that the identity stays its own), and each rule's fields
+    with their unchanging values as fragments."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.fragments: dict[int, tuple[object, orjson.Fragment]] = {}
+        self.lock = threading.Lock()
+        self.prototypes = {rid: {k: _fragment(v) for k, v in proto.items()} for rid, proto in prepared.prototypes.items()}
+
+    def keep(self, obj: object, fragment: orjson.Fragment) -> orjson.Fragment:
+        if len(self.fragments) < _MAX_KEPT:
+            with self.lock:
+                return self.fragments.setdefault(id(obj), (obj, fragment))[1]
+        return fragment
+
+
+def _fragment(value: Any) -> Any:
+    """An unchanging value of a rule's result: a model (or a list of them) as pydantic writes it."""
+    if isinstance(value, BaseModel):
+        return orjson.Fragment(value.model_dump_json())
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        return orjson.Fragment("[" + ",".join(item.model_dump_json() for item in value) + "]")
+    return value
+
+
+_views: dict[int, tuple[Prepared, _Kept]] = {}
+_views_lock = threading.Lock()
+
+
+def _kept(prepared: Prepared) -> _Kept:
+    found = _views.get(id(prepared))
+    if found is None or found[0] is not prepared:
+        with _views_lock:
+            found = _views.get(id(prepared))
+            if found is None or found[0] is not prepared:
+                if len(_views) >= _MAX_VIEWS:  # as many views as evaluation keeps prepared
+                    _views.clear()
+                found = _views[id(prepared)] = (prepared, _Kept(prepared))
+    return found[1]
+
+
+class _Writer:
+    """orjson's ``default`` for one report: how each object orjson does not write itself is written."""
+
+    def __init__(self, kept: _Kept) -> None:
+        self.kept = kept
+        self.fragments = kept.fragments
+        self.made: dict[int, orjson.Fragment] = {}
+        """What was made for this enterprise, written once (a gap appears under its condition and its rule)."""
+
+    def default(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is Node or kind is Split:
+            return self.node(obj)
+        found = self.fragments.get(id(obj))
+        if found is not None:
+            return found[1]
+        if kind is Shared:
+            return self.kept.keep(obj, orjson.Fragment(orjson.dumps(self.node(obj), default=self.default, option=_OPTIONS)))
+        if kind is Gap or kind is LimitResult:  # made for this enterprise
+            made = self.made.get(id(obj))
+            if made is None:
+                made = self.made[id(obj)] = orjson.Fragment(obj.model_dump_json())
+            return made
+        if isinstance(obj, BaseModel):  # a label, a citation: the same in every report
+            return self.kept.keep(obj, orjson.Fragment(obj.model_dump_json()))
+        return orjson.Fragment(_ANY.dump_json(obj))
+
+    def node(self, node: Node) -> dict[str, Any]:
+        """A node's fields, its label and citation (models) as kept fragments; below a derived
+        rule's node, that rule's tree written once in this report (it appears under every
+        rule naming it)."""
+        data = dict(node)
+        if data["kind"] == "rule":
+            data["children"] = [self.once(child) for child in data["children"]]
+        found = self.fragments.get(id(data["label"]))
+        data["label"] = found[1] if found is not None else self.default(data["label"])
+        citation = data["citation"]
+        if citation is not None:
+            found = self.fragments.get(id(citation))
+            data["citation"] = found[1] if found is not None else self.default(citation)
+        return data
+
+
+    def once(self, node: Node) -> Any:
+        if type(node) is Shared:
+            return node
+        made = self.made.get(id(node))
+        if made is None:
+            made = self.made[id(node)] = orjson.Fragment(orjson.dumps(self.node(node), default=self.default, option=_OPTIONS))
+        return made
+
+
+def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
+    """``report_of(prepared, evaluation).model_dump_json()``, made from the plain data."""
+    kept = _kept(prepared)
+    writer = _Writer(kept)
+    rules = prepared.view.catalogue.rules
+    seen: dict[int, list[Gap]] = {}
+
+    def name(rule_id: str) -> Any:
+        return rules[rule_id].name
+
+    report = {
+        "enterprise": evaluation.enterprise,
+        "uscc": evaluation.uscc,
+        "record": prepared.record,
+        "supports": [_support(kept, rid, evaluation, name, seen) for rid in prepared.supports],
+        "derived": [_support(kept, rid, evaluation, name, seen) for rid in prepared.derived],
+    }
+    try:
+        return orjson.dumps(report, default=writer.default, option=_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
+        return report_of(prepared, evaluation).model_dump_json()
+
+
+def _support(kept: _Kept, rid: str, evaluation: Evaluation, name: Callable[[str], Any], seen: dict[int, list[Gap]]) -> dict[str, Any]:
+    """One rule's result as :class:`~eligibility.report.SupportResult`'s fields, in its
+    order (the edge's ``_support``, without validation)."""
+    met = evaluation.outcomes.get(rid)
+    data = kept.prototypes[rid].copy()
+    data["verdict"] = VERDICT[met]
+    data["missing_fields"] = evaluation.missing.get(rid, ()) if met is None else ()
+    tree = evaluation.explanations.get(rid)
+    if tree is not None:
+        data["explanation"] = tree
+        data["gaps"] = gaps_of(tree, name, seen) if met is False else ()
+    flip = evaluation.flips.get(rid)
+    if flip is not None:
+        data["changes_on"], data["changes_to"] = flip[0], VERDICT[flip[1]]
+    if rid in evaluation.limits:
+        data["limits"] = evaluation.limits[rid]
+    return data
