@@ -35,7 +35,7 @@ from profiles import columns_of, generate, to_cells  # noqa: E402
 
 from eligibility import EnterpriseProfile, evaluate, load_catalogue  # noqa: E402
 from eligibility._evaluate import evaluate_verdicts, explain_support, prepare  # noqa: E402
-from eligibility._views import VIEWS, evaluate_view_json, view_json  # noqa: E402
+from eligibility._views import VIEWS, evaluate_view_json, explain_support_json, view_json  # noqa: E402
 
 AS_OF = date(2026, 11, 25)
 
@@ -575,11 +575,15 @@ def ratios(n: int, rounds: int = 5) -> dict[str, Any]:
     def explanation_on_demand(i: int) -> Any:  # each profile asks about another support
         return explain_support(data[i], supports[i % len(supports)], as_of=AS_OF, catalogue=cat).model_dump_json()
 
+    def explanation_on_demand_direct(i: int) -> Any:  # the same JSON, no result's models made
+        return explain_support_json(data[i], supports[i % len(supports)], as_of=AS_OF, catalogue=cat)
+
     measures: dict[str, Any] = {
         "engine": engine,
         "verdicts_only": verdicts_only,
         "portal_request": portal_request,
         "explanation_on_demand": explanation_on_demand,
+        "explanation_on_demand_direct": explanation_on_demand_direct,
         "full_report_json": full_report_json,
         "full_report_json_direct": full_report_json_direct,
     }
@@ -795,6 +799,7 @@ GOALS: list[tuple[str, str, str, float | bool]] = [
     # (section.field, what, comparison, goal): issue 17's table, each a ratio measured in one run.
     ("ratios.portal_request_x", "portal request (evaluate + summary JSON) / engine", "<=", 5),
     ("ratios.explanation_on_demand_x", "one support's explanation on demand / engine", "<=", 2),
+    ("ratios.explanation_on_demand_direct_x", "  the same JSON without the result's models (explain_support_json)", "<=", 2),
     ("ratios.full_report_json_x", "full explained report + JSON / engine", "<=", 10),
     ("ratios.full_report_json_direct_x", "  the same JSON without the report's models (evaluate_view_json 'full')", "<=", 10),
     ("ratios.verdicts_only_x", "verdicts only (batch path) / engine", "<=", 2),

@@ -77,7 +77,7 @@ if TYPE_CHECKING:  # the names _LAZY gives on first use, for type checkers and e
     from ._interview import Interview
     from ._questions import Question, next_questions
     from ._tabular import Row, iter_rows, read_rows
-    from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, evaluate_view, evaluate_view_json, report_view, view_json
+    from ._views import CompactReport, SummaryReport, SupportEntry, SupportSummary, ViewName, evaluate_view, evaluate_view_json, explain_support_json, report_view, view_json
 
 _LAZY: dict[str, str] = {
     **dict.fromkeys(["Catalogue"], "._catalogue"),
@@ -108,7 +108,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(["Interview"], "._interview"),
     **dict.fromkeys(["Question", "next_questions"], "._questions"),
     **dict.fromkeys(["Row", "iter_rows", "read_rows"], "._tabular"),
-    **dict.fromkeys(["CompactReport", "SummaryReport", "SupportEntry", "SupportSummary", "ViewName", "evaluate_view", "evaluate_view_json", "report_view", "view_json"], "._views"),
+    **dict.fromkeys(["CompactReport", "SummaryReport", "SupportEntry", "SupportSummary", "ViewName", "evaluate_view", "evaluate_view_json", "explain_support_json", "report_view", "view_json"], "._views"),
 }
 """Every public name, loaded on first use (PEP 562) from the module that defines it. ``import
 eligibility`` itself loads nothing else: the command line (``eligibility.__main__``) is imported
@@ -137,6 +137,7 @@ __all__ = [
     "evaluate_view",
     "evaluate_view_json",
     "explain_support",
+    "explain_support_json",
     "evaluate_many",
     "evaluate_partition",
     "partition_columns",

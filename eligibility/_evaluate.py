@@ -352,11 +352,20 @@ def explain_support(
     summary and explains a support when asked. durable-rules decides ``rule_id`` and the
     derived rules it names (a ruleset of their own, compiled once), on the facts they
     read; only those are explained. ``KeyError`` if no rule ``rule_id`` is in force on ``as_of``."""
+    prepared, evaluation = explained_alone(profile, rule_id, as_of, catalogue)
+    return support_of(prepared, evaluation, rule_id)
+
+
+def explained_alone(
+    profile: EnterpriseProfile | dict[str, Any], rule_id: str, as_of: date | None, catalogue: Catalogue | str | Path | None
+) -> tuple[Prepared, Evaluation]:
+    """The evaluation :func:`explain_support` makes its result of (``rule_id``'s scope
+    decided and explained), and the view it was made on."""
     profile = as_profile(profile)
     prepared = prepared_for(catalogue, as_of)
     if rule_id not in prepared.prototypes:
         raise KeyError(rule_id)
-    return support_of(prepared, run(profile, prepared, Detail.explained, prepared.scope(rule_id)), rule_id)
+    return prepared, run(profile, prepared, Detail.explained, prepared.scope(rule_id))
 
 
 def evaluate_verdicts(

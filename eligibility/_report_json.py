@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
-from ._evaluate import VERDICT, Evaluation, Prepared, report_of
+from ._evaluate import VERDICT, Evaluation, Prepared, report_of, support_of
 from ._explain import Shared, Split
 from ._gaps import gaps_of
 from .report import Gap, LimitResult, Node
@@ -130,12 +130,8 @@ def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
     """``report_of(prepared, evaluation).model_dump_json()``, made from the plain data."""
     kept = _kept(prepared)
     writer = _Writer(kept)
-    rules = prepared.view.catalogue.rules
+    name = _namer(prepared)
     seen: dict[int, list[Gap]] = {}
-
-    def name(rule_id: str) -> Any:
-        return rules[rule_id].name
-
     report = {
         "enterprise": evaluation.enterprise,
         "uscc": evaluation.uscc,
@@ -147,6 +143,23 @@ def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
         return orjson.dumps(report, default=writer.default, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
         return report_of(prepared, evaluation).model_dump_json()
+
+
+def support_json(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> str:
+    """``support_of(prepared, evaluation, rule_id).model_dump_json()`` (one rule's result, as
+    :func:`eligibility.explain_support` gives it), made from the plain data."""
+    kept = _kept(prepared)
+    support = _support(kept, rule_id, evaluation, _namer(prepared), {})
+    try:
+        return orjson.dumps(support, default=_Writer(kept).default, option=_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
+        return support_of(prepared, evaluation, rule_id).model_dump_json()
+
+
+def _namer(prepared: Prepared) -> Callable[[str], Any]:
+    """A rule's name by its id (for the gaps naming a derived rule to meet first)."""
+    rules = prepared.view.catalogue.rules
+    return lambda rule_id: rules[rule_id].name
 
 
 def _support(kept: _Kept, rid: str, evaluation: Evaluation, name: Callable[[str], Any], seen: dict[int, list[Gap]]) -> dict[str, Any]:

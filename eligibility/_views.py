@@ -22,11 +22,11 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._catalogue import Catalogue
-from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, prepared_for, run, support_parts
+from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, explained_alone, prepared_for, run, support_parts
 from ._fields import field_label
 from ._record import Record
 from ._render import first_failed_condition, gap_text
-from ._report_json import report_json
+from ._report_json import report_json, support_json
 from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
 from ._text import Lang, Text
 from .profile import EnterpriseProfile
@@ -278,6 +278,20 @@ def summary_json(data: dict[str, Any], indent: int | None = None) -> str:
     if indent is None:
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return json.dumps(data, ensure_ascii=False, indent=indent)
+
+
+def explain_support_json(
+    profile: EnterpriseProfile | dict[str, Any],
+    rule_id: str,
+    *,
+    as_of: date | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+) -> str:
+    """``explain_support(profile, rule_id, ...).model_dump_json()``, written straight from
+    the evaluation's plain data (no result's models made): for a page that asks for one
+    support's explanation as JSON. ``KeyError`` if no rule ``rule_id`` is in force on ``as_of``."""
+    prepared, evaluation = explained_alone(profile, rule_id, as_of, catalogue)
+    return support_json(prepared, evaluation, rule_id)
 
 
 def _json(shown: SummaryReport | CompactReport | Report, indent: int | None) -> str:

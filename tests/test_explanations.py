@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility import Status, Verdict, evaluate, load_profile, parse_profile
+from eligibility import Status, Verdict, evaluate, explain_support_json, load_profile, parse_profile
 from eligibility._evaluate import Detail, _prepared_view, prepare, report_of, run
 from eligibility._facts import FACTS
 from eligibility._gaps import apply_gaps, leaf_gap
@@ -312,6 +312,11 @@ def test_explaining_a_rule_not_in_force_is_a_key_error():
 
     with pytest.raises(KeyError):
         explain_support({"name": "x"}, "no_such_support", as_of=AS_OF, catalogue=RULES)
+
+
+def test_explaining_a_rule_not_in_force_as_json_is_a_key_error():
+    with pytest.raises(KeyError):
+        explain_support_json({"name": "x"}, "no_such_support", as_of=AS_OF, catalogue=RULES)
 
 
 @given(st.lists(valid_data, min_size=2, max_size=4))

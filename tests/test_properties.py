@@ -22,6 +22,7 @@ from eligibility import (
     evaluate_view,
     evaluate_view_json,
     explain_support,
+    explain_support_json,
     load_catalogue,
     parse_profile,
     report_view,
@@ -285,6 +286,15 @@ def test_one_rule_explained_on_demand_is_its_result_in_the_full_report(data, day
         for lang in ("zh", "en"):
             assert list(support_lines(alone, lang)) == list(support_lines(result, lang)), (result.id, lang)
 
+
+
+@given(valid_data, st.dates(min_value=date(2018, 1, 1), max_value=AS_OF))
+def test_one_rule_explained_on_demand_as_json_is_its_results_json(data, day):
+    """explain_support_json (written from plain data, no models made) gives, for every rule in
+    force, explain_support's result's JSON byte for byte."""
+    for rid in CATALOGUE.at(day).rule_ids:
+        shown = explain_support(data, rid, as_of=day, catalogue=CATALOGUE).model_dump_json()
+        assert explain_support_json(data, rid, as_of=day, catalogue=CATALOGUE) == shown, rid
 
 @given(valid_data, st.sampled_from(["zh", "en"]))
 def test_a_summary_model_made_without_the_full_report_is_the_full_reports_summary(data, lang):
