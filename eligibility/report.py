@@ -40,8 +40,10 @@ class _Out(BaseModel):
     """A part of a report. Built one way: validated from plain data (an evaluation's parts
     are plain data until a report, a view or one support's result is asked for)."""
 
-    # The attributes' docstrings are their descriptions in the JSON Schema (the service's OpenAPI).
-    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True, defer_build=True)
+    # Descriptions in the JSON Schema (the service's OpenAPI) are given with Field(description=...), not as
+    # attribute docstrings: Pydantic reads those from the source file when the class is made, at every start
+    # of every command (about 10 ms), though only the service's schema shows them.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class CitationOut(_Out):
@@ -64,8 +66,7 @@ class Assumption(_Out):
     certainty: Annotated[Certainty, _VALUE]
     note: str | None = None
     citations: list[CitationOut] = Field(default_factory=list)
-    statement: Text | None = None
-    """What the report must say about it (方案期已于2025年底结束…), shown with its mark."""
+    statement: Text | None = Field(None, description="What the report must say about it (方案期已于2025年底结束…), shown with its mark.")
 
 
 class LimitResult(_Out):
@@ -77,13 +78,12 @@ class LimitResult(_Out):
 
     parameter: str
     label: Text
-    maximum: Any
-    """The bound in force on the date of evaluation (display form: 300000)."""
+    maximum: Any = Field(description="The bound in force on the date of evaluation (display form: 300000).")
     unit: str | None = None
-    requested: Any = None
-    """The amount asked for (display form), None when not given."""
-    capped: bool | None = None
-    """True when the amount asked for is above ``maximum`` (it will be capped); None when not given."""
+    requested: Any = Field(None, description="The amount asked for (display form), None when not given.")
+    capped: bool | None = Field(
+        None, description="True when the amount asked for is above ``maximum`` (it will be capped); None when not given."
+    )
 
 
 class GapKind(StrEnum):
@@ -107,22 +107,16 @@ class Gap(_Out):
     """What would have to change for a condition to be met (see :mod:`eligibility._gaps`)."""
 
     kind: Annotated[GapKind, _VALUE]
-    change: Text
-    """The change in words: 近三年研发费用需增加 120万元."""
-    field: str | None = None
-    """The profile field to change, e.g. ``financials[2025].rd_expense``."""
-    increase_by: str | None = None
-    """For ``increase``: the amount to add (a decimal string, in the field's unit)."""
-    also: list[str] = Field(default_factory=list)
-    """For ``increase``: other fields that grow by the same amount."""
-    set_to: Any = None
-    """For ``set``: the value to set."""
-    on: date | None = None
-    """For ``wait``: the date from which the condition is met."""
-    rule: str | None = None
-    """For ``obtain``: the derived rule to meet first."""
-    gaps: list[Gap] = Field(default_factory=list)
-    """For ``obtain``: that rule's own gaps."""
+    change: Text = Field(description="The change in words: 近三年研发费用需增加 120万元.")
+    field: str | None = Field(None, description="The profile field to change, e.g. ``financials[2025].rd_expense``.")
+    increase_by: str | None = Field(
+        None, description="For ``increase``: the amount to add (a decimal string, in the field's unit)."
+    )
+    also: list[str] = Field(default_factory=list, description="For ``increase``: other fields that grow by the same amount.")
+    set_to: Any = Field(None, description="For ``set``: the value to set.")
+    on: date | None = Field(None, description="For ``wait``: the date from which the condition is met.")
+    rule: str | None = Field(None, description="For ``obtain``: the derived rule to meet first.")
+    gaps: list[Gap] = Field(default_factory=list, description="For ``obtain``: that rule's own gaps.")
 
     @property
     def reachable(self) -> bool:
@@ -140,10 +134,8 @@ class ConditionResult(_Out):
     label: Text
     fact: str | None = None
     op: str | None = None
-    required: Any = None
-    """The value compared with (display form: "4%", "C", 20000000)."""
-    actual: Any = None
-    """The enterprise's value (display form), None when unknown."""
+    required: Any = Field(None, description='The value compared with (display form: "4%", "C", 20000000).')
+    actual: Any = Field(None, description="The enterprise's value (display form), None when unknown.")
     unit: str | None = None
     missing_fields: list[str] = Field(default_factory=list)
     parameter: str | None = None
@@ -217,8 +209,9 @@ class SupportResult(_Out):
     category: Annotated[Category, _VALUE]
     name: Text
     verdict: Annotated[Verdict, _VALUE]
-    basis: Annotated[Basis, _VALUE] | None = None
-    """A support of the plan, or a related provincial or national policy it does not promise (None for derived rules)."""
+    basis: Annotated[Basis, _VALUE] | None = Field(
+        None, description="A support of the plan, or a related provincial or national policy it does not promise (None for derived rules)."
+    )
     summary: Text | None = None
     benefit: Text | None = None
     materials: list[Text] = Field(default_factory=list)
@@ -236,8 +229,9 @@ class SupportResult(_Out):
     )
     changes_on: date | None = Field(None, description="date on which the verdict changes by time alone")
     changes_to: Annotated[Verdict, _VALUE] | None = Field(None, description="the verdict from changes_on")
-    explanation: ConditionResult | None = None
-    """The evaluated conditions (None when evaluated with ``explain=False``)."""
+    explanation: ConditionResult | None = Field(
+        None, description="The evaluated conditions (None when evaluated with ``explain=False``)."
+    )
     note: Text | None = None
 
 
@@ -246,12 +240,9 @@ class Report(_Out):
 
     enterprise: str
     uscc: str | None = None
-    record: Record
-    """What decided it: package and catalogue versions, rules fingerprint, date of evaluation."""
-    supports: list[SupportResult]
-    """Every support in force, ordered by category then id."""
-    derived: list[SupportResult]
-    """Derived classifications (规上, 高企 criteria...), ordered by id."""
+    record: Record = Field(description="What decided it: package and catalogue versions, rules fingerprint, date of evaluation.")
+    supports: list[SupportResult] = Field(description="Every support in force, ordered by category then id.")
+    derived: list[SupportResult] = Field(description="Derived classifications (规上, 高企 criteria...), ordered by id.")
 
     @property
     def as_of(self) -> date:
