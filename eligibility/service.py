@@ -40,11 +40,11 @@ from .profile import EnterpriseProfile, profile_json_schema
 from ._profile_io import parse_profile
 from ._questions import questions_from
 from ._record import Record, record_of
-from .report import Report
+from .report import Report, SupportResult
 from ._rule_text import rule_lines
 from ._tabular import Row, open_table, table_format
 from ._text import Lang, Text
-from ._views import CompactReport, SummaryReport, ViewName, evaluate_view_json
+from ._views import CompactReport, SummaryReport, ViewName, evaluate_view_json, explain_support_json
 
 MAX_BODY = 1 * 2**20
 """A profile's JSON body (1 MiB; a full profile is about 3 KB)."""
@@ -284,6 +284,24 @@ def create_app(
         return Response(text, media_type="application/json", headers={DATE_HEADER: day.isoformat()})
 
     @app.post(
+        "/evaluate/{rule_id}",
+        summary="One support's result with its explanation, as in the full report (only that rule and the rules it names are evaluated)",
+        responses={
+            200: {"model": SupportResult},
+            404: {"model": ErrorOut, "description": "no rule with this id, or none in force on the date"},
+            **errors,
+        },
+        openapi_extra=_json_body("EnterpriseProfile", "the enterprise profile (see /schema/form)"),
+    )
+    async def evaluate_one(request: Request, rule_id: str, as_of: AsOf = None) -> Response:
+        if rule_id not in catalogue.rules:
+            raise _unknown_rule(rule_id)
+        profile = _profile(await request.body())
+        day = as_of or date.today()
+        text = await run_in_threadpool(lambda: _support_json(profile, rule_id, day, catalogue))
+        return Response(text, media_type="application/json", headers={DATE_HEADER: day.isoformat()})
+
+    @app.post(
         "/questions",
         response_model=QuestionsOut,
         summary="The next questions for a partial profile: unknown fields that decide open supports",
@@ -332,11 +350,7 @@ def create_app(
     def rule_show(rule_id: str, lang: LangQ = "zh", as_of: AsOf = None) -> RuleOut:
         rule = catalogue.rules.get(rule_id)
         if rule is None:
-            raise _Refused(
-                404,
-                f"没有编号为 {rule_id[:80]} 的规则 (no rule with this id)",
-                [ProblemOut(code="unknown_rule", location="path.rule_id", message="see /rules for the ids")],
-            )
+            raise _unknown_rule(rule_id)
         day = as_of or date.today()
         return RuleOut(
             record=record_of(catalogue, day),
@@ -454,6 +468,27 @@ def _evaluate(profile: EnterpriseProfile, day: date, catalogue: Catalogue) -> Re
 def _view_json(profile: EnterpriseProfile, day: date, catalogue: Catalogue, view: ViewName, lang: Lang) -> str:
     try:
         return evaluate_view_json(profile, view, lang, as_of=day, catalogue=catalogue)
+    except ProfileError as exc:  # an evaluation date out of range, a value beyond the engine's
+        raise _refused_profile(exc) from None
+
+
+def _unknown_rule(rule_id: str) -> _Refused:
+    return _Refused(
+        404,
+        f"没有编号为 {rule_id[:80]} 的规则 (no rule with this id)",
+        [ProblemOut(code="unknown_rule", location="path.rule_id", message="see /rules for the ids")],
+    )
+
+
+def _support_json(profile: EnterpriseProfile, rule_id: str, day: date, catalogue: Catalogue) -> str:
+    try:
+        return explain_support_json(profile, rule_id, as_of=day, catalogue=catalogue)
+    except KeyError:  # the rule exists but is not in force on ``day``
+        raise _Refused(
+            404,
+            f"规则 {rule_id[:80]} 在 {day.isoformat()} 不适用 (the rule is not in force on the date)",
+            [ProblemOut(code="not_in_force", location="query.as_of", message=f"{rule_id[:80]} is not in force on {day.isoformat()}")],
+        ) from None
     except ProfileError as exc:  # an evaluation date out of range, a value beyond the engine's
         raise _refused_profile(exc) from None
 

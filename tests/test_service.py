@@ -16,7 +16,7 @@ from openapi_spec_validator import validate
 from openpyxl import load_workbook
 
 import eligibility
-from eligibility import evaluate, form_json_schema, load_catalogue, load_profile, profile_json_schema, record_of, view_json
+from eligibility import evaluate, explain_support, form_json_schema, load_catalogue, load_profile, profile_json_schema, record_of, view_json
 from eligibility._batch import output_paths, run_batch
 from eligibility._questions import questions_from
 from eligibility._rule_text import rule_lines
@@ -129,6 +129,42 @@ def test_a_streamed_body_above_the_limit_is_a_413(small_server):
     response = httpx.post(small_server.url + "/evaluate", content=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["problems"][0]["code"] == "body_too_large"
+
+
+@pytest.mark.parametrize("rule_id", ["tech_innovation_board_listing", "hnte_recognition", "exchange_listing"])
+def test_one_support_on_demand_is_its_result_in_the_librarys_full_report(client, rule_id):
+    """/evaluate/{id} gives one support's result with its explanation: the library's
+    explain_support, which is that support's result in the full report."""
+    response = client.post(f"/evaluate/{rule_id}", params={"as_of": DAY}, json=EXAMPLE)
+    assert response.status_code == 200, response.text
+    assert response.json() == json.loads(explain_support(EXAMPLE, rule_id, as_of=AS_OF).model_dump_json())
+    full = {r.id: r for r in evaluate(EXAMPLE, as_of=AS_OF).supports}
+    assert response.json() == json.loads(full[rule_id].model_dump_json())
+    assert response.headers["X-Evaluation-Date"] == DAY
+    assert _record_headers(response) == EXPECTED_HEADERS
+
+
+def test_one_support_on_demand_for_an_unknown_rule_is_a_404(client):
+    """An id that is no rule: 404, code unknown_rule, before the body is read."""
+    response = client.post("/evaluate/no_such_rule", params={"as_of": DAY}, json=EXAMPLE)
+    assert response.status_code == 404
+    assert response.json()["problems"][0]["code"] == "unknown_rule"
+
+
+def test_one_support_on_demand_before_the_rule_is_in_force_is_a_404(client):
+    """tech_innovation_board_listing is in force from 2022-01-01: asked on the day before, 404
+    not_in_force; on that day, its result."""
+    before = client.post("/evaluate/tech_innovation_board_listing", params={"as_of": "2021-12-31"}, json=EXAMPLE)
+    assert before.status_code == 404
+    assert before.json()["problems"][0]["code"] == "not_in_force"
+    assert client.post("/evaluate/tech_innovation_board_listing", params={"as_of": "2022-01-01"}, json=EXAMPLE).status_code == 200
+
+
+def test_one_support_on_demand_with_an_invalid_profile_is_a_422(client):
+    """The profile is checked as for /evaluate: a bad field is a 422 naming it."""
+    response = client.post("/evaluate/hnte_recognition", params={"as_of": DAY}, json={**EXAMPLE, "staff_total": -1})
+    assert response.status_code == 422
+    assert any("staff_total" in p["location"] for p in response.json()["problems"])
 
 
 def test_questions_are_the_librarys_next_questions(client):
@@ -276,9 +312,14 @@ def test_the_openapi_document_is_valid_and_names_every_endpoint(client):
     """/openapi.json validates as OpenAPI and lists each endpoint."""
     document = client.get("/openapi.json").json()
     validate(document)
-    assert set(document["paths"]) == {"/version", "/evaluate", "/questions", "/schema/form", "/schema/profile", "/rules", "/rules/{rule_id}", "/batch"}
-    body = document["paths"]["/evaluate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    assert body == {"$ref": "#/components/schemas/EnterpriseProfile"}
+    assert set(document["paths"]) == {
+        "/version", "/evaluate", "/evaluate/{rule_id}", "/questions", "/schema/form", "/schema/profile", "/rules", "/rules/{rule_id}", "/batch"
+    }
+    for path in ("/evaluate", "/evaluate/{rule_id}"):
+        body = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/EnterpriseProfile"}
+    one = document["paths"]["/evaluate/{rule_id}"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert one == {"$ref": "#/components/schemas/SupportResult"}
 
 
 def test_the_page_is_served_at_the_root(client):
