@@ -25,6 +25,15 @@ EXAMPLES = ROOT / "examples"
 RULES = ROOT / "rules"
 
 
+def running(pid: int) -> bool:
+    """The process exists and has not ended (an ended one not yet reaped is a zombie, ``Z``)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def make_profile(**fields: Any) -> EnterpriseProfile:
     """A profile with only a name and the given fields (everything else unknown)."""
     data: dict[str, Any] = {"name": "测试企业"}

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AS_OF, EXAMPLES, ROOT
+from conftest import AS_OF, EXAMPLES, ROOT, running
 
 pytestmark = [
     pytest.mark.slow,
@@ -71,15 +71,6 @@ def _batch(src: Path, out: Path, *args: str, code: str | None = None) -> subproc
         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         start_new_session=True,
     )
-
-
-def _running(pid: int) -> bool:
-    """The process exists and has not ended (an ended one not yet reaped is a zombie, ``Z``)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _children(pid: int) -> list[int]:
@@ -176,9 +167,9 @@ def test_kill_9_of_the_batch_leaves_no_worker_behind(tmp_path):
     proc.kill()
     proc.communicate(timeout=60)
     deadline = time.monotonic() + 5
-    while any(map(_running, workers)) and time.monotonic() < deadline:
+    while any(map(running, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = [pid for pid in workers if _running(pid)]
+    left = [pid for pid in workers if running(pid)]
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert left == []
@@ -200,6 +191,6 @@ def test_ctrl_c_stops_the_batch_and_its_workers_quietly(tmp_path):
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     assert list(out_dir.iterdir()) == []
     deadline = time.monotonic() + 5
-    while any(map(_running, workers)) and time.monotonic() < deadline:
+    while any(map(running, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(map(_running, workers))
+    assert not any(map(running, workers))

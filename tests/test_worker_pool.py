@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import running
+
 from eligibility._worker_pool import WorkerDied, _Pool, imap
 
 pytestmark = pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="the pool forks its workers")
@@ -157,17 +159,8 @@ def test_a_worker_is_killed_by_the_kernel_when_its_parent_dies(tmp_path):
     os.waitpid(middle, 0)
     worker_pid, holder = map(int, pids.read_text().split())
     deadline = time.monotonic() + 3
-    while _running(worker_pid) and time.monotonic() < deadline:
+    while running(worker_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _running(worker_pid)
-    assert _running(holder)  # the pipe was still open: the kernel ended the worker
+    assert not running(worker_pid)
+    assert running(holder)  # the pipe was still open: the kernel ended the worker
     os.kill(holder, signal.SIGKILL)
-
-
-def _running(pid: int) -> bool:
-    """The process exists and is not a zombie (an ended process not yet reaped)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
