@@ -93,6 +93,10 @@ class FactSpec:
     """The clause that defines it (computed facts; None for the date of evaluation itself)."""
     params: tuple[str, ...] = ()
     """The points-table parameters the fact reads, its parts' included (filled in by the registry)."""
+    fixed: bool = False
+    """The enterprise cannot change it by acting (who its founder is, its sector, growth already
+    past): a condition on it that fails has no gap to close (a profile field's comes from its
+    declaration, ``json_schema_extra={"fixed": True}``)."""
 
     @property
     def computed(self) -> bool:
@@ -130,20 +134,20 @@ def _profile_facts() -> Iterator[FactSpec]:
         label = bi(f.title or path, path)
         kind, enum = f.kind, f.enum
         if kind == "bool":
-            yield FactSpec(path, FactKind.bool, label, Field(path))
+            yield FactSpec(path, FactKind.bool, label, Field(path), fixed=f.fixed)
         elif kind == "date":
-            yield FactSpec(path, FactKind.date, label, Field(path))
+            yield FactSpec(path, FactKind.date, label, Field(path), fixed=f.fixed)
         elif kind == "enum" and enum is not None:
             if enum in ORDINALS:
-                yield FactSpec(path, FactKind.ordinal, label, Field(path, "enum"), choices=ORDINALS[enum], enum=enum)
+                yield FactSpec(path, FactKind.ordinal, label, Field(path, "enum"), choices=ORDINALS[enum], enum=enum, fixed=f.fixed)
             else:
-                yield FactSpec(path, FactKind.enum, label, Field(path, "enum"), choices=tuple(m.value for m in enum), enum=enum)
+                yield FactSpec(path, FactKind.enum, label, Field(path, "enum"), choices=tuple(m.value for m in enum), enum=enum, fixed=f.fixed)
         elif kind == "enum_list" and enum is not None:
-            yield FactSpec(path, FactKind.set, label, Field(path, "set"), choices=tuple(m.value for m in enum), enum=enum)
+            yield FactSpec(path, FactKind.set, label, Field(path, "set"), choices=tuple(m.value for m in enum), enum=enum, fixed=f.fixed)
         elif kind == "int":
-            yield FactSpec(path, FactKind.number, label, Field(path), unit=f.shape.unit)
+            yield FactSpec(path, FactKind.number, label, Field(path), unit=f.shape.unit, fixed=f.fixed)
         elif kind == "decimal":
-            yield FactSpec(path, FactKind.number, label, Field(path), unit=f.shape.unit, decimals=2)
+            yield FactSpec(path, FactKind.number, label, Field(path), unit=f.shape.unit, decimals=2, fixed=f.fixed)
 
 
 # --- Computed facts: the registry -------------------------------------------------------
@@ -325,6 +329,7 @@ _DECLARED: tuple[FactSpec, ...] = (
         FactKind.ratio,
         bi("近两年营业收入平均增长率", "average revenue growth, last two years"),
         AverageGrowth("operating_revenue"),
+        fixed=True,  # growth over years already closed; no single change to propose
         definition=bi("最近三个会计年度营业收入的两年平均增长率 ½(第二年/第一年 + 第三年/第二年) − 1；基数为零时不可计", "average growth of revenue over the last two years, ½(y2/y1 + y3/y2) − 1; undefined on a zero base"),
         cite=_cite("hubei_new_species", "瞪羚企业认定条件（第三方乱码页面，条款编号不详）"),
     ),

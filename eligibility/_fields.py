@@ -138,6 +138,11 @@ def _unit(info: FieldInfo) -> str | None:
     return str(extra["unit"]) if isinstance(extra, dict) and "unit" in extra else None
 
 
+def _fixed(info: FieldInfo) -> bool:
+    extra = info.json_schema_extra
+    return isinstance(extra, dict) and extra.get("fixed") is True
+
+
 # --- The walk -------------------------------------------------------------------------------
 
 
@@ -157,6 +162,9 @@ class ProfileField:
     title: str | None
     """The model's (Chinese) title."""
     description: str | None
+    fixed: bool = False
+    """The enterprise cannot change it by acting (who its founder is, its sector): declared
+    with ``json_schema_extra={"fixed": True}``; a condition on it that fails has no gap to close."""
 
     @property
     def item(self) -> Shape | None:
@@ -199,7 +207,9 @@ class ProfileField:
 def fields_of(model: type[BaseModel]) -> tuple[ProfileField, ...]:
     """The fields ``model`` declares, in its order, each unwrapped (keys are their names)."""
     return tuple(
-        ProfileField(name, name, model, unwrap(info.annotation, info.metadata), info.is_required(), info.title, info.description)
+        ProfileField(
+            name, name, model, unwrap(info.annotation, info.metadata), info.is_required(), info.title, info.description, _fixed(info)
+        )
         for name, info in model.model_fields.items()
     )
 
@@ -214,7 +224,7 @@ def profile_fields() -> dict[str, ProfileField]:
     def walk(model: type[BaseModel], prefix: str) -> None:
         for f in fields_of(model):
             key = prefix + f.name
-            out[key] = ProfileField(key, f.name, f.owner, f.shape, f.required, f.title, f.description)
+            out[key] = ProfileField(key, f.name, f.owner, f.shape, f.required, f.title, f.description, f.fixed)
             if f.model is not None:
                 walk(f.model, f"{key}.")
 

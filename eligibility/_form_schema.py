@@ -117,6 +117,8 @@ def _no_nulls(node: Any) -> None:
         del node["default"]
     if "unit" in node:
         node["x-unit"] = node.pop("unit")
+    if "fixed" in node:
+        node["x-fixed"] = node.pop("fixed")
     for key, value in list(node.items()):
         if key not in ("const", "default", "x-checks"):
             _no_nulls(value)

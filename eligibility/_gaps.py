@@ -28,19 +28,6 @@ from ._semantics import Op
 from ._text import Text, bi
 
 ONE = Decimal(1)
-# Facts the enterprise cannot change (who the founder is, where it is registered...).
-FIXED_FACTS = frozenset(
-    {
-        "founder.is_returnee",
-        "founder.hukou_in_county",
-        "founder.first_business",
-        "sector",
-        "ownership",
-        "listing_status",
-        "high_tech_domain",
-        "revenue_growth_2y",
-    }
-)
 
 
 def _ceil(x: Decimal, step: Decimal = ONE) -> Decimal:
@@ -58,7 +45,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
     """The change that makes ``fact op required`` hold, given its current ``value``
     (``value`` and ``profile`` may be None where :func:`depends_on_value` says so)."""
     label = spec.label
-    if spec.name in FIXED_FACTS:
+    if spec.fixed:
         return Gap(
             kind=GapKind.unreachable,
             field=spec.name,
@@ -92,7 +79,7 @@ def leaf_gap(spec: FactSpec, op: Op, required: Any, value: Any, profile: Enterpr
 def depends_on_value(spec: FactSpec, op: Op) -> bool:
     """Whether :func:`leaf_gap` for ``fact op ...`` depends on the enterprise's value (or
     its other data); when not, one gap per comparison and date serves every profile."""
-    if spec.name in FIXED_FACTS or (op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio)):
+    if spec.fixed or (op in (Op.le, Op.lt) and spec.kind in (FactKind.number, FactKind.ratio)):
         return False
     if spec.years_since is not None or spec.kind is FactKind.ratio:
         return True

@@ -65,6 +65,9 @@ SquareMetres = Annotated[
 Years = Annotated[int, Field(ge=0, le=100, json_schema_extra={"unit": "年"})]
 Points = Annotated[int, Field(ge=0, json_schema_extra={"unit": "分"})]
 USD = Annotated[int, Field(ge=0, le=MAX_AMOUNT, json_schema_extra={"unit": "美元"})]
+# Marks a field the enterprise cannot change by acting (who its founder is, its sector, its
+# listing): a condition on it that fails is reported as not reachable, with no change proposed.
+FIXED: dict[str, Any] = {"fixed": True}
 
 
 class _Model(BaseModel):
@@ -452,11 +455,11 @@ class Founder(_Model):
     """The founder or main person in charge (for talent and returnee supports)."""
 
     is_returnee: bool | None = Field(
-        None, title="返乡创业人员", description="户籍在竹山、曾在外务工经商后返乡创业"
+        None, title="返乡创业人员", description="户籍在竹山、曾在外务工经商后返乡创业", json_schema_extra=FIXED
     )
     return_date: PastDate | None = Field(None, title="返乡日期")
-    hukou_in_county: bool | None = Field(None, title="户籍在竹山县")
-    first_business: bool | None = Field(None, title="首次在本地创业")
+    hukou_in_county: bool | None = Field(None, title="户籍在竹山县", json_schema_extra=FIXED)
+    first_business: bool | None = Field(None, title="首次在本地创业", json_schema_extra=FIXED)
     high_level_talent: bool | None = Field(
         None, title="高层次人才", description="如国家、省级人才计划入选者，博士或正高级职称"
     )
@@ -499,16 +502,21 @@ class EnterpriseProfile(_Model):
     name: str = Field(min_length=1, max_length=200, title="企业名称")
     uscc: str | None = Field(None, title="统一社会信用代码", description="18位，GB 32100-2015，含校验码")
     registration_date: PastDate | None = Field(None, title="成立（注册）日期")
-    ownership: Ownership | None = Field(None, title="所有制类型")
+    ownership: Ownership | None = Field(None, title="所有制类型", json_schema_extra=FIXED)
     size_class: SizeClass | None = Field(
         None, title="企业规模（自评）", description="按工信部联企业〔2011〕300号划分：大型 / 中型 / 小型 / 微型"
     )
     tax_on_actual_accounts: bool | None = Field(
         None, title="会计核算健全、实行查账征收并能准确归集研发费用"
     )
-    sector: Sector | None = Field(None, title="所属行业门类", description="按统计口径归类，用于规上/限上判断")
+    sector: Sector | None = Field(
+        None, title="所属行业门类", description="按统计口径归类，用于规上/限上判断", json_schema_extra=FIXED
+    )
     high_tech_domain: HighTechDomain | None = Field(
-        None, title="核心技术所属高新技术领域", description="《国家重点支持的高新技术领域》八大领域之一，或 none"
+        None,
+        title="核心技术所属高新技术领域",
+        description="《国家重点支持的高新技术领域》八大领域之一，或 none",
+        json_schema_extra=FIXED,
     )
     park: Park | None = Field(None, title="所在园区", description="竹山经济开发区一区六园之一，或园区外")
     industry_chains: list[IndustryChain] | None = Field(
@@ -520,7 +528,7 @@ class EnterpriseProfile(_Model):
     in_tech_enterprise_pool: bool | None = Field(
         None, title="已列入湖北省科技型企业库", description="属于五类科技产业、由省科技厅平台收录"
     )
-    listing_status: ListingStatus | None = Field(None, title="上市挂牌状态")
+    listing_status: ListingStatus | None = Field(None, title="上市挂牌状态", json_schema_extra=FIXED)
     staff_total: Persons | None = Field(None, title="职工总数", description="上一年度月平均人数的年平均，单位：人")
     st_staff: Persons | None = Field(
         None, title="科技人员数", description="直接从事研发和相关技术创新活动的人员，单位：人，不超过职工总数"

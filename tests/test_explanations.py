@@ -67,6 +67,21 @@ def test_a_cap_that_cannot_be_changed_is_reported_unreachable():
     assert result.gaps and not all(g.reachable for g in result.gaps)
 
 
+@pytest.mark.parametrize("name", ["founder.is_returnee", "sector", "listing_status", "revenue_growth_2y"])
+def test_a_fact_declared_fixed_gets_an_unreachable_gap_whatever_the_comparison(name):
+    """Who the founder is, the sector, the listing, growth already past: no change is proposed."""
+    spec = FACTS[name]
+    assert spec.fixed
+    required = True if spec.kind.value == "bool" else (spec.choices[0] if spec.choices else 1)
+    gap = leaf_gap(spec, Op.eq, required, None, None, AS_OF)
+    assert (gap.kind, gap.field) == (GapKind.unreachable, name)
+
+
+def test_a_field_the_enterprise_can_change_is_not_fixed():
+    """A plain figure or a certificate is something the enterprise can act on."""
+    assert not any(FACTS[name].fixed for name in ("in_stats_register", "staff_total", "certifications.knowledge_value_grade"))
+
+
 def test_a_passed_time_window_is_unreachable():
     p = make_profile(founder={"is_returnee": True, "hukou_in_county": True, "return_date": "2015-01-01"})
     [gap] = evaluate(p, as_of=AS_OF, catalogue=RULES).support(RETURNEE).gaps

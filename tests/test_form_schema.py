@@ -80,6 +80,15 @@ def test_units_are_x_unit_and_no_unknown_keyword_remains():
     assert SCHEMA["properties"]["staff_total"]["x-unit"] == "人"
 
 
+def test_a_field_the_enterprise_cannot_change_is_marked_x_fixed():
+    """``fixed`` (the enterprise cannot change it: who its founder is, its sector) became ``x-fixed``."""
+    text = json.dumps(SCHEMA, ensure_ascii=False)
+    assert '"fixed"' not in text
+    assert SCHEMA["properties"]["sector"]["x-fixed"] is True
+    assert SCHEMA["$defs"]["Founder"]["properties"]["is_returnee"]["x-fixed"] is True
+    assert "x-fixed" not in SCHEMA["properties"]["staff_total"]
+
+
 def test_every_defs_entry_has_a_chinese_title():
     """``$defs`` titles are Chinese, not class names."""
     assert all(CJK.search(sub["title"]) for sub in SCHEMA["$defs"].values())
