@@ -244,11 +244,10 @@ def test_rules_larger_than_one_engine_rule_explained_alone_are_their_results_in_
 
 
 def test_lint_finds_nothing_the_engine_cannot_hold_in_rules_it_can_split(tmp_path):
-    """(An `all` of 64 rather than 600: lint's reachability search is quadratic in a rule's size.)"""
     root = tmp_path / "rules"
     shutil.copytree(RULES, root)
     base = yaml.safe_load((RULES / "supports" / "returnee_entrepreneurship.yaml").read_text(encoding="utf-8"))
-    wide = {"all": [{"fact": "staff_total", "op": ">=", "value": j + 1} for j in range(64)]}
+    wide = {"all": [{"fact": "staff_total", "op": ">=", "value": j + 1} for j in range(LARGE)]}
     for rid, conditions in (("wide", wide), ("deep", _nested(18))):
         text = yaml.safe_dump(_support(base, rid, conditions), allow_unicode=True, sort_keys=False)
         (root / "supports" / f"{rid}.yaml").write_text(text, encoding="utf-8")
