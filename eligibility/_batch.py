@@ -51,7 +51,7 @@ from ._safe_files import atomic_files, scratch_dir, write_atomically
 from ._safe_text import for_spreadsheet
 from ._tabular import Columns, Row, Table, output_format
 from ._text import Lang, Text, bi, display_width
-from ._worker_pool import WorkerDied, imap
+from ._worker_pool import WorkerDied, WorkerStartFailed, imap
 
 VERDICT_CELL: dict[Verdict, Text] = {
     Verdict.eligible: bi("可以申报", "eligible"),
@@ -187,6 +187,12 @@ def _evaluate_all(
                 yield _finish(prepared, mode, item)
     except WorkerDied as exc:
         raise _worker_error(exc, mode, chunk_size, unit) from None
+    except WorkerStartFailed as exc:
+        raise WorkerError(
+            f"无法启动工作进程（内存不足或进程数已达上限？），运行已停止；--jobs 1 在本进程中运行"
+            f" (cannot start a worker process, out of memory or too many processes?: the run stopped; --jobs 1 runs in this process)",
+            [Problem(f"工作进程 (worker process): {exc.reason}", location="--jobs")],
+        ) from None
     finally:
         results.close()  # the workers end now, also when the caller stops early
 

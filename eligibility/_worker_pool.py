@@ -84,6 +84,20 @@ def imap(function: Callable[[Any], Any], tasks: Iterable[Any], workers: int, *, 
         pool.close(graceful=done)
 
 
+class WorkerStartFailed(Exception):
+    """A worker process could not be started (``fork`` failed: out of memory, the limit of
+    processes): the run cannot go on."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+        super().__init__(f"cannot start a worker process: {self.reason}")
+
+    @property
+    def reason(self) -> str:
+        """The system's words for it (``Cannot allocate memory`` ...)."""
+        return self.error.strerror or str(self.error)
+
+
 @dataclass(eq=False)
 class _Worker:
     process: BaseProcess
@@ -103,17 +117,29 @@ class _Pool:
         """Results that came before those of earlier tasks."""
         self.deaths: dict[int, int] = {}
         """Per task: how many workers died while running it."""
-        for _ in range(max(1, size)):
-            self.workers.append(self._start())
+        try:
+            for _ in range(max(1, size)):
+                self.workers.append(self._start())
+        except BaseException:  # those started already end now
+            self.close(graceful=False)
+            raise
 
     def _start(self) -> _Worker:
-        parent_end, child_end = self.context.Pipe()
+        try:
+            parent_end, child_end = self.context.Pipe()
+        except OSError as exc:  # out of file descriptors
+            raise WorkerStartFailed(exc) from None
         # The new worker inherits this process's end of every other worker's pipe: it closes
         # them, or a worker would not see its pipe close when this process dies.
         others = [w.conn for w in self.workers] + [parent_end]
         process = self.context.Process(target=_serve, args=(self.function, child_end, others, os.getpid()), daemon=True)
-        process.start()
-        child_end.close()
+        try:
+            process.start()
+        except OSError as exc:  # fork failed: out of memory, the limit of processes
+            parent_end.close()
+            raise WorkerStartFailed(exc) from None
+        finally:
+            child_end.close()
         return _Worker(process, parent_end)
 
     def results(self, tasks: Iterator[Any]) -> Iterator[Any]:

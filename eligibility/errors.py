@@ -77,4 +77,5 @@ class EngineError(EligibilityError):
 
 class WorkerError(EligibilityError):
     """A worker process of a batch died each time it checked the same rows (killed, out of
-    memory): the run stopped. ``problems`` name the rows and how the process ended."""
+    memory), or none could be started: the run stopped. ``problems`` name the rows and how
+    the process ended, or why it could not start."""

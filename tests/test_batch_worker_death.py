@@ -10,6 +10,7 @@ these out while developing; the README's test command runs them.
 from __future__ import annotations
 
 import csv
+import errno
 import multiprocessing as mp
 import os
 import signal
@@ -19,6 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from eligibility._commands import app
 
 from conftest import AS_OF, EXAMPLES, ROOT, running
 
@@ -194,3 +198,24 @@ def test_ctrl_c_stops_the_batch_and_its_workers_quietly(tmp_path):
     while any(map(running, workers)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(map(running, workers))
+
+
+def test_a_batch_whose_workers_cannot_be_started_stops_with_the_reason_and_writes_nothing(tmp_path, monkeypatch):
+    """``fork`` fails as it does out of memory: exit 1, the reason and the way out (--jobs 1)
+    told, not "cannot write the output"; the earlier results file as it was."""
+    src = tmp_path / "in.csv"
+    _write_input(src, 600)
+    out = tmp_path / "r.csv"
+    out.write_bytes(b"the user's earlier results\n")
+
+    def fork() -> int:
+        raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+
+    monkeypatch.setattr(os, "fork", fork)
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(out), "--jobs", "2", "--force", "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 1, result.output
+    assert "cannot start a worker process" in result.output and "--jobs 1" in result.output
+    assert "Cannot allocate memory" in result.output
+    assert "cannot write" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "r.csv"]
+    assert out.read_bytes() == b"the user's earlier results\n"

@@ -3,6 +3,7 @@ replaced and its task run again, a task that kills every worker stops the run, n
 
 from __future__ import annotations
 
+import errno
 import multiprocessing as mp
 import os
 import random
@@ -14,7 +15,7 @@ import pytest
 
 from conftest import running
 
-from eligibility._worker_pool import WorkerDied, _Pool, imap
+from eligibility._worker_pool import WorkerDied, WorkerStartFailed, _Pool, imap
 
 pytestmark = pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="the pool forks its workers")
 
@@ -164,3 +165,30 @@ def test_a_worker_is_killed_by_the_kernel_when_its_parent_dies(tmp_path):
     assert not running(worker_pid)
     assert running(holder)  # the pipe was still open: the kernel ended the worker
     os.kill(holder, signal.SIGKILL)
+
+
+def _fork_fails_after(monkeypatch, successes: int) -> None:
+    """``fork`` works ``successes`` times, then fails as it does out of memory (ENOMEM)."""
+    real, left = os.fork, [successes]
+
+    def fork() -> int:
+        if left[0] == 0:
+            raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+        left[0] -= 1
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+
+
+def test_a_worker_that_cannot_be_started_stops_the_run_with_the_system_reason(monkeypatch):
+    _fork_fails_after(monkeypatch, 0)
+    with pytest.raises(WorkerStartFailed, match="cannot start a worker process: Cannot allocate memory"):
+        list(imap(_slow_square, range(10), 2))
+
+
+def test_workers_started_before_one_could_not_be_are_ended(monkeypatch):
+    """The second of three workers cannot be forked: the first does not outlive the failure."""
+    _fork_fails_after(monkeypatch, 1)
+    with pytest.raises(WorkerStartFailed):
+        list(imap(_slow_square, range(10), 3))
+    assert _no_workers_left()
