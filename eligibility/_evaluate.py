@@ -26,18 +26,18 @@ from ._input_limits import check_day
 from .errors import EngineError
 from ._decision import Decided
 from ._explain import Explainer, Shared, ViewStatic, relevant_missing, truth_of_status
-from ._gaps import first_gap, gaps_of
+from ._gaps import gaps_of
 from ._limits import limit_facts, limit_results
 from ._facts import compute_facts
 from ._loader import load_catalogue
 from .profile import EnterpriseProfile
 from ._profile_io import parse_profile
+from ._reasons import Firsts
 from ._record import Record, record_of
 from .report import ConditionResult, Gap, LimitResult, Node, Report, SupportResult, Verdict
 from ._timeline import time_flips
 from ._schema import Category
 from ._semantics import Truth
-from ._text import Text
 
 _CATEGORY_ORDER = {c: i for i, c in enumerate(Category)}
 
@@ -71,6 +71,8 @@ class Prepared:
     """What decides every report of this view (versions, fingerprint, date)."""
     names: dict[str, frozenset[str]]
     """Rule id -> the rule and every derived rule it names, directly or not."""
+    firsts: Firsts = field(compare=False, repr=False)
+    """The rules compiled to find a summary's reasons and gaps."""
     scopes: dict[str, Scope] = field(default_factory=dict, compare=False, repr=False)
     """Rule id -> its :class:`Scope`, compiled when first asked for (shared by the views
     sharing :attr:`ruleset`)."""
@@ -172,7 +174,7 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str
     names: dict[str, frozenset[str]] = {}
     for rid in view.rule_ids:  # in catalogue order: a derived rule before the rules naming it
         names[rid] = frozenset({rid}).union(*(names.get(r, ()) for r in rule_refs(rules[rid].conditions)))
-    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, scopes, results=results)
+    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, Firsts(static), scopes, results=results)
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
@@ -189,9 +191,8 @@ class Detail(Enum):
     missing = 1
     """And, for each rule the engine left undecided, the fields that decide it."""
     summary = 2
-    """And each rule's time change, and the explanations of the supports not met (with
-    the derived rules they name that are not met), pruned to the conditions not met: what
-    a summary shows (its reasons and gaps)."""
+    """And each rule's time change, and each support not met's first reason and first gap
+    (what a summary shows), without its explanation."""
     explained = 3
     """And each rule's explanation, its time change and the amounts asked for against
     their caps."""
@@ -215,6 +216,9 @@ class Evaluation:
     """Rule id -> the first day its outcome changes by time alone, and the outcome then."""
     limits: dict[str, list[LimitResult]] = field(default_factory=dict)
     """Rule id -> its caps and the amounts asked for (explained rules with caps)."""
+    firsts: dict[str, tuple[Node | None, Gap | None]] = field(default_factory=dict)
+    """Rule id -> its first condition not met (the node worded as its reason) and its first
+    gap (supports not met, at :attr:`Detail.summary`)."""
 
     def verdicts(self, rule_ids: tuple[str, ...] | list[str]) -> dict[str, Verdict]:
         """Rule id -> verdict, for ``rule_ids``."""
@@ -241,9 +245,9 @@ def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Sc
             return Evaluation(profile.name, profile.uscc, outcomes, _missing(prepared, facts, outcomes, view.rule_ids))
         # a summary shows the missing fields of the supports only
         missing = _missing(prepared, facts, outcomes, prepared.dependencies([r for r in prepared.supports if r not in outcomes]))
-        explanations = _explain_unmet(profile, prepared, facts, outcomes)
+        firsts = _firsts(profile, prepared, facts, outcomes)
         flips = time_flips(view, facts, profile, now, prepared.static.decision)
-        return Evaluation(profile.name, profile.uscc, outcomes, missing, explanations, flips)
+        return Evaluation(profile.name, profile.uscc, outcomes, missing, flips=flips, firsts=firsts)
     cat = view.catalogue
     explanations, missing = _explain(profile, prepared, facts, outcomes, rule_ids)
     flips = time_flips(view, facts, profile, now, prepared.static.decision, None if only is None else rule_ids)
@@ -271,22 +275,18 @@ def _explain(
     return explanations, missing
 
 
-def _explain_unmet(profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]) -> dict[str, Node]:
-    """What a summary reads of the supports not met: their explanations pruned to the
-    conditions not met (:attr:`Explainer.pruned`), with those of the derived rules they
-    name that are not met; a derived rule met or unknown is taken from durable-rules'
-    outcome. Each explanation is checked against the outcome."""
-    rules = prepared.view.catalogue.rules
-    explainer = Explainer(prepared.view, facts, profile, prepared.static, pruned=True)
-    explanations: dict[str, Node] = {}
-    for rid in prepared.dependencies([rid for rid in prepared.supports if outcomes.get(rid) is False]):
-        met = outcomes.get(rid)
-        if met is not False:  # a derived rule named by a support not met
-            explainer.decided(rid, met)
-            continue
-        explanations[rid] = explainer.explain_rule(rules[rid])
-        _check(rid, truth_of_status(explanations[rid]["status"]), outcomes)
-    return explanations
+def _firsts(
+    profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]
+) -> dict[str, tuple[Node | None, Gap | None]]:
+    """What a summary reads of the supports not met: each one's first reason and first gap
+    (:class:`~eligibility._reasons.Firsts`). Each of them, and each derived rule not met they
+    name, is decided by the Python deciders too, which must agree with durable-rules."""
+    unmet = [rid for rid in prepared.supports if outcomes.get(rid) is False]
+    walk = prepared.firsts.walk(facts, profile, outcomes)
+    for rid in prepared.dependencies(unmet):
+        if outcomes.get(rid) is False:
+            _check(rid, walk.truth(rid), outcomes)
+    return {rid: walk.first(rid) for rid in unmet}
 
 
 def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool], rule_ids: Sequence[str]) -> dict[str, list[str]]:
@@ -402,24 +402,20 @@ def report_of(prepared: Prepared, evaluation: Evaluation) -> Report:
 def support_parts(
     prepared: Prepared, evaluation: Evaluation
 ) -> Iterator[tuple[str, Verdict, Sequence[str], Node | None, Gap | None, date | None, Verdict | None]]:
-    """Each support's part of an evaluation, in report order, as plain data (what a
-    summary shows, with the rest from :attr:`Prepared.prototypes`): id, verdict, missing
-    fields, explanation (when explained), first gap (when not met and explained), and the
-    date and verdict of its change by time alone."""
-    rules = prepared.view.catalogue.rules
-    seen: dict[int, list[Gap]] = {}
-    outcomes, explanations, flips = evaluation.outcomes, evaluation.explanations, evaluation.flips
-
-    def name(rule_id: str) -> Text:
-        return rules[rule_id].name
-
+    """Each support's part of an evaluation at :attr:`Detail.summary`, in report order, as
+    plain data (what a summary shows, with the rest from :attr:`Prepared.prototypes`): id,
+    verdict, missing fields, the first condition not met and the first gap (when not met),
+    and the date and verdict of its change by time alone."""
+    outcomes, firsts, flips = evaluation.outcomes, evaluation.firsts, evaluation.flips
     for rid in prepared.supports:
         met = outcomes.get(rid)
-        tree = explanations.get(rid)
-        gap = first_gap(tree, name, seen) if met is False and tree is not None else None
+        reason, gap = firsts.get(rid, _NO_FIRSTS)
         flip = flips.get(rid)
         on, to = (flip[0], VERDICT[flip[1]]) if flip is not None else (None, None)
-        yield rid, VERDICT[met], evaluation.missing.get(rid, ()) if met is None else (), tree, gap, on, to
+        yield rid, VERDICT[met], evaluation.missing.get(rid, ()) if met is None else (), reason, gap, on, to
+
+
+_NO_FIRSTS: tuple[None, None] = (None, None)
 
 
 def support_of(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> SupportResult:

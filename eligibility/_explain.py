@@ -10,12 +10,11 @@ their constants prepared, nodes built from prototypes), they walk no tree per pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from functools import partial
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, overload
+from typing import Any
 
 from ._decision import (
     Decision,
@@ -55,7 +54,8 @@ _TRUTH: dict[Status, Truth] = {Status.met: True, Status.not_met: False, Status.u
 _ALL_OF = bi("同时满足以下全部条件", "all of the following")
 _ANY_OF = bi("满足以下任一条件", "any of the following")
 _NOT = bi("以下条件不成立", "the following does not hold")
-_NOT_IN_FORCE = bi("未生效", "not in force")
+NOT_IN_FORCE = bi("未生效", "not in force")
+"""The node of a named rule not in force on the date."""
 
 
 _NODE = Node({name: None if info.default_factory is not None else info.default for name, info in ConditionResult.model_fields.items()})
@@ -105,42 +105,6 @@ def make_node(**values: Any) -> Node:
     return data
 
 
-class _Later(Sequence[Gap]):
-    """A pruned explanation's gaps of a comparison not met, worked out when first read:
-    a summary reads the first gap of each support, not every gap."""
-
-    __slots__ = ("_make", "_gaps")
-
-    def __init__(self, make: Callable[[], list[Gap]]) -> None:
-        self._make: Callable[[], list[Gap]] | None = make
-        self._gaps: list[Gap] | None = None
-
-    def _got(self) -> list[Gap]:
-        if self._gaps is None:
-            assert self._make is not None
-            self._gaps, self._make = self._make(), None
-        return self._gaps
-
-    @overload
-    def __getitem__(self, index: int) -> Gap: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Gap]: ...
-    def __getitem__(self, index: int | slice) -> Gap | list[Gap]:
-        return self._got()[index]
-
-    def __len__(self) -> int:
-        return len(self._got())
-
-    def __iter__(self) -> Iterator[Gap]:
-        return iter(self._got())
-
-
-def _bare(proto: Node) -> dict[Status, Node]:
-    """The bare nodes of a pruned explanation (:attr:`Explainer.pruned`) for a condition
-    met or unknown: its kind and label, and the status; shared, never changed."""
-    return {status: make_node(kind=proto["kind"], label=proto["label"], status=status) for status in (Status.met, Status.unknown)}
-
-
 def _names_rules(tree: Resolved) -> bool:
     if isinstance(tree, Ref):
         return True
@@ -159,9 +123,6 @@ class Explainer:
     """Given, the explanation carries gaps (what it would take) for conditions not met."""
     static: ViewStatic | None = None
     """What does not depend on the profile, shared by every explanation on one view."""
-    pruned: bool = False
-    """Only what a summary reads (the first condition not met, the gaps): a condition met
-    or unknown is a bare node (its kind, status and label), without children or values."""
 
     def __post_init__(self) -> None:
         self.results: dict[str, Node] = {}
@@ -179,12 +140,6 @@ class Explainer:
         result = self.static.explainer(rule.id)(self)
         self.results[rule.id] = result
         return result
-
-    def decided(self, rule_id: str, truth: Truth) -> None:
-        """Take a rule named by the rules explained next as decided (met or unknown), without
-        explaining it: a pruned explanation shows a rule that is not 'not met' as a bare node."""
-        assert self.pruned and truth is not False
-        self.results[rule_id] = make_node(kind="all", status=_STATUS[truth])
 
     def _gaps(self, spec: FactSpec, leaf: Leaf, value: Any) -> list[Gap]:
         if self.profile is None or leaf.band_key:
@@ -371,6 +326,25 @@ class ViewStatic:
 Explain = Callable[[Explainer], Node]
 
 
+def shown_label(tree: Resolved, static: ViewStatic) -> Text:
+    """The label of ``tree``'s node in an explanation (a tiered comparison's when no band
+    applies: a band's node names its own)."""
+    if isinstance(tree, Leaf):
+        return static.leaf(tree)[1]
+    if isinstance(tree, DateLeaf):
+        return tree.node.label or date_label(tree.test)
+    if is_tiered(tree):
+        first = next(x for x in leaves(tree) if not x.band_key)
+        return first.node.label or leaf_label(FACTS[first.fact], first.op, first.value)
+    if isinstance(tree, Every | Some):
+        return (tree.node.label if tree.node is not None else None) or (_ALL_OF if isinstance(tree, Every) else _ANY_OF)
+    if isinstance(tree, Negation):
+        return tree.node.label or _NOT
+    if isinstance(tree, Ref):
+        return tree.node.label or static.view.catalogue.rules[tree.rule].name
+    return bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force")
+
+
 def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
     """A function building the evaluated condition tree of ``tree`` for an
     :class:`Explainer`'s facts. Each node's labels, citations and tests are prepared
@@ -389,27 +363,16 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         proto = make_node(
             kind="all" if every else "any",
             status=Status.unknown,
-            label=(node.label if node is not None else None) or (_ALL_OF if every else _ANY_OF),
+            label=shown_label(tree, static),
             citation=static.citation(node.cite) if node is not None else None,
         )
         names_rules = _names_rules(tree)
         combine = tree.combine
-        bare = _bare(proto)
         shared: dict[tuple[int, ...], Shared] = {}
 
         def group(ex: Explainer) -> Node:
-            if ex.pruned and not every:  # one part met meets an any-of: the others are not read
-                children = []
-                for part in parts:
-                    child = part(ex)
-                    if child["status"] is Status.met:
-                        return bare[Status.met]
-                    children.append(child)
-            else:
-                children = [part(ex) for part in parts]
+            children = [part(ex) for part in parts]
             status = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
-            if ex.pruned and status is not Status.not_met:
-                return bare[status]
             kinds = set(map(type, children))
             every_shared = kinds == _SHARED
             if every_shared:
@@ -429,17 +392,14 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
     if isinstance(tree, Negation):
         inner, negate = compile_explanation(tree.item, static), tree.combine
         proto = make_node(
-            kind="not", status=Status.unknown, label=tree.node.label or _NOT, citation=static.citation(tree.node.cite)
+            kind="not", status=Status.unknown, label=shown_label(tree, static), citation=static.citation(tree.node.cite)
         )
         names_rules = _names_rules(tree)
-        bare = _bare(proto)
         negations: dict[int, Shared] = {}
 
         def negation(ex: Explainer) -> Node:
             child = inner(ex)
             status = _STATUS[negate(_TRUTH[child["status"]])]
-            if ex.pruned and status is not Status.not_met:
-                return bare[status]
             if type(child) is Shared:
                 found = negations.get(id(child))
                 if found is not None:
@@ -457,7 +417,7 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
         make_node(
             kind="unavailable",
             status=_STATUS[tree.truth],
-            label=bi(f"参数 {tree.param} 在评估日无有效值", f"parameter {tree.param} has no value in force"),
+            label=shown_label(tree, static),
             fact=tree.fact,
             parameter=tree.param,
         )
@@ -475,18 +435,15 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
     proto = make_node(
         kind="compare",
         status=Status.unknown,
-        label=node.label or date_label(test),
+        label=shown_label(leaf, static),
         fact=test.subject.name,
         op=test.relation.value,
         parameter=leaf.params[0][0] if leaf.params else None,
         citation=static.citation(cite),
     )
-    bare = _bare(proto)
 
     def date_condition(ex: Explainer) -> Node:
         truth, missing = decide(ex.facts, {})
-        if ex.pruned and truth is not False:
-            return bare[_STATUS[truth]]
         dates = {n: ex.facts[n].value for n in names}
         data = Node(proto)
         data["status"] = _STATUS[truth]
@@ -497,8 +454,6 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         data["children"] = []
         if truth is not False or ex.profile is None:
             data["gaps"] = []
-        elif ex.pruned:
-            data["gaps"] = _Later(lambda: [date_gap(test, dates)])
         else:
             data["gaps"] = [date_gap(test, dates)]
         return data
@@ -511,20 +466,17 @@ def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
     proto = make_node(
         kind="rule",
         status=Status.unknown,
-        label=tree.node.label or static.view.catalogue.rules[rule].name,
+        label=shown_label(tree, static),
         rule=rule,
         citation=static.citation(tree.node.cite),
     )
-    not_in_force = Shared(make_node(kind="all", status=_STATUS[tree.absent], label=_NOT_IN_FORCE))
-    bare = _bare(proto)
+    not_in_force = Shared(make_node(kind="all", status=_STATUS[tree.absent], label=NOT_IN_FORCE))
     shared: dict[int, Shared] = {}
 
     def ref(ex: Explainer) -> Node:
         inner = ex.results.get(rule)
         if inner is None:  # not in force on this date
             inner = not_in_force
-        if ex.pruned and inner["status"] is not Status.not_met:
-            return bare[inner["status"]]
         if type(inner) is Shared:
             found = shared.get(id(inner))
             if found is not None:
@@ -552,7 +504,7 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
     proto = make_node(
         kind="compare",
         status=Status.unknown,
-        label=node.label or leaf_label(spec, first.op, first.value),
+        label=shown_label(tree, static),
         fact=first.fact,
         op=first.op.value,
         required=sorted({display_required(spec, x.value) for x in values}),
@@ -592,8 +544,6 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
         data["children"] = []
         if truth is not False:
             data["gaps"] = []
-        elif ex.pruned:
-            data["gaps"] = _Later(partial(ex._gaps, spec, band[0] if band else strictest, value))
         else:
             data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value)
         return data
@@ -622,13 +572,10 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
     seen: dict[Any, Shared] | None = None
     if spec.kind not in (FactKind.number, FactKind.ratio) and spec.years_since is None:
         seen = {}
-    bare = _bare(proto)
     unknown: dict[tuple[str, ...], Shared] = {}
 
     def compare(ex: Explainer) -> Node:
         value, missing = ex.facts[name]
-        if ex.pruned and (value is None or check(value)):
-            return bare[Status.unknown if value is None else Status.met]
         if value is None:
             found = unknown.get(missing)
             if found is not None:
@@ -649,8 +596,7 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
             data["gaps"] = []
         else:
             data["status"] = Status.not_met
-            # worked out when read, unless the node is kept for other evaluations
-            data["gaps"] = _Later(partial(ex._gaps, spec, leaf, value)) if ex.pruned and seen is None else ex._gaps(spec, leaf, value)
+            data["gaps"] = ex._gaps(spec, leaf, value)
         if seen is not None and ex.profile is not None:
             return _share(seen, value, data)
         return data

@@ -313,21 +313,6 @@ def gaps_of(
     return list(out)
 
 
-def first_gap(node: ConditionResult | Node, rule_name: Callable[[str], Text], seen: dict[int, list[Gap]] | None = None) -> Gap | None:
-    """The first of :func:`gaps_of` (None if there is none), working out only what it
-    needs: of an all-of, the parts up to the first that has a gap."""
-    if node.status is not Status.not_met:
-        return None
-    if node.kind == "all":
-        for child in node.children:
-            found = first_gap(child, rule_name, seen)
-            if found is not None:
-                return found
-        return None
-    gaps = gaps_of(node, rule_name, seen)
-    return gaps[0] if gaps else None
-
-
 def flatten(gaps: list[Gap]) -> list[Gap]:
     """Every gap, nested ones included, depth first."""
     out: list[Gap] = []

@@ -62,15 +62,21 @@ def condition_line(node: ConditionResult | Node, lang: Lang, full: bool = True) 
 
 def failed_conditions(node: ConditionResult | Node, lang: Lang) -> list[str]:
     """The comparisons that are not met, briefly (label and value), through all-of and rules."""
-    return list(_failed(node, lang))
+    return [condition_line(n, lang, full=False) for n in _failed(node)]
 
 
 def first_failed_condition(node: ConditionResult | Node, lang: Lang) -> str | None:
     """The first of :func:`failed_conditions` (None if none), the others not worded."""
-    return next(_failed(node, lang), None)
+    first = first_failed(node)
+    return condition_line(first, lang, full=False) if first is not None else None
 
 
-def _failed(node: ConditionResult | Node, lang: Lang) -> Iterator[str]:
+def first_failed(node: ConditionResult | Node) -> ConditionResult | Node | None:
+    """The node :func:`first_failed_condition` words (a summary's reason), or None."""
+    return next(_failed(node), None)
+
+
+def _failed(node: ConditionResult | Node) -> Iterator[ConditionResult | Node]:
     if node.status is not Status.not_met:
         return
     kids = node.children
@@ -78,9 +84,9 @@ def _failed(node: ConditionResult | Node, lang: Lang) -> Iterator[str]:
         kids = kids[0].children or kids
     if node.kind in ("all", "rule") and kids:
         for k in kids:
-            yield from _failed(k, lang)
+            yield from _failed(k)
     else:
-        yield condition_line(node, lang, full=False)
+        yield node
 
 
 def short_reason(s: SupportResult, lang: Lang) -> str:

@@ -19,13 +19,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._catalogue import Catalogue
 from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, explained_alone, prepared_for, run, support_parts
 from ._fields import field_label
 from ._record import Record
-from ._render import first_failed_condition, gap_text
+from ._render import condition_line, first_failed, gap_text
 from ._report_json import report_json, support_json
 from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
 from ._text import Lang, Text
@@ -77,7 +78,17 @@ def summarise(report: Report, lang: Lang = "zh") -> SummaryReport:
     """The summary view of ``report`` in one language."""
     rows = [
         _support_row(
-            s.id, s.name, s.verdict, s.department, s.missing_fields, s.explanation, s.gaps[0] if s.gaps else None, s.changes_on, s.changes_to, bool(s.assumptions), lang
+            s.id,
+            s.name,
+            s.verdict,
+            s.department,
+            s.missing_fields,
+            first_failed(s.explanation) if s.explanation is not None and s.verdict is Verdict.not_eligible else None,
+            s.gaps[0] if s.gaps else None,
+            s.changes_on,
+            s.changes_to,
+            bool(s.assumptions),
+            lang,
         )
         for s in report.supports
     ]
@@ -95,8 +106,8 @@ def summary_data(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") 
     """:func:`summary_of` as plain data: what its model validates from, and what its JSON
     (fields at their default left out) is dumped from, without building a model."""
     rows = [
-        _support_row(rid, s["name"], verdict, s["department"], missing, tree, gap, on, to, bool(s["assumptions"]), lang)
-        for rid, verdict, missing, tree, gap, on, to in support_parts(prepared, evaluation)
+        _support_row(rid, s["name"], verdict, s["department"], missing, reason, gap, on, to, bool(s["assumptions"]), lang)
+        for rid, verdict, missing, reason, gap, on, to in support_parts(prepared, evaluation)
         for s in (prepared.prototypes[rid],)
     ]
     return _summary_data(prepared.record, evaluation.enterprise, evaluation.uscc, rows, lang)
@@ -122,24 +133,24 @@ def _support_row(
     verdict: Verdict,
     department: Text | None,
     missing: Sequence[str],
-    explanation: ConditionResult | Node | None,
+    reason: ConditionResult | Node | None,
     gap: Gap | None,
     changes_on: date | None,
     changes_to: Verdict | None,
     assumed: bool,
     lang: Lang,
 ) -> dict[str, Any]:
-    """A :class:`SupportSummary` as JSON data (fields at their default left out); ``explanation``
-    (a model or plain data) and ``gap`` (the first) are read only for a support not met."""
+    """A :class:`SupportSummary` as JSON data (fields at their default left out); ``reason``
+    (the first condition not met, a model or plain data) and ``gap`` (the first) are read
+    only for a support not met."""
     row: dict[str, Any] = {"id": rid, "name": name(lang), "verdict": verdict.value}
     if department is not None:
         row["department"] = department(lang)
     if missing:
         row["missing_fields"] = list(missing)
     if verdict is Verdict.not_eligible:
-        reason = first_failed_condition(explanation, lang) if explanation is not None else None
         if reason is not None:
-            row["reason"] = reason
+            row["reason"] = condition_line(reason, lang, full=False)
         if gap is not None:
             row["gap"] = gap_text(gap, lang)
     if changes_on is not None:
@@ -274,9 +285,13 @@ def evaluate_view_json(
 def summary_json(data: dict[str, Any], indent: int | None = None) -> str:
     """The JSON of a summary's plain data (:func:`summary_data`): byte for byte the
     :class:`SummaryReport`'s ``model_dump_json(indent=indent, exclude_defaults=True)``
-    (UTF-8 text unescaped, no spaces, as pydantic writes it)."""
+    (UTF-8 text unescaped, no spaces, as pydantic writes it; compact by orjson, which writes
+    it so, several times faster than ``json``)."""
     if indent is None:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return orjson.dumps(data).decode()
+        except orjson.JSONEncodeError:  # text orjson refuses (a lone surrogate): as json writes it
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return json.dumps(data, ensure_ascii=False, indent=indent)
 
 

@@ -67,6 +67,7 @@ LAYERS: dict[str, int] = {
     "_gaps": EXPLANATION,
     "_timeline": EXPLANATION,
     "_limits": EXPLANATION,
+    "_reasons": EXPLANATION,
     # The report: evaluation assembled, its views and texts, questions, rule changes.
     "_evaluate": REPORT,
     "_views": REPORT,

@@ -32,8 +32,7 @@ from eligibility._compiler import encode_facts, engine_facts
 from eligibility._evaluate import Detail, engine_for, prepared_for, run
 from eligibility._explain import Explainer
 from eligibility._facts import compute_facts
-from eligibility._render import support_lines
-from eligibility._gaps import first_gap, gaps_of
+from eligibility._render import condition_line, first_failed, support_lines
 from eligibility._questions import next_questions, questions_from
 from eligibility._views import SummaryReport, summary_data, summary_json
 from eligibility.report import Status, SupportResult
@@ -298,34 +297,47 @@ def test_one_rule_explained_on_demand_as_json_is_its_results_json(data, day):
 
 @given(valid_data, st.sampled_from(["zh", "en"]))
 def test_a_summary_model_made_without_the_full_report_is_the_full_reports_summary(data, lang):
-    """evaluate_view's summary (a model, from the pruned evaluation) equals the full report's."""
+    """evaluate_view's summary (a model, made without the full report) equals the full report's."""
     full = report_view(evaluate(data, as_of=AS_OF, catalogue=CATALOGUE), "summary", lang)
     assert evaluate_view(data, "summary", lang, as_of=AS_OF, catalogue=CATALOGUE) == full
 
 
-@given(valid_data, st.sampled_from(["zh", "en"]), st.sampled_from([None, 2]))
-def test_a_summarys_json_from_plain_data_is_its_models_json(data, lang, indent):
+@given(valid_data, st.sampled_from(["zh", "en"]), st.sampled_from([None, 2]), st.text(min_size=1, max_size=40))
+def test_a_summarys_json_from_plain_data_is_its_models_json(data, lang, indent, name):
     """A summary's JSON dumped from plain data (no model made) is byte for byte pydantic's JSON
-    of its SummaryReport (fields at their default left out), compact or indented."""
+    of its SummaryReport (fields at their default left out), compact or indented, whatever
+    the enterprise's name (escapes, any script)."""
+    try:
+        profile = parse_profile({**data, "name": name})
+    except ProfileError:  # a name the profile refuses (blank, control characters)
+        profile = parse_profile(data)
     prepared = prepared_for(CATALOGUE, AS_OF)
-    plain = summary_data(prepared, run(parse_profile(data), prepared, Detail.summary), lang)
+    plain = summary_data(prepared, run(profile, prepared, Detail.summary), lang)
     expected = SummaryReport.model_validate(plain).model_dump_json(indent=indent, exclude_defaults=True)
     assert summary_json(plain, indent) == expected
 
 
-@given(valid_data)
-def test_the_first_gap_is_the_first_of_all_the_gaps(data):
-    """first_gap (a summary's gap, worked out no further than needed) is gaps_of's first, on
-    every explained rule."""
-    report = evaluate(data, as_of=AS_OF, catalogue=CATALOGUE)
-
-    def name(rule_id):
-        return CATALOGUE.rules[rule_id].name
-
+@given(valid_data, st.dates(min_value=date(2018, 1, 1), max_value=AS_OF))
+def test_the_first_reason_and_gap_found_without_the_explanation_are_the_full_reports(data, day):
+    """A summary's reason and gap of a rule not met, found on the rule's resolved tree (no
+    explanation made), are the full report's first condition not met and first gap, for
+    every support and derived rule not met, on any profile and date."""
+    profile = parse_profile(data)
+    report = evaluate(profile, as_of=day, catalogue=CATALOGUE)
+    prepared = prepared_for(CATALOGUE, day)
+    facts = compute_facts(profile, day, prepared.ruleset.compiled.facts, prepared.view.values)
+    walk = prepared.firsts.walk(facts, profile, {s.id: s.verdict is Verdict.eligible for s in report.supports + report.derived if s.verdict is not Verdict.needs_information})
     for s in report.supports + report.derived:
-        assert s.explanation is not None
-        gaps = gaps_of(s.explanation, name)
-        assert first_gap(s.explanation, name) == (gaps[0] if gaps else None), s.id
+        if s.verdict is Verdict.not_eligible:
+            assert s.explanation is not None
+            reason, gap = walk.first(s.id)
+            expected = first_failed(s.explanation)
+            assert (reason is None) == (expected is None), s.id
+            if reason is not None and expected is not None:
+                for lang in ("zh", "en"):
+                    assert condition_line(reason, lang, full=False) == condition_line(expected, lang, full=False), (s.id, lang)
+            assert gap == (s.gaps[0] if s.gaps else None), s.id
+            assert walk.truth(s.id) is False, s.id
 
 
 @given(valid_data)

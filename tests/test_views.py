@@ -191,8 +191,9 @@ def test_check_json_summary_view_is_the_full_reports_summary(catalogue, lang):
 
 
 def test_sixteen_threads_give_the_serial_summaries(catalogue):
-    """A portal's threads asking for summaries at once (the pruned explanations share their
-    bare nodes and cached comparisons) get the summaries one thread gives."""
+    """A portal's threads asking for summaries at once (sharing the rules compiled to find
+    the reasons and gaps, and the explanations' cached comparisons) get the summaries one
+    thread gives."""
     profiles = [load_profile(f) for f in EXAMPLE_FILES] + [
         make_profile(listing_status="none", in_tech_enterprise_pool=True, certifications={"knowledge_value_grade": g}) for g in "ABCDE"
     ]
