@@ -279,14 +279,17 @@ def _firsts(
     profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]
 ) -> dict[str, tuple[Node | None, Gap | None]]:
     """What a summary reads of the supports not met: each one's first reason and first gap
-    (:class:`~eligibility._reasons.Firsts`). Each of them, and each derived rule not met they
-    name, is decided by the Python deciders too, which must agree with durable-rules."""
-    unmet = [rid for rid in prepared.supports if outcomes.get(rid) is False]
+    (:class:`~eligibility._reasons.Firsts`). The Python deciders must agree that each of them,
+    and each derived rule not met they name, is not met: a reason found is a condition they
+    found not met, which makes its support not met (the rules it names as durable-rules
+    decided them); the others are decided again."""
     walk = prepared.firsts.walk(facts, profile, outcomes)
+    unmet = [rid for rid in prepared.supports if outcomes.get(rid) is False]
+    firsts = {rid: walk.first(rid) for rid in unmet}
     for rid in prepared.dependencies(unmet):
-        if outcomes.get(rid) is False:
+        if outcomes.get(rid) is False and firsts.get(rid, _NO_FIRSTS)[0] is None:
             _check(rid, walk.truth(rid), outcomes)
-    return {rid: walk.first(rid) for rid in unmet}
+    return firsts
 
 
 def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool], rule_ids: Sequence[str]) -> dict[str, list[str]]:

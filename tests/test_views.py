@@ -9,7 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from typer.testing import CliRunner
 
-from eligibility import ConditionResult, Report, evaluate, evaluate_view_json, load_profile, report_view, view_json
+from eligibility import ConditionResult, Report, Verdict, evaluate, evaluate_view_json, load_profile, report_view, view_json
+from eligibility._evaluate import prepared_for
+from eligibility.errors import EngineError
 from eligibility._commands import app
 from eligibility.report import Gap, GapKind, SupportResult
 from eligibility._views import CompactReport, SummaryReport, SupportEntry
@@ -217,3 +219,16 @@ def test_an_unknown_view_is_refused(catalogue):
     """report_view names the views it knows."""
     with pytest.raises(ValueError, match="summary, report, full"):
         report_view(evaluate(make_profile(), as_of=AS_OF, catalogue=catalogue), "short")  # type: ignore[arg-type]
+
+
+def test_a_summary_refuses_an_outcome_the_python_deciders_contradict(catalogue, reports, monkeypatch):
+    """A support durable-rules found not met that the Python deciders find met (a bug in one
+    of them) stops the summary with an EngineError, as the full report does, rather than
+    showing a verdict with no reason."""
+    report = reports["battery_materials"]
+    met = next(s.id for s in report.supports if s.verdict is Verdict.eligible)
+    ruleset = prepared_for(catalogue, AS_OF).ruleset
+    engine = ruleset.run
+    monkeypatch.setattr(ruleset, "run", lambda facts: {**engine(facts), met: False})
+    with pytest.raises(EngineError, match=met):
+        evaluate_view_json(load_profile(EXAMPLES / "battery_materials.json"), "summary", as_of=AS_OF, catalogue=catalogue)
