@@ -107,29 +107,46 @@ def date_gap(test: DateTest, dates: Mapping[str, date | None]) -> Gap:
     ten years), or why no wait meets it (a window passed, a date not yet reached)."""
     today = dates[AS_OF]
     assert today is not None
-    field = next(iter(test.profile_dates), test.subject.name)
     horizon = shift(today, "years", HORIZON_YEARS)
     for day in sorted(change_days(test, dates, horizon)):
         if test.truth({**dates, AS_OF: day}) is True:
             return Gap(
                 kind=GapKind.wait,
-                field=field,
+                field=next(iter(test.profile_dates), test.subject.name),
                 on=day,
                 change=bi(f"{day.isoformat()} 起满足（{date_words(test, 'zh')}）", f"met from {day.isoformat()} ({date_words(test, 'en')})"),
             )
-    later = [n for n in test.profile_dates if (d := dates.get(n)) is not None and d > today]
-    if later:
-        label = FACTS[later[0]].label
+    later = next((n for n in test.profile_dates if (d := dates.get(n)) is not None and d > today), None)
+    key = (id(test), later)
+    found = _UNREACHABLE.get(key)
+    if found is None or found[0] is not test:  # kept with its test: an id is reused once its object is gone
+        if len(_UNREACHABLE) >= _MAX_UNREACHABLE:
+            _UNREACHABLE.clear()
+        found = _UNREACHABLE[key] = (test, _date_unreachable(test, later))
+    return found[1]
+
+
+def _date_unreachable(test: DateTest, later: str | None) -> Gap:
+    """Why no wait meets a date condition: a date of the profile not yet reached (``later``),
+    or the condition itself."""
+    if later is not None:
+        label = FACTS[later].label
         return Gap(
             kind=GapKind.unreachable,
-            field=later[0],
+            field=later,
             change=bi(f"{label.zh}晚于评估日（尚未发生）", f"{label.en} is after the evaluation date (not yet)"),
         )
     return Gap(
         kind=GapKind.unreachable,
-        field=field,
+        field=next(iter(test.profile_dates), test.subject.name),
         change=bi(f"不满足：{date_words(test, 'zh')}", f"not met: {date_words(test, 'en')}"),
     )
+
+
+_UNREACHABLE: dict[tuple[int, str | None], tuple[DateTest, Gap]] = {}
+"""The gaps of date conditions no wait meets, by condition and the date not yet reached: the
+same for every enterprise, made once (a frozen model, shared)."""
+_MAX_UNREACHABLE = 4096
 
 
 def _ratio_gap(spec: FactSpec, op: Op, t: Decimal, value: Ratio, as_of: date) -> Gap:

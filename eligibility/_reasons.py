@@ -15,6 +15,7 @@ the full report's, on any profile and date.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,8 +31,8 @@ from ._text import Text, bi
 
 class _Walk:
     """One profile's walk: the facts, the outcomes durable-rules gave (as the deciders take
-    them), the explainer of the comparisons read, and each derived rule's gaps, worked out
-    once for every support naming it."""
+    them), the explainer of the comparisons read, and the gap of meeting each derived rule
+    first, worked out once for every support naming it."""
 
     __slots__ = ("facts", "done", "explainer", "obtained", "nodes")
 
@@ -71,6 +72,14 @@ class _Part:
     def first_gap(self, walk: _Walk) -> Gap | None:
         gaps = self.gaps(walk)
         return gaps[0] if gaps else None
+
+    def cheaper(self, walk: _Walk, bound: float) -> tuple[list[Gap], float] | None:
+        """Every gap and their :func:`~eligibility._gaps.cost` when it is below ``bound``
+        (None when not: an any-of's option that cannot be the cheapest is not worked out
+        further than needed to know)."""
+        gaps = self.gaps(walk)
+        spent = cost(gaps)
+        return (gaps, spent) if spent < bound else None
 
 
 class _Compared(_Part):
@@ -125,6 +134,17 @@ class _AllOf(_Part):
                 return found
         return None
 
+    def cheaper(self, walk: _Walk, bound: float) -> tuple[list[Gap], float] | None:
+        out: list[Gap] = []
+        spent = 0.0
+        for item in self.items:
+            found = item.cheaper(walk, bound - spent)
+            if found is None:
+                return None
+            out += found[0]
+            spent += found[1]
+        return out, spent
+
 
 class _AnyOf(_Part):
     __slots__ = ("items", "node")
@@ -147,8 +167,19 @@ class _AnyOf(_Part):
     def gaps(self, walk: _Walk) -> list[Gap]:
         if not self.is_unmet(walk):
             return []
-        options = [gaps for gaps in (item.gaps(walk) for item in self.items) if gaps]
-        return min(options, key=cost) if options else []
+        # The first cheapest option's (as min over the options with gaps gives it); after the
+        # first option with gaps, an option is worked out only while it may be cheaper.
+        best: list[Gap] = []
+        least = math.inf
+        for item in self.items:
+            if not best:
+                best = item.gaps(walk)
+                least = cost(best)
+                continue
+            found = item.cheaper(walk, least)
+            if found is not None and found[0]:
+                best, least = found
+        return best
 
 
 class _Not(_Part):
@@ -184,13 +215,13 @@ _NOT_IN_FORCE_NODE = make_node(kind="all", status=Status.not_met, label=NOT_IN_F
 class _Named(_Part):
     """A derived rule named: durable-rules' outcome; not met, what that rule's tree gives."""
 
-    __slots__ = ("rule", "in_force", "name", "firsts")
+    __slots__ = ("rule", "in_force", "change", "firsts")
 
     def __init__(self, truth: Any, tree: Ref, name: Text, firsts: Firsts) -> None:
         super().__init__(truth)
         self.rule = tree.rule
         self.in_force = tree.in_force
-        self.name = name
+        self.change = bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'")
         self.firsts = firsts
 
     def reason(self, walk: _Walk) -> Node | None:
@@ -208,11 +239,11 @@ class _Named(_Part):
     def gaps(self, walk: _Walk) -> list[Gap]:
         if not self.is_unmet(walk):
             return []
-        inner = walk.obtained.get(self.rule)
-        if inner is None:
-            inner = walk.obtained[self.rule] = self.firsts.part(self.rule).gaps(walk) if self.in_force else []
-        name = self.name
-        return [Gap(kind=GapKind.obtain, rule=self.rule, gaps=inner, change=bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'"))]
+        found = walk.obtained.get(self.rule)
+        if found is None:  # the same for every rule naming it
+            inner = self.firsts.part(self.rule).gaps(walk) if self.in_force else []
+            found = walk.obtained[self.rule] = [Gap(kind=GapKind.obtain, rule=self.rule, gaps=inner, change=self.change)]
+        return list(found)
 
 
 class _Unavailable(_Part):

@@ -33,6 +33,15 @@ def candidate_dates(
     a date condition's comparison changing as the evaluation date moves
     (:func:`eligibility._dates.change_days`)."""
     decision = decision or Decision(view)
+    days = _age_days(view, profile, decision, only)
+    if facts is not None:
+        for found in _date_changes(view, decision, facts, only).values():
+            days |= found
+    return sorted(days)
+
+
+def _age_days(view: CatalogueView, profile: EnterpriseProfile, decision: Decision, only: Collection[str] | None) -> set[date]:
+    """The days (within ten years) on which an age a rule compares reaches a threshold."""
     days: set[date] = set()
     horizon = shift(view.day, "years", HORIZON_YEARS)
     for leaf in decision.time_leaves(only):
@@ -47,11 +56,19 @@ def candidate_dates(
                 day = shift(base, flip.unit, n)
                 if view.day < day <= horizon:
                     days.add(day)
-    if facts is not None:
-        for dleaf in decision.date_leaves(only):
-            dates = {n: facts[n].value for n in dleaf.test.names}
-            days |= change_days(dleaf.test, dates, horizon)
-    return sorted(d for d in days if view.day < d <= horizon)
+    return days
+
+
+def _date_changes(view: CatalogueView, decision: Decision, facts: dict[str, FactValue], only: Collection[str] | None) -> dict[int, set[date]]:
+    """Each date condition of the rules, by its identity (each once) -> the days (within ten
+    years) on which it may change as the evaluation date moves."""
+    horizon = shift(view.day, "years", HORIZON_YEARS)
+    out: dict[int, set[date]] = {}
+    for leaf in decision.date_leaves(only):
+        test = leaf.test
+        if id(test) not in out:
+            out[id(test)] = {d for d in change_days(test, {n: facts[n].value for n in test.names}, horizon) if view.day < d}
+    return out
 
 
 _AGES = [(spec.name, spec.years_since) for spec in FACTS.values() if spec.years_since is not None]
@@ -96,9 +113,13 @@ def time_flips(
     each with the derived rules it names (no other is decided again, and only their
     conditions give candidate days; ``facts`` need hold only the facts they read)."""
     decision = decision or Decision(view)
+    changes = _date_changes(view, decision, facts, only)
+    days = _age_days(view, profile, decision, only).union(*changes.values())
     flips: dict[str, tuple[date, Truth]] = {}
-    for day in candidate_dates(view, profile, decision, facts, only):
-        for rid, truth in decide_on(view, facts, profile, day, decision, now, only).items():
+    for day in sorted(days):
+        # a date condition can have turned by ``day`` only if it changes on or before it
+        turning = {test for test, on in changes.items() if on and min(on) <= day}
+        for rid, truth in decide_on(view, facts, profile, day, decision, now, only, turning).items():
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
     return flips
@@ -112,11 +133,14 @@ def decide_on(
     decision: Decision,
     now: dict[str, Truth],
     only: Collection[str] | None = None,
+    turning: Collection[int] | None = None,
 ) -> dict[str, Truth]:
     """The outcome on ``day``, by time alone, of every rule that can move with time
     (:func:`moving_rules`), or of those in ``only``; ``now``: every rule's outcome on the
-    date of evaluation."""
+    date of evaluation. ``turning``: the date conditions (by identity) that may have another
+    outcome on ``day`` (default: every one)."""
     moved, changed = facts_on(facts, profile, day)
+    aged = changed - {AS_OF}
     # Only a rule with an age that moved by that day, a date condition that turned, or
     # naming a rule that turned, can turn: the others keep their outcome.
     done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
@@ -125,7 +149,7 @@ def decide_on(
     for rid, reads, names in moving_rules(view, decision):
         if only is not None and rid not in only:
             continue
-        if reads.isdisjoint(changed - {AS_OF}) and names.isdisjoint(turned) and not _turned(decision, rid, facts, moved):
+        if reads.isdisjoint(aged) and names.isdisjoint(turned) and not _turned(decision, rid, facts, moved, turning):
             continue
         done[rid] = decision.decider(rid)(moved, done)
         redone[rid] = done[rid][0]
@@ -134,10 +158,15 @@ def decide_on(
     return redone
 
 
-def _turned(decision: Decision, rule_id: str, facts: dict[str, FactValue], moved: dict[str, FactValue]) -> bool:
-    """Whether one of the rule's own date conditions has another outcome on the moved facts."""
+def _turned(
+    decision: Decision, rule_id: str, facts: dict[str, FactValue], moved: dict[str, FactValue], turning: Collection[int] | None
+) -> bool:
+    """Whether one of the rule's own date conditions (of ``turning``, when given) has another
+    outcome on the moved facts."""
     for leaf in decision.rule_date_leaves(rule_id):
         test = leaf.test
+        if turning is not None and id(test) not in turning:
+            continue
         if test.truth({n: moved[n].value for n in test.names}) != test.truth({n: facts[n].value for n in test.names}):
             return True
     return False
