@@ -13,11 +13,10 @@ import threading
 from dataclasses import dataclass, field
 from enum import Enum
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
-from collections.abc import Sequence
 
 from ._catalogue import Catalogue, CatalogueView, rule_refs
 from ._compiler import compile_view, encode_facts, engine_facts
@@ -400,22 +399,6 @@ def report_of(prepared: Prepared, evaluation: Evaluation) -> Report:
         supports=[_support(prepared, rid, evaluation, made) for rid in prepared.supports],
         derived=[_support(prepared, rid, evaluation, made) for rid in prepared.derived],
     )
-
-
-def support_parts(
-    prepared: Prepared, evaluation: Evaluation
-) -> Iterator[tuple[str, Verdict, Sequence[str], Node | None, Gap | None, date | None, Verdict | None]]:
-    """Each support's part of an evaluation at :attr:`Detail.summary`, in report order, as
-    plain data (what a summary shows, with the rest from :attr:`Prepared.prototypes`): id,
-    verdict, missing fields, the first condition not met and the first gap (when not met),
-    and the date and verdict of its change by time alone."""
-    outcomes, firsts, flips = evaluation.outcomes, evaluation.firsts, evaluation.flips
-    for rid in prepared.supports:
-        met = outcomes.get(rid)
-        reason, gap = firsts.get(rid, _NO_FIRSTS)
-        flip = flips.get(rid)
-        on, to = (flip[0], VERDICT[flip[1]]) if flip is not None else (None, None)
-        yield rid, VERDICT[met], evaluation.missing.get(rid, ()) if met is None else (), reason, gap, on, to
 
 
 _NO_FIRSTS: tuple[None, None] = (None, None)

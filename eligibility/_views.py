@@ -23,13 +23,14 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._catalogue import Catalogue
-from ._evaluate import Detail, Evaluation, Prepared, as_profile, evaluate, explained_alone, prepared_for, run, support_parts
+from ._evaluate import VERDICT, Detail, Evaluation, Prepared, as_profile, evaluate, explained_alone, prepared_for, run
 from ._fields import field_label
 from ._record import Record
+from ._semantics import Truth
 from ._render import condition_line, first_failed, gap_text
 from ._report_json import report_json, support_json
-from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
-from ._text import Lang, Text
+from .report import Assumption, ConditionResult, Gap, GapKind, Report, SupportResult, Verdict
+from ._text import Lang
 from .profile import EnterpriseProfile
 
 ViewName = Literal["summary", "report", "full"]
@@ -76,23 +77,25 @@ class SummaryReport(_View):
 
 def summarise(report: Report, lang: Lang = "zh") -> SummaryReport:
     """The summary view of ``report`` in one language."""
-    rows = [
-        _support_row(
-            s.id,
-            s.name,
-            s.verdict,
-            s.department,
-            s.missing_fields,
-            first_failed(s.explanation) if s.explanation is not None and s.verdict is Verdict.not_eligible else None,
-            s.gaps[0] if s.gaps else None,
-            s.changes_on,
-            s.changes_to,
-            bool(s.assumptions),
-            lang,
+    rows = []
+    for s in report.supports:
+        unmet = s.verdict is Verdict.not_eligible
+        reason = first_failed(s.explanation) if unmet and s.explanation is not None else None
+        rows.append(
+            _support_row(
+                s.id,
+                s.name(lang),
+                s.verdict.value,
+                s.department(lang) if s.department is not None else None,
+                s.missing_fields,
+                condition_line(reason, lang, full=False) if reason is not None else None,
+                gap_text(s.gaps[0], lang) if unmet and s.gaps else None,
+                s.changes_on,
+                s.changes_to.value if s.changes_to is not None else None,
+                bool(s.assumptions),
+            )
         )
-        for s in report.supports
-    ]
-    return SummaryReport.model_validate(_summary_data(report.record, report.enterprise, report.uscc, rows, lang))
+    return SummaryReport.model_validate(_summary_data(report.record.model_dump(mode="json"), report.enterprise, report.uscc, rows, lang))
 
 
 def summary_of(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") -> SummaryReport:
@@ -104,23 +107,66 @@ def summary_of(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") ->
 
 def summary_data(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") -> dict[str, Any]:
     """:func:`summary_of` as plain data: what its model validates from, and what its JSON
-    (fields at their default left out) is dumped from, without building a model."""
-    rows = [
-        _support_row(rid, s["name"], verdict, s["department"], missing, reason, gap, on, to, bool(s["assumptions"]), lang)
-        for rid, verdict, missing, reason, gap, on, to in support_parts(prepared, evaluation)
-        for s in (prepared.prototypes[rid],)
-    ]
-    return _summary_data(prepared.record, evaluation.enterprise, evaluation.uscc, rows, lang)
+    (fields at their default left out) is dumped from, without building a model. Reads the
+    evaluation's parts at :attr:`Detail.summary`: verdicts, missing fields, each support not
+    met's first reason and gap, the time changes."""
+    record, heads = _heads(prepared, lang)
+    outcomes, missing, firsts, flips = evaluation.outcomes, evaluation.missing, evaluation.firsts, evaluation.flips
+    rows = []
+    for rid, name, department, assumed in heads:
+        met = outcomes.get(rid)
+        reason, gap = firsts.get(rid, _NO_FIRSTS) if met is False else _NO_FIRSTS
+        flip = flips.get(rid)
+        rows.append(
+            _support_row(
+                rid,
+                name,
+                _VERDICT_VALUE[met],
+                department,
+                missing.get(rid, ()) if met is None else (),
+                condition_line(reason, lang, full=False) if reason is not None else None,
+                gap_text(gap, lang) if gap is not None else None,
+                flip[0] if flip is not None else None,
+                _VERDICT_VALUE[flip[1]] if flip is not None else None,
+                assumed,
+            )
+        )
+    return _summary_data(dict(record), evaluation.enterprise, evaluation.uscc, rows, lang)
 
 
-def _summary_data(record: Record, enterprise: str, uscc: str | None, rows: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
+_VERDICT_VALUE: dict[Truth, str] = {truth: verdict.value for truth, verdict in VERDICT.items()}
+_VERDICT_VALUES = tuple(v.value for v in Verdict)
+_NO_FIRSTS: tuple[None, None] = (None, None)
+_HEADS: dict[tuple[int, Lang], tuple[Prepared, dict[str, Any], list[tuple[str, str, str | None, bool]]]] = {}
+_MAX_HEADS = 128
+
+
+def _heads(prepared: Prepared, lang: Lang) -> tuple[dict[str, Any], list[tuple[str, str, str | None, bool]]]:
+    """A view's record as JSON data, and what each support's summary row starts with in
+    ``lang`` (id, name, department, whether it rests on an assumption), in report order:
+    the same for every summary, worked out once."""
+    key = (id(prepared), lang)
+    found = _HEADS.get(key)
+    if found is None or found[0] is not prepared:  # kept with its view: an id is reused once its object is gone
+        if len(_HEADS) >= _MAX_HEADS:
+            _HEADS.clear()
+        heads = [
+            (rid, s["name"](lang), s["department"](lang) if s["department"] is not None else None, bool(s["assumptions"]))
+            for rid in prepared.supports
+            for s in (prepared.prototypes[rid],)
+        ]
+        found = _HEADS[key] = (prepared, prepared.record.model_dump(mode="json"), heads)
+    return found[1], found[2]
+
+
+def _summary_data(record: dict[str, Any], enterprise: str, uscc: str | None, rows: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
     """A :class:`SummaryReport` as JSON data, in its fields' order, those at their default left out."""
-    data: dict[str, Any] = {"record": record.model_dump(mode="json"), "enterprise": enterprise}
+    data: dict[str, Any] = {"record": record, "enterprise": enterprise}
     if uscc is not None:
         data["uscc"] = uscc
     data["lang"] = lang
     verdicts = [row["verdict"] for row in rows]
-    data["counts"] = {v.value: verdicts.count(v.value) for v in Verdict}
+    data["counts"] = {v: verdicts.count(v) for v in _VERDICT_VALUES}
     fields = dict.fromkeys(f for row in rows for f in row.get("missing_fields", ()))
     data["labels"] = {f: field_label(f, lang) for f in fields}
     data["supports"] = rows
@@ -129,34 +175,32 @@ def _summary_data(record: Record, enterprise: str, uscc: str | None, rows: list[
 
 def _support_row(
     rid: str,
-    name: Text,
-    verdict: Verdict,
-    department: Text | None,
+    name: str,
+    verdict: str,
+    department: str | None,
     missing: Sequence[str],
-    reason: ConditionResult | Node | None,
-    gap: Gap | None,
+    reason: str | None,
+    gap: str | None,
     changes_on: date | None,
-    changes_to: Verdict | None,
+    changes_to: str | None,
     assumed: bool,
-    lang: Lang,
 ) -> dict[str, Any]:
-    """A :class:`SupportSummary` as JSON data (fields at their default left out); ``reason``
-    (the first condition not met, a model or plain data) and ``gap`` (the first) are read
-    only for a support not met."""
-    row: dict[str, Any] = {"id": rid, "name": name(lang), "verdict": verdict.value}
+    """A :class:`SupportSummary` as JSON data, its texts in one language (fields at their
+    default left out): ``reason`` and ``gap``, a support not met's first condition not met
+    and first gap, in words."""
+    row: dict[str, Any] = {"id": rid, "name": name, "verdict": verdict}
     if department is not None:
-        row["department"] = department(lang)
+        row["department"] = department
     if missing:
         row["missing_fields"] = list(missing)
-    if verdict is Verdict.not_eligible:
-        if reason is not None:
-            row["reason"] = condition_line(reason, lang, full=False)
-        if gap is not None:
-            row["gap"] = gap_text(gap, lang)
+    if reason is not None:
+        row["reason"] = reason
+    if gap is not None:
+        row["gap"] = gap
     if changes_on is not None:
         row["changes_on"] = changes_on.isoformat()
     if changes_to is not None:
-        row["changes_to"] = changes_to.value
+        row["changes_to"] = changes_to
     if assumed:
         row["assumed"] = True
     return row
