@@ -176,6 +176,21 @@ class DateTest:
             return None
         return self.holds(dates)
 
+    @cached_property
+    def _moving(self) -> tuple[tuple[Term, Term, bool], ...]:
+        """For :func:`change_days`, each comparison with one side moving with the evaluation
+        date: the fixed side, the moving side, and whether the comparison changes the day
+        after the mover reaches the fixed date (else on it). With the mover on the left of
+        ``left <= right`` (strict: ``<``) the comparison stops holding once the mover passes
+        the fixed date; on the right it starts holding once the mover reaches it (passes it,
+        strict)."""
+        out = []
+        for left, right, strict in self._comparisons:
+            on_left, on_right = left.name == AS_OF, right.name == AS_OF
+            if on_left != on_right:  # not both fixed, nor both moving together
+                out.append((right, left, not strict) if on_left else (left, right, strict))
+        return tuple(out)
+
     def comparisons(self) -> list[tuple[Term, Term, bool]]:
         """Every comparison the test is made of, as (left, right, strict): left <= right
         (left < right if strict). The "not yet" checks come first."""
@@ -199,25 +214,24 @@ class DateTest:
         return tuple(out)
 
 
+_DAY = timedelta(days=1)
+
+
 def first_day_reaching(term: Term, target: date, since: date) -> date | None:
     """The first day ``d`` after ``since`` on which ``term`` with the evaluation date at
     ``d`` is on or after ``target`` (``term`` names the evaluation date); None if
     it already is on ``since``. Terms move forward with the evaluation date, never back."""
     assert term.name == AS_OF
-
-    def at(d: date) -> date:
-        value = term.of({AS_OF: d})
-        assert value is not None
-        return value
-
-    if at(since) >= target:
+    if not term.shifted:  # the evaluation date itself
+        return None if since >= target else target
+    unit, amount = term.unit or "days", term.amount
+    if shift(since, unit, amount) >= target:
         return None
-    guess = target if not term.shifted else shift(target, term.unit or "days", -term.amount)
-    d = max(guess, since + timedelta(days=1))
-    while d > since + timedelta(days=1) and at(d - timedelta(days=1)) >= target:
-        d -= timedelta(days=1)
-    while at(d) < target:
-        d += timedelta(days=1)
+    d = max(shift(target, unit, -amount), since + _DAY)
+    while d > since + _DAY and shift(d - _DAY, unit, amount) >= target:
+        d -= _DAY
+    while shift(d, unit, amount) < target:
+        d += _DAY
     return d
 
 
@@ -227,20 +241,11 @@ def change_days(test: DateTest, dates: Mapping[str, date | None], horizon: date)
     today = dates[AS_OF]
     assert today is not None
     out: set[date] = set()
-    for left, right, strict in test._comparisons:
-        moving = [t.name == AS_OF for t in (left, right)]
-        if moving[0] == moving[1]:
-            continue  # both fixed, or both move together
-        fixed = right if moving[0] else left
+    for fixed, mover, later in test._moving:
         value = fixed.of(dates)
         if value is None:
             continue
-        mover = left if moving[0] else right
-        # left <= right (strict: left < right): with the mover on the left the test stops
-        # holding once the mover passes the fixed date; on the right it starts holding
-        # once the mover reaches it (passes it, strict).
-        target = value + timedelta(days=1) if moving[0] != strict else value
-        day = first_day_reaching(mover, target, today)
+        day = first_day_reaching(mover, value + _DAY if later else value, today)
         if day is not None and day <= horizon:
             out.add(day)
     return out

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._decision import Decided, DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, is_tiered
-from ._explain import NOT_IN_FORCE, Explain, Explainer, ViewStatic, compile_explanation, make_node, shown_label
+from ._explain import NOT_IN_FORCE, Explain, Explainer, Shared, ViewStatic, compile_explanation, make_node, shown_label
 from ._facts import FactValue
 from ._gaps import cost
 from .profile import EnterpriseProfile
@@ -41,7 +41,11 @@ class _Walk:
         self.done = done
         self.explainer = explainer
         self.obtained: dict[str, list[Gap]] = {}
-        self.nodes: dict[int, Node] = {}
+        self.nodes: dict[int, Node | None] = {}
+        """Each comparison read, by its part's identity: its node when not met, else None."""
+
+
+_UNSEEN: Any = object()
 
 
 class _Part:
@@ -94,9 +98,10 @@ class _Compared(_Part):
 
     def node(self, walk: _Walk) -> Node | None:
         """Its node when not met (made once per walk: a reason's node is often its gap's), or None."""
-        found = walk.nodes.get(id(self))
-        if found is None and self.is_unmet(walk):
-            found = walk.nodes[id(self)] = self.explain(walk.explainer)
+        key = id(self)
+        found = walk.nodes.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = walk.nodes[key] = self.explain(walk.explainer) if self.is_unmet(walk) else None
         return found
 
     def reason(self, walk: _Walk) -> Node | None:
@@ -152,7 +157,7 @@ class _AnyOf(_Part):
     def __init__(self, truth: Any, items: list[_Part], label: Text) -> None:
         super().__init__(truth)
         self.items = items
-        self.node = make_node(kind="any", status=Status.not_met, label=label)
+        self.node = Shared(make_node(kind="any", status=Status.not_met, label=label))
 
     def reason(self, walk: _Walk) -> Node | None:
         return self.node if self.is_unmet(walk) else None
@@ -188,7 +193,7 @@ class _Not(_Part):
     def __init__(self, truth: Any, item: _Part, label: Text, inner: Explain | None, inner_label: Text) -> None:
         super().__init__(truth)
         self.item = item
-        self.node = make_node(kind="not", status=Status.not_met, label=label)
+        self.node = Shared(make_node(kind="not", status=Status.not_met, label=label))
         self.inner = inner
         """A tiered comparison's explanation (its label names the band that applies)."""
         self.gap = _no_longer(inner_label)
@@ -209,7 +214,7 @@ def _no_longer(label: Text) -> Gap:
     return Gap(kind=GapKind.other, change=bi(f"需不再满足：{label.zh}", f"must no longer hold: {label.en}"))
 
 
-_NOT_IN_FORCE_NODE = make_node(kind="all", status=Status.not_met, label=NOT_IN_FORCE)
+_NOT_IN_FORCE_NODE = Shared(make_node(kind="all", status=Status.not_met, label=NOT_IN_FORCE))
 
 
 class _Named(_Part):

@@ -29,7 +29,8 @@ from ._record import Record
 from ._semantics import Truth
 from ._render import condition_line, first_failed, gap_text
 from ._report_json import report_json, support_json
-from .report import Assumption, ConditionResult, Gap, GapKind, Report, SupportResult, Verdict
+from ._explain import Shared
+from .report import Assumption, ConditionResult, Gap, GapKind, Node, Report, SupportResult, Verdict
 from ._text import Lang
 from .profile import EnterpriseProfile
 
@@ -124,7 +125,7 @@ def summary_data(prepared: Prepared, evaluation: Evaluation, lang: Lang = "zh") 
                 _VERDICT_VALUE[met],
                 department,
                 missing.get(rid, ()) if met is None else (),
-                condition_line(reason, lang, full=False) if reason is not None else None,
+                _reason_text(reason, lang) if reason is not None else None,
                 gap_text(gap, lang) if gap is not None else None,
                 flip[0] if flip is not None else None,
                 _VERDICT_VALUE[flip[1]] if flip is not None else None,
@@ -157,6 +158,24 @@ def _heads(prepared: Prepared, lang: Lang) -> tuple[dict[str, Any], list[tuple[s
         ]
         found = _HEADS[key] = (prepared, prepared.record.model_dump(mode="json"), heads)
     return found[1], found[2]
+
+
+def _reason_text(node: Node, lang: Lang) -> str:
+    """A reason in words; a shared node's (a choice's comparison, a yes/no, a group's label:
+    the same for many enterprises) worded once."""
+    if type(node) is not Shared:
+        return condition_line(node, lang, full=False)
+    key = (id(node), lang)
+    found = _REASONS.get(key)
+    if found is None or found[0] is not node:  # kept with its node: an id is reused once its object is gone
+        if len(_REASONS) >= _MAX_REASONS:
+            _REASONS.clear()
+        found = _REASONS[key] = (node, condition_line(node, lang, full=False))
+    return found[1]
+
+
+_REASONS: dict[tuple[int, Lang], tuple[Node, str]] = {}
+_MAX_REASONS = 20_000
 
 
 def _summary_data(record: dict[str, Any], enterprise: str, uscc: str | None, rows: list[dict[str, Any]], lang: Lang) -> dict[str, Any]:
