@@ -69,6 +69,30 @@ timed(_evaluate, "prepared_for", "view prepared: compiled, engine ruleset, proto
 timed(_evaluate, "run", "evaluation: durable-rules, explanations")
 timed(_evaluate, "report_of", "report models")
 timed(_commands, "_print_table", "table printed by rich")
+
+
+def report() -> None:
+    """The phases' CPU milliseconds as JSON on standard error."""
+    import json  # after the run: the command imports it itself
+
+    phases: dict[str, float] = {marks[0][0]: 1000 * marks[0][1]}
+    for (_, before), (what, at) in zip(marks, marks[1:]):
+        key = "typer's parsing and the check between its stages" if what == "(between)" else what
+        phases[key] = phases.get(key, 0.0) + 1000 * (at - before)
+    print(json.dumps(phases), file=sys.stderr)
+
+
+end_now = _commands._end_now
+
+
+def ending(code: int) -> None:
+    """The command ends the process at once after `check` (``_commands.main``): report first."""
+    lap("(between)")
+    report()
+    end_now(code)
+
+
+_commands._end_now = ending
 sys.argv = ["eligibility", *sys.argv[1:]]
 sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
 try:
@@ -76,11 +100,4 @@ try:
 except SystemExit:
     pass
 lap("(between)")
-
-import json  # noqa: E402  (after the run: the command imports it itself)
-
-phases: dict[str, float] = {marks[0][0]: 1000 * marks[0][1]}
-for (_, before), (what, at) in zip(marks, marks[1:]):
-    key = "typer's parsing and the check between its stages" if what == "(between)" else what
-    phases[key] = phases.get(key, 0.0) + 1000 * (at - before)
-print(json.dumps(phases), file=sys.stderr)
+report()
