@@ -1,5 +1,7 @@
 """A validated catalogue kept on disk between runs, so a command does not parse and validate
-the rule files again (about an eighth of a cold `eligibility check`).
+the rule files again (about an eighth of a cold `eligibility check`); and, beside it, each
+catalogue view's durable-rules ruleset as compiled and measured against the engine's limits
+(:func:`ruleset_with_cache`: about a twentieth).
 
 Safe by construction:
 
@@ -7,7 +9,9 @@ Safe by construction:
   objects, pickled by this module), made only from a catalogue that loaded without errors.
 - It is used only when its key matches: the content of every rule file, the rules directory,
   this package's version and code (each module's name, size and time), Python's and Pydantic's
-  versions. Any change rebuilds it; there is one file per rules directory.
+  versions. Any change rebuilds it; there is one file per rules directory. A view's ruleset
+  is keyed by the view's key (the catalogue's fingerprint, the rules and parameter values in
+  force) and the same versions and code; one file per rules directory and view.
 - A cache file is read only when it belongs to the current user and neither it nor its
   directory can be written by others (pickle data is code to whoever may write it).
 - Anything wrong (unwritable directory, full disk, a corrupted or foreign file) is silent: the
@@ -27,13 +31,18 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 from pydantic import BaseModel
 
 from ._catalogue import Catalogue
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._catalogue import CatalogueView
+
+_T = TypeVar("_T")
 
 _FORMAT = 1
 """Bumped when what is stored changes shape."""
@@ -50,13 +59,19 @@ def cache_dir() -> Path | None:
     return Path(base) / "eligibility"
 
 
-def _key(root: Path) -> str:
-    """Everything a loaded catalogue depends on (see the module's docstring)."""
-    h = hashlib.sha256()
-    h.update(f"{_FORMAT}|{__version__}|{sys.version}|{pydantic.VERSION}|{root}".encode())
+def _code(h: Any) -> None:
+    """Adds to the hash ``h`` this package's version and code, Python's and Pydantic's versions."""
+    h.update(f"{_FORMAT}|{__version__}|{sys.version}|{pydantic.VERSION}".encode())
     for path in sorted(_PACKAGE_DIR.rglob("*.py")):
         st = path.stat()
         h.update(f"|{path.relative_to(_PACKAGE_DIR).as_posix()}:{st.st_size}:{st.st_mtime_ns}".encode())
+
+
+def _key(root: Path) -> str:
+    """Everything a loaded catalogue depends on (see the module's docstring)."""
+    h = hashlib.sha256()
+    _code(h)
+    h.update(f"|{root}".encode())
     for path in sorted(root.rglob("*.yaml")):
         h.update(b"\0" + path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
@@ -98,13 +113,21 @@ def _dump(catalogue: Catalogue, key: str) -> bytes | None:
     return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _read(path: Path, key: str, root: Path) -> Catalogue | None:
+def _stored(path: Path) -> Any:
+    """What ``path`` holds, or None when it is missing, unreadable, truncated or corrupted, or
+    when others may write it or its directory."""
     try:
         if not (_private(path.parent) and _private(path)):
             return None
-        state = pickle.loads(path.read_bytes())
-        stored_key, info, rules, parameters, sources, where, fingerprint = state
-    except Exception:  # missing, unreadable, truncated, corrupted, from another layout: rebuild
+        return pickle.loads(path.read_bytes())
+    except Exception:
+        return None
+
+
+def _read(path: Path, key: str, root: Path) -> Catalogue | None:
+    try:
+        stored_key, info, rules, parameters, sources, where, fingerprint = _stored(path)
+    except (TypeError, ValueError):  # nothing usable, or from another layout: rebuild
         return None
     if stored_key != key:
         return None
@@ -145,3 +168,31 @@ def load_with_cache(root: Path, load: Callable[[Path], Catalogue]) -> Catalogue:
     if data is not None:
         _write(directory, path, data)
     return catalogue
+
+
+def ruleset_with_cache(view: CatalogueView, make: Callable[[CatalogueView], _T]) -> _T:
+    """``make(view)``, the view's engine ruleset, from the cache when its key matches (see the
+    module's docstring), else made and cached. A catalogue not loaded from a rules directory
+    is not cached."""
+    directory = cache_dir()
+    root = view.catalogue.source
+    if directory is None or root is None or not view.catalogue.fingerprint:
+        return make(view)
+    h = hashlib.sha256()
+    try:
+        _code(h)
+    except OSError:
+        return make(view)
+    h.update(f"|{view.key}".encode())
+    key = h.hexdigest()
+    path = directory / f"view-{hashlib.sha256(f'{root}|{view.key}'.encode()).hexdigest()[:16]}.pickle"
+    stored = _stored(path)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+        return stored[1]  # type: ignore[no-any-return]
+    made = make(view)
+    try:
+        data = pickle.dumps((key, made), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # something in it that pickle cannot hold: not cached
+        return made
+    _write(directory, path, data)
+    return made

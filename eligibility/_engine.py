@@ -26,6 +26,7 @@ import json
 import re
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,14 +82,22 @@ class EngineRuleset:
     keeps every rule small enough to fit alone; one that did not would be an
     :class:`EngineError` naming it, never a hang (``rules lint`` reports it beforehand)."""
 
-    def __init__(self, compiled: Compiled) -> None:
+    def __init__(self, compiled: Compiled, parts: Sequence[_Part] | None = None) -> None:
+        """``parts``: the view's parts as measured before (a copy's, see :meth:`__reduce__`)."""
         self.compiled = compiled
-        self._parts: list[_Part] = self._fitting(list(compiled.strata))
+        self._parts: list[_Part] = list(parts) if parts is not None else self._fitting(list(compiled.strata))
         self._generation = 0
         self._all: list[int] = []
         self._idle: list[tuple[int, list[int]]] = []
         self._lock = threading.Lock()
         weakref.finalize(self, _delete_all, self._all)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the compiled view and its parts, measured to fit durable-rules' tables
+        (the on-disk cache keeps them, :mod:`eligibility._catalogue_cache`): a copy makes
+        engine handles of its own when first used."""
+        with self._lock:
+            return (EngineRuleset, (self.compiled, tuple(self._parts)))
 
     def _part(self, rules: list[str]) -> _Part:
         definition = {name: rule for rid in rules for name, rule in self.compiled.rule_definitions(rid)}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ._catalogue import Catalogue, CatalogueView, rule_refs
+from ._catalogue_cache import ruleset_with_cache
 from ._compiler import compile_view, encode_facts, engine_facts
 from ._engine import EngineRuleset
 from ._input_limits import check_day
@@ -126,7 +127,7 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
         if same_rules is not None:  # another day with the same rules and values in force
             found = _prepared_view(view, same_rules.ruleset, same_rules.scopes)
         else:
-            found = _prepared_view(view, EngineRuleset(compile_view(view)), {})
+            found = _prepared_view(view, ruleset_with_cache(view, _ruleset), {})
         _by_key[view.key] = found
         _prepared[cache_key] = found
         while len(_prepared) > _MAX_PREPARED:
@@ -134,6 +135,11 @@ def prepare(catalogue: Catalogue, day: date) -> Prepared:
         if len(_by_key) > _MAX_PREPARED:
             _by_key.clear()
         return found
+
+
+def _ruleset(view: CatalogueView) -> EngineRuleset:
+    """The view compiled and loaded into durable-rules (kept on disk between runs)."""
+    return EngineRuleset(compile_view(view))
 
 
 def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str, Scope]) -> Prepared:

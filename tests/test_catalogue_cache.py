@@ -11,10 +11,14 @@ import pytest
 
 from eligibility import RuleError
 from eligibility import _catalogue_cache
-from eligibility._catalogue_cache import cache_dir, load_with_cache
+from eligibility._catalogue import Catalogue
+from eligibility._catalogue_cache import cache_dir, load_with_cache, ruleset_with_cache
+from eligibility._compiler import compile_view, engine_facts
+from eligibility._engine import EngineRuleset
 from eligibility._loader import _load
+from eligibility._profile_io import load_profile
 
-from conftest import AS_OF, RULES
+from conftest import AS_OF, EXAMPLES, RULES
 
 
 class CountingLoad:
@@ -148,3 +152,77 @@ def test_a_change_of_the_package_code_changes_the_key(rules, tmp_path, monkeypat
     module = code / "_facts.py"
     module.write_text(module.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert _catalogue_cache._key(rules) != before
+
+
+class CountingCompile:
+    """A view's engine ruleset, counting how often it is really compiled."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, view):
+        self.calls += 1
+        return EngineRuleset(compile_view(view))
+
+
+def _views(cache: Path) -> list[Path]:
+    return sorted(cache.glob("view-*.pickle"))
+
+
+def test_a_views_ruleset_comes_from_the_cache_and_decides_as_the_compiled_one(rules, cache):
+    view = load_with_cache(rules, _load).at(AS_OF)
+    make = CountingCompile()
+    first = ruleset_with_cache(view, make)
+    second = ruleset_with_cache(view, make)
+    assert make.calls == 1 and len(_views(cache)) == 1
+    assert second is not first and second.compiled == first.compiled and second.part_count == first.part_count
+    for example in sorted(EXAMPLES.glob("*.json")):
+        facts = engine_facts(load_profile(example), first.compiled, view.day, view.values)
+        assert second.run(facts) == first.run(facts), example.name
+
+
+def test_a_changed_rule_file_compiles_the_view_again(rules, cache):
+    make = CountingCompile()
+    ruleset_with_cache(load_with_cache(rules, _load).at(AS_OF), make)
+    path = next((rules / "supports").glob("*.yaml"))
+    path.write_text(path.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
+    ruleset_with_cache(load_with_cache(rules, _load).at(AS_OF), make)
+    assert make.calls == 2
+
+
+def test_a_change_of_the_package_code_compiles_the_view_again(rules, cache, tmp_path, monkeypatch):
+    view = load_with_cache(rules, _load).at(AS_OF)
+    code = tmp_path / "package"
+    shutil.copytree(Path(_catalogue_cache.__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__", "web"))
+    monkeypatch.setattr(_catalogue_cache, "_PACKAGE_DIR", code)
+    make = CountingCompile()
+    ruleset_with_cache(view, make)
+    module = code / "_compiler.py"
+    module.write_text(module.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    ruleset_with_cache(view, make)
+    assert make.calls == 2 and len(_views(cache)) == 1  # one file per view, rewritten
+
+
+@pytest.mark.parametrize("spoil", ["truncated", "writable by others"])
+def test_a_spoilt_view_file_is_not_used_and_is_rewritten(rules, cache, spoil):
+    view = load_with_cache(rules, _load).at(AS_OF)
+    make = CountingCompile()
+    ruleset_with_cache(view, make)
+    [path] = _views(cache)
+    if spoil == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    else:
+        path.chmod(0o666)
+    assert ruleset_with_cache(view, make).compiled.definition
+    assert make.calls == 2
+    ruleset_with_cache(view, make)
+    assert make.calls == 2  # the rewritten file is read
+
+
+def test_a_catalogue_not_loaded_from_a_directory_keeps_no_view_on_disk(rules, cache):
+    loaded = load_with_cache(rules, _load)
+    made = Catalogue(loaded.info, loaded.rules, loaded.parameters, loaded.sources, fingerprint=loaded.fingerprint)
+    make = CountingCompile()
+    ruleset_with_cache(made.at(AS_OF), make)
+    ruleset_with_cache(made.at(AS_OF), make)
+    assert make.calls == 2 and _views(cache) == []
