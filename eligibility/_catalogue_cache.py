@@ -10,8 +10,9 @@ Safe by construction:
 - It is used only when its key matches: the content of every rule file, the rules directory,
   this package's version and code (each module's name, size and time), Python's and Pydantic's
   versions. Any change rebuilds it; there is one file per rules directory. A view's ruleset
-  is keyed by the view's key (the catalogue's fingerprint, the rules and parameter values in
-  force) and the same versions and code; one file per rules directory and view.
+  is kept under the view's key (the catalogue's fingerprint, the rules and parameter values in
+  force) in a second file per rules directory, which holds the last few views made with this
+  package's version and code and these versions of Python and Pydantic.
 - A cache file is read only when it belongs to the current user and neither it nor its
   directory can be written by others (pickle data is code to whoever may write it).
 - Anything wrong (unwritable directory, full disk, a corrupted or foreign file) is silent: the
@@ -43,6 +44,10 @@ if TYPE_CHECKING:
     from ._catalogue import CatalogueView
 
 _T = TypeVar("_T")
+
+_VIEWS_KEPT = 8
+"""The most views kept per rules directory, the latest first (a view changes when rules come
+into or leave force or a parameter's value changes)."""
 
 _FORMAT = 1
 """Bumped when what is stored changes shape."""
@@ -171,9 +176,9 @@ def load_with_cache(root: Path, load: Callable[[Path], Catalogue]) -> Catalogue:
 
 
 def ruleset_with_cache(view: CatalogueView, make: Callable[[CatalogueView], _T]) -> _T:
-    """``make(view)``, the view's engine ruleset, from the cache when its key matches (see the
-    module's docstring), else made and cached. A catalogue not loaded from a rules directory
-    is not cached."""
+    """``make(view)``, the view's engine ruleset, from the cache when there (see the module's
+    docstring), else made and cached. A catalogue not loaded from a rules directory is not
+    cached."""
     directory = cache_dir()
     root = view.catalogue.source
     if directory is None or root is None or not view.catalogue.fingerprint:
@@ -183,15 +188,18 @@ def ruleset_with_cache(view: CatalogueView, make: Callable[[CatalogueView], _T])
         _code(h)
     except OSError:
         return make(view)
-    h.update(f"|{view.key}".encode())
-    key = h.hexdigest()
-    path = directory / f"view-{hashlib.sha256(f'{root}|{view.key}'.encode()).hexdigest()[:16]}.pickle"
+    code = h.hexdigest()
+    path = directory / f"views-{hashlib.sha256(str(root).encode()).hexdigest()[:16]}.pickle"
     stored = _stored(path)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
-        return stored[1]  # type: ignore[no-any-return]
+    ok = isinstance(stored, tuple) and len(stored) == 2 and stored[0] == code and isinstance(stored[1], dict)
+    views: dict[str, Any] = stored[1] if ok else {}
+    found = views.get(view.key)
+    if found is not None:
+        return found  # type: ignore[no-any-return]
     made = make(view)
+    kept = {view.key: made, **dict(list(views.items())[: _VIEWS_KEPT - 1])}
     try:
-        data = pickle.dumps((key, made), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((code, kept), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # something in it that pickle cannot hold: not cached
         return made
     _write(directory, path, data)

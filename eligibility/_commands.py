@@ -98,7 +98,7 @@ class _SafeConsole(Console):
         rich line by line (a tenth of a cold `check`); rich expands tabs and doubles a backslash
         that ends a line, so text with either is printed by rich."""
         text = "\n".join(line for line, _ in lines)
-        if self.color_system is None and "\\" not in text and "\t" not in text:
+        if self.color_system is None and not self.is_jupyter and "\\" not in text and "\t" not in text:
             self.file.write(for_terminal(text) + "\n")
             self.file.flush()
             return

@@ -1,10 +1,12 @@
-"""The catalogue cache: a later run takes the validated catalogue from disk, and only when
-nothing it depends on changed; anything wrong with the cache falls back to the rule files."""
+"""The catalogue cache: a later run takes the validated catalogue, and each view's compiled engine
+ruleset, from disk, and only when nothing it depends on changed; anything wrong with the cache
+falls back to the rule files (and to compiling)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -166,7 +168,7 @@ class CountingCompile:
 
 
 def _views(cache: Path) -> list[Path]:
-    return sorted(cache.glob("view-*.pickle"))
+    return sorted(cache.glob("views-*.pickle"))
 
 
 def test_a_views_ruleset_comes_from_the_cache_and_decides_as_the_compiled_one(rules, cache):
@@ -200,7 +202,18 @@ def test_a_change_of_the_package_code_compiles_the_view_again(rules, cache, tmp_
     module = code / "_compiler.py"
     module.write_text(module.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     ruleset_with_cache(view, make)
-    assert make.calls == 2 and len(_views(cache)) == 1  # one file per view, rewritten
+    assert make.calls == 2 and len(_views(cache)) == 1  # one file per rules directory, rewritten
+
+
+def test_the_views_of_other_days_are_kept_beside_each_other(rules, cache):
+    catalogue = load_with_cache(rules, _load)
+    days = [date(2022, 6, 1), date(2024, 6, 1), AS_OF]
+    assert len({catalogue.at(day).key for day in days}) == 3  # other rules in force
+    make = CountingCompile()
+    for _ in range(2):
+        for day in days:
+            ruleset_with_cache(catalogue.at(day), make)
+    assert make.calls == 3 and len(_views(cache)) == 1
 
 
 @pytest.mark.parametrize("spoil", ["truncated", "writable by others"])
