@@ -16,6 +16,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from eligibility import _batch as batch_module
+from eligibility import _commands as commands
 from eligibility._batch import run_batch
 from eligibility._commands import app
 from eligibility._recovery import recovery_dir
@@ -266,6 +268,34 @@ def test_of_two_concurrent_runs_to_the_same_output_the_second_to_finish_replaces
     assert sorted(p.name for p in out_dir.iterdir()) == ["r.csv", "r.summary.csv"]
     with out.open(encoding="utf-8-sig", newline="") as fh:
         assert len(list(csv.reader(fh))) == 1 + len(read_rows(src))
+
+
+def test_a_sigterm_whose_exception_was_lost_still_stops_the_batch_at_the_next_row(tmp_path, monkeypatch):
+    """The handler's SystemExit can be lost if the signal comes while C code runs Python code
+    and discards its errors (a batch once ran to its end after SIGTERM): the next row stops
+    the run, exit 143, nothing written."""
+    src = tmp_path / "in.csv"
+    _big_input(src, 20)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    rows_seen = []
+    real = batch_module.result_row
+
+    def row_then_signal_lost(*args, **kwargs):
+        rows_seen.append(1)
+        if len(rows_seen) == 3:
+            try:
+                commands._terminate(signal.SIGTERM, None)
+            except SystemExit:
+                pass  # as C code discarding the error of the Python code it called
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "_TERMINATED", [])
+    monkeypatch.setattr(batch_module, "result_row", row_then_signal_lost)
+    result = CliRunner().invoke(app, ["batch", str(src), "-o", str(out_dir / "r.csv"), "--as-of", DAY])
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert len(rows_seen) == 3
+    assert list(out_dir.iterdir()) == []
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
