@@ -42,7 +42,7 @@ from ._catalogue import CatalogueView
 from .errors import EngineError
 from ._facts import FACTS, FactValue, fact_plan
 from ._formulas import ValueContext
-from ._dates import AS_OF, DateTest, Term, Unit, shift
+from ._dates import AS_OF, DateTest, Term, day_number_mover, shift
 from .profile import EnterpriseProfile
 from ._schema import ParameterValue
 
@@ -106,10 +106,10 @@ def engine_facts(profile: EnterpriseProfile, compiled: Compiled, day: date, para
             encode(value, out)
             if keep:
                 kept[name] = value
-    for name, computed, key, unit, amount in plan.shifts:
+    for name, computed, key, move in plan.shifts:
         base = (kept if computed else ctx._values).get(name)
         if base is not None:
-            out[key] = shift(base, unit, amount).toordinal()
+            out[key] = move(base)
     return out
 
 
@@ -127,8 +127,8 @@ class _Encoding(NamedTuple):
     attributes (None: as it is, under its attribute)."""
     computed: tuple[tuple[str, Callable[[Any], Any], bool, Encoder, bool], ...]
     """The other facts: name, compiled formula, shared, encoder, kept (a moved date's base)."""
-    shifts: tuple[tuple[str, bool, str, Unit, int], ...]
-    """Each moved date: its fact, whether computed, its attribute, unit and amount."""
+    shifts: tuple[tuple[str, bool, str, Callable[[date], int]], ...]
+    """Each moved date: its fact, whether computed, its attribute, and its day number from the fact's."""
 
 
 @lru_cache(maxsize=64)
@@ -141,7 +141,7 @@ def _encoding(names: tuple[str, ...], shifts: tuple[Term, ...]) -> _Encoding:
     for i, name, convert in plan.converts:
         encoders[i] = _converted(convert, _ENCODERS.get(name) or _encoder(name))
     computed_names = {name for name, _run, _shared in plan.computed}
-    moved = tuple((t.name or "", t.name in computed_names, t.key, t.unit or "days", t.amount) for t in shifts)
+    moved = tuple((t.name or "", t.name in computed_names, t.key, day_number_mover(t.unit or "days", t.amount)) for t in shifts)
     # kept in the context: the fields the formulas read (others are looked up if read), and the moved dates' bases
     read = {path for name in computed_names for path in FACTS[name].formula.reads()} | {name for name, *_ in moved}
     bases = {name for name, computed, *_ in moved if computed}

@@ -25,9 +25,10 @@ and no profile date it reads is already "not yet".
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 from typing import Literal
@@ -43,6 +44,27 @@ Unit = Literal["years", "months", "days"]
 UNITS: tuple[Unit, ...] = ("years", "months", "days")
 
 
+_today: tuple[float, float, date] = (0.0, 0.0, date.min)
+"""The local day last read from the clock, and the timestamps of its first and next midnights."""
+
+
+def today() -> date:
+    """``date.today()``, read from the C library once per local day: the profile's checks
+    that no date lies in the future ask for it for every dated field and fiscal year, and
+    each asking costs about a microsecond (the time zone looked up again), several
+    percent of validating a profile. The clock itself is read on every call: the day
+    changes at local midnight, and a clock set back is followed."""
+    global _today
+    now = time.time()
+    start, end, day = _today
+    if start <= now < end:
+        return day
+    day = date.today()
+    midnight = datetime.combine(day, datetime.min.time())
+    _today = (midnight.timestamp(), (midnight + timedelta(days=1)).timestamp(), day)
+    return day
+
+
 def shift(day: date, unit: Unit, amount: int) -> date:
     """``day`` moved ``amount`` units (later; earlier if negative), by the anniversary rule above."""
     if unit == "days":
@@ -53,6 +75,31 @@ def shift(day: date, unit: Unit, amount: int) -> date:
     if day.day <= 28:  # every month has the day
         return date(year, month + 1, day.day)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def day_number_mover(unit: Unit, amount: int) -> Callable[[date], int]:
+    """``lambda day: shift(day, unit, amount).toordinal()``, made once for a moved date the
+    engine compares with (its day number is posted for every profile): :func:`shift`'s
+    steps with the unit and amount already looked at."""
+    if unit == "days":
+
+        def days(day: date) -> int:
+            moved = day.toordinal() + amount
+            return moved if 0 < moved <= _LAST_DAY else shift(day, unit, amount).toordinal()  # (raises)
+
+        return days
+    months = amount * 12 if unit == "years" else amount
+
+    def by_months(day: date) -> int:
+        if day.day <= 28:  # every month has the day
+            year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+            return date(year, month + 1, day.day).toordinal()
+        return shift(day, unit, amount).toordinal()
+
+    return by_months
+
+
+_LAST_DAY = date.max.toordinal()
 
 
 def whole_units(since: date, on: date, unit: Unit) -> int:

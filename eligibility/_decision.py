@@ -349,7 +349,8 @@ KINDS: dict[FactKind, Kind] = {k.kind: k for k in (Flag(), Number(), RatioKind()
 def ratio_terms(r: Ratio) -> tuple[int, int]:
     """An exact integer numerator and positive denominator for a ratio (0, 0 if undefined).
 
-    A fraction too large for int64 arithmetic is approximated within 1e-9.
+    A fraction too large for int64 arithmetic is approximated within 1e-9
+    (``Fraction.limit_denominator(10**9)``, :func:`closest_fraction`).
     """
     if r.den == 0:
         return 0, 0
@@ -357,12 +358,37 @@ def ratio_terms(r: Ratio) -> tuple[int, int]:
     if num == r.num and den == r.den:  # whole amounts, as almost every ratio is: no Fraction needed
         g = gcd(num, den)
         num, den = (num // g, den // g) if den > 0 else (-num // g, -den // g)
-        if abs(num) <= INT64_SAFE and den <= INT64_SAFE:
-            return num, den
-    f = Fraction(r.num) / Fraction(r.den)
-    if abs(f.numerator) > INT64_SAFE or f.denominator > INT64_SAFE:
-        f = f.limit_denominator(10**9)
-    return f.numerator, f.denominator
+    else:
+        f = Fraction(r.num) / Fraction(r.den)
+        num, den = f.numerator, f.denominator
+    if abs(num) <= INT64_SAFE and den <= INT64_SAFE:
+        return num, den
+    return closest_fraction(num, den, 10**9)
+
+
+def closest_fraction(num: int, den: int, max_den: int) -> tuple[int, int]:
+    """``Fraction(num, den).limit_denominator(max_den)`` as (numerator, denominator), for
+    ``num/den`` in lowest terms with ``den > 0``: the same continued-fraction steps and the
+    same choice between the two candidates (the nearer; the convergent on a tie), in
+    integers (a growth rate of large amounts meets it in almost every evaluation, and the
+    ``Fraction`` arithmetic of the standard library's version costs ten times as much)."""
+    if den <= max_den:
+        return num, den
+    p0, q0, p1, q1 = 0, 1, 1, 0
+    n, d = num, den
+    while True:
+        a = n // d
+        q2 = q0 + a * q1
+        if q2 > max_den:
+            break
+        p0, q0, p1, q1 = p1, q1, p0 + a * p1, q2
+        n, d = d, n - a * d
+    k = (max_den - q0) // q1
+    n1, d1 = p0 + k * p1, q0 + k * q1  # in lowest terms, as every (semi)convergent is
+    # |p1/q1 - num/den| <= |n1/d1 - num/den|, cross-multiplied (every denominator is positive)
+    if abs(p1 * den - num * q1) * d1 <= abs(n1 * den - num * d1) * q1:
+        return p1, q1
+    return n1, d1
 
 
 def value_problem(spec: FactSpec, op: Op, value: Any) -> str | None:

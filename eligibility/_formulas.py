@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from ._dates import Unit, whole_units
 from ._fields import yearly_path
-from .profile import EnterpriseProfile
+from .profile import EnterpriseProfile, FiscalYear
 from ._schema import ParameterValue
 from ._text import Text
 
@@ -63,7 +63,10 @@ def points(table: ParameterValue | None, value: Any) -> Decimal | None:
     ``value`` is a number or a :class:`Ratio`; a ratio over zero scores 0; an input below
     every band scores 0.
     """
-    if table is None or table.points is None:
+    if table is None:
+        return None
+    bands = _bands(table)[1]
+    if bands is None:
         return None
     if isinstance(value, Ratio):
         num, den = value.num, value.den
@@ -71,23 +74,41 @@ def points(table: ParameterValue | None, value: Any) -> Decimal | None:
             return Decimal(0)
         if den < 0:  # num/den >= min as -num >= -den*min
             num, den = -num, -den
-        for band in table.points:
-            right = den * band.min
-            if num > right or (num == right and not band.exclusive):
-                return band.points
+        for low, exclusive, score in bands:
+            right = den * low
+            if num > right or (num == right and not exclusive):
+                return score
         return Decimal(0)
     left = Decimal(value)
-    for band in table.points:
-        if left > band.min or (left == band.min and not band.exclusive):
-            return band.points
+    for low, exclusive, score in bands:
+        if left > low or (left == low and not exclusive):
+            return score
     return Decimal(0)
 
 
 def max_points(table: ParameterValue | None) -> Decimal | None:
     """The most points a table gives (None if there is no table)."""
-    if table is None or table.points is None:
-        return None
-    return max(b.points for b in table.points)
+    return None if table is None else _bands(table)[2]
+
+
+_BANDS: dict[int, tuple[ParameterValue, tuple[tuple[Decimal, bool, Decimal], ...] | None, Decimal | None]] = {}
+
+
+def _bands(table: ParameterValue) -> tuple[ParameterValue, tuple[tuple[Decimal, bool, Decimal], ...] | None, Decimal | None]:
+    """A points table's bands as (min, exclusive, points), highest first, and its most
+    points (None, None: not a points table); read from the table once (it is kept, so
+    its id stays its own)."""
+    found = _BANDS.get(id(table))
+    if found is None or found[0] is not table:
+        if len(_BANDS) >= 4096:  # catalogues loaded again and again: forget the old tables
+            _BANDS.clear()
+        if table.points is None:
+            found = (table, None, None)
+        else:
+            bands = tuple((band.min, band.exclusive, band.points) for band in table.points)
+            found = (table, bands, max(score for _, _, score in bands))
+        _BANDS[id(table)] = found
+    return found
 
 
 def average_growth(v0: int | Decimal, v1: int | Decimal, v2: int | Decimal) -> Ratio:
@@ -111,6 +132,10 @@ def hnte_growth_rate(v0: int | Decimal, v1: int | Decimal, v2: int | Decimal) ->
 
 
 _UNSEEN = object()
+_YEARLY = tuple(name for name in FiscalYear.model_fields if name != "year")
+"""The figures of a fiscal year (what :meth:`FactContext.series` reads)."""
+_figures = attrgetter(*_YEARLY)
+_NO_FIGURES = (None,) * len(_YEARLY)
 
 
 @dataclass
@@ -125,15 +150,19 @@ class FactContext:
     last_year: int = field(init=False)
     """The latest closed fiscal year on the date of evaluation."""
     _values: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
-    _last_rows: tuple[Any, ...] = field(init=False, repr=False)
-    """The last closed fiscal years' rows, oldest first (None for a year not given)."""
-    _series: dict[str, tuple[Any, ...]] = field(default_factory=dict, init=False, repr=False)
+    _series: dict[str, tuple[Any, ...]] = field(init=False, repr=False)
+    """Each yearly figure over the last closed fiscal years, oldest first (None where unknown)."""
     _shared: dict[str, tuple[Any, tuple[str, ...]]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.last_year = last = self.as_of.year - 1
-        rows = {fy.year: fy for fy in self.profile.financials}
-        self._last_rows = tuple([rows.get(year) for year in range(last - YEARS_KEPT + 1, last + 1)])
+        first = last - YEARS_KEPT + 1
+        rows = [_NO_FIGURES] * YEARS_KEPT
+        for fy in self.profile.financials:
+            if first <= fy.year <= last:
+                rows[fy.year - first] = _figures(fy)
+        # every figure of the kept years read at once (one call per year), as columns
+        self._series = dict(zip(_YEARLY, zip(*rows)))
 
     def get(self, path: str) -> Any:
         """The profile value at a dotted path; records the path when it is unknown."""
@@ -147,9 +176,7 @@ class FactContext:
     def figure(self, attr: str, back: int = 0) -> Any:
         """The figure ``attr`` of the fiscal year ``back`` years before the last closed one;
         records ``financials[year].attr`` when it is unknown."""
-        kept = self._series.get(attr)
-        if kept is None:
-            kept = self._series[attr] = tuple([None if fy is None else getattr(fy, attr) for fy in self._last_rows])
+        kept = self._series[attr]
         value = kept[YEARS_KEPT - 1 - back]
         if value is None:
             self.missing.append(yearly_path(self.last_year - back, attr))
@@ -159,9 +186,7 @@ class FactContext:
         """The figure ``attr`` of the last ``years`` closed fiscal years, oldest first
         (None where unknown); records each unknown one as ``financials[year].attr``.
         Each figure is read from the profile once per context."""
-        kept = self._series.get(attr)
-        if kept is None:
-            kept = self._series[attr] = tuple([None if fy is None else getattr(fy, attr) for fy in self._last_rows])
+        kept = self._series[attr]
         values = kept if years == YEARS_KEPT else kept[YEARS_KEPT - years :]
         if None in values:
             first = self.last_year - years + 1
@@ -213,15 +238,10 @@ class ValueContext(FactContext):
         return value
 
     def figure(self, attr: str, back: int = 0) -> Any:
-        kept = self._series.get(attr)
-        if kept is None:
-            kept = self._series[attr] = tuple([None if fy is None else getattr(fy, attr) for fy in self._last_rows])
-        return kept[YEARS_KEPT - 1 - back]
+        return self._series[attr][YEARS_KEPT - 1 - back]
 
     def series(self, attr: str, years: int) -> tuple[Any, ...]:
-        kept = self._series.get(attr)
-        if kept is None:
-            kept = self._series[attr] = tuple([None if fy is None else getattr(fy, attr) for fy in self._last_rows])
+        kept = self._series[attr]
         return kept if years == YEARS_KEPT else kept[YEARS_KEPT - years :]
 
     def shared(self, name: str, compiled: Compiled) -> Any:

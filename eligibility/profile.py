@@ -32,6 +32,7 @@ from pydantic import (
     field_validator,
 )
 
+from ._dates import today
 from ._uscc import CHARSET as USCC_CHARSET
 from ._uscc import uscc_problem
 
@@ -46,7 +47,7 @@ def refusal(code: str, message: str) -> PydanticCustomError:
 
 
 def _not_future(value: date) -> date:
-    if value > date.today():
+    if value > today():
         raise refusal("not_future", f"日期 {value.isoformat()} 晚于今天 (date is in the future)")
     return value
 
@@ -242,7 +243,7 @@ class FiscalYear(_Model):
     @field_validator("year")
     @classmethod
     def _year_not_future(cls, value: int) -> int:
-        if value > date.today().year:
+        if value > today().year:
             raise refusal("not_future", f"年度 {value} 晚于今年 (year is in the future)")
         return value
 

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from eligibility import evaluate, load_catalogue
 from eligibility._commands import app
-from eligibility._dates import AS_OF, DateTest, Relation, Term, change_days, shift, whole_units
+from eligibility import _dates
+from eligibility._dates import AS_OF, DateTest, Relation, Term, change_days, day_number_mover, shift, today, whole_units
 from eligibility.errors import RuleError
 from eligibility.authoring.lint import lint
 from eligibility.report import GapKind, Verdict
@@ -69,6 +70,28 @@ def test_whole_units_are_the_most_units_that_fit_before_or_on_the_day(since, on,
     (the definition; the function works it out with one move)."""
     n = whole_units(since, on, unit)
     assert shift(since, unit, n) <= on < shift(since, unit, n + 1)
+
+
+@given(st.dates(), st.sampled_from(["years", "months", "days"]), st.integers(-1200, 1200))
+def test_a_moved_date_goes_to_the_engine_as_the_day_number_of_the_date_moved(day, unit, amount):
+    """The engine's moved dates are :func:`shift`'s, as day numbers; past the calendar's
+    ends the same error."""
+    try:
+        expected: object = shift(day, unit, amount).toordinal()
+    except (OverflowError, ValueError) as exc:
+        expected = type(exc)
+    try:
+        got: object = day_number_mover(unit, amount)(day)
+    except (OverflowError, ValueError) as exc:
+        got = type(exc)
+    assert got == expected
+
+
+def test_today_is_the_local_date_and_a_day_gone_by_is_not_kept(monkeypatch):
+    """today() is date.today(); the day it keeps is given only while the clock is within it."""
+    assert today() == date.today()
+    monkeypatch.setattr(_dates, "_today", (0.0, 86_400.0, date(1970, 1, 1)))
+    assert today() == date.today()
 
 
 def test_a_date_29_february_to_the_same_day_is_exact():

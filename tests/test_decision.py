@@ -11,13 +11,16 @@ from __future__ import annotations
 import shutil
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eligibility import load_catalogue
-from eligibility._decision import KINDS
+from eligibility._decision import KINDS, closest_fraction, ratio_terms
 from eligibility._dates import shift
 from eligibility._facts import FACTS, Ratio
 from eligibility.authoring.strategies import verdicts_from_facts
@@ -135,3 +138,25 @@ def test_engine_and_python_leave_a_comparison_of_an_unknown_fact_undecided(catal
 def test_a_ratio_over_zero_meets_no_comparison_in_the_engine_or_in_python(catalogue, op):
     """A ratio with a zero denominator is undefined: not met, whatever the comparison."""
     assert _decisions(catalogue, f"case_ratio_{op}", "rd_intensity_3y", _ratio(0, 0)) == (False, False)
+
+
+@given(st.integers(-(10**30), 10**30), st.integers(1, 10**30), st.sampled_from([1, 2, 7, 1000, 10**9]))
+def test_the_closest_fraction_is_the_standard_librarys(num, den, max_den):
+    """closest_fraction gives Fraction.limit_denominator's answer, the nearer candidate on a tie included."""
+    f = Fraction(num, den)
+    expected = f.limit_denominator(max_den)
+    assert closest_fraction(f.numerator, f.denominator, max_den) == (expected.numerator, expected.denominator)
+
+
+@given(st.integers(1, 10**12), st.integers(1, 10**12), st.integers(0, 10**12))
+def test_a_growth_rate_of_large_amounts_goes_to_the_engine_within_a_billionth(v0, v1, v2):
+    """A ratio too large for the engine's int64 arithmetic is posted as the closest fraction
+    with a denominator up to 10**9 (Fraction.limit_denominator); a smaller one exactly."""
+    r = Ratio(Decimal(v1 * v1 + v2 * v0 - 2 * v0 * v1), Decimal(2 * v0 * v1))
+    exact = Fraction(int(r.num), int(r.den))
+    num, den = ratio_terms(r)
+    if abs(exact.numerator) <= 9 * 10**14 and exact.denominator <= 9 * 10**14:
+        assert (num, den) == (exact.numerator, exact.denominator)
+    else:
+        closest = exact.limit_denominator(10**9)
+        assert (num, den) == (closest.numerator, closest.denominator)

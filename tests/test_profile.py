@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from pydantic import ValidationError
 
@@ -59,6 +61,24 @@ def test_a_future_registration_date_is_rejected():
     with pytest.raises(ProfileError) as exc:
         parse_profile({"name": "甲", "registration_date": "2999-01-01"})
     assert fields_of(exc.value) == ["registration_date"]
+
+
+def test_a_date_of_today_is_accepted_and_one_of_tomorrow_rejected():
+    """"No date may lie in the future", on the day before, at and after today."""
+    now = date.today()
+    for day in (now - timedelta(days=1), now):
+        assert parse_profile({"name": "甲", "registration_date": day.isoformat()}).registration_date == day
+    with pytest.raises(ProfileError) as exc:
+        parse_profile({"name": "甲", "registration_date": (now + timedelta(days=1)).isoformat()})
+    assert fields_of(exc.value) == ["registration_date"]
+
+
+def test_a_fiscal_year_of_this_year_is_accepted_and_one_of_next_year_rejected():
+    year = date.today().year
+    assert [fy.year for fy in parse_profile({"name": "甲", "financials": [{"year": year}]}).financials] == [year]
+    with pytest.raises(ProfileError) as exc:
+        parse_profile({"name": "甲", "financials": [{"year": year + 1}]})
+    assert fields_of(exc.value) == [f"financials[{year + 1}].year"]
 
 
 def test_an_unknown_field_is_rejected_by_name():

@@ -27,6 +27,7 @@ def test_engine_rulesets_stay_bounded_while_the_servers_worker_threads_come_and_
     # A fresh prepared-view cache, so the pool counted is this server's alone.
     monkeypatch.setattr(_evaluate, "_prepared", OrderedDict())
     monkeypatch.setattr(_evaluate, "_by_key", {})
+    monkeypatch.setattr(_evaluate, "_last", None)
     # anyio retires a worker thread after 10 s idle; 50 ms makes the same happen between bursts.
     monkeypatch.setattr(anyio_asyncio.WorkerThread, "MAX_IDLE_TIME", 0.05)
     threads: set[threading.Thread] = set()
