@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 from collections.abc import Callable, Mapping, Sequence
 
@@ -41,6 +42,7 @@ from ._decision import KINDS, DateLeaf, Encoder, Every, Kind, Leaf, Negation, Re
 from ._catalogue import CatalogueView
 from .errors import EngineError
 from ._facts import FACTS, FactValue, fact_plan
+from ._fields import profile_fields
 from ._formulas import ValueContext
 from ._dates import AS_OF, DateTest, Term, day_number_mover, shift
 from .profile import EnterpriseProfile
@@ -87,12 +89,14 @@ def engine_facts(profile: EnterpriseProfile, compiled: Compiled, day: date, para
     in one pass, for the verdicts alone: each fact's value computed (no unknown input
     recorded, :class:`~eligibility._formulas.ValueContext`) and written as engine
     attributes at once."""
-    plan = _encoding(tuple(compiled.facts), compiled.shifts)
+    plan = compiled.encoding
     ctx = ValueContext(profile, day, params=params)
     out: dict[str, Any] = {}
     if plan.getter is not None:
         values = plan.getter(profile)
         ctx._values = {path: values[i] for path, i in plan.read}
+        if plan.others:
+            ctx._values.update(zip(plan.others, plan.others_getter(profile)))
         for value, key, encode in zip(values, plan.keys, plan.field_encoders):
             if value is not None:
                 if encode is None:
@@ -129,6 +133,10 @@ class _Encoding(NamedTuple):
     """The other facts: name, compiled formula, shared, encoder, kept (a moved date's base)."""
     shifts: tuple[tuple[str, bool, str, Callable[[date], int]], ...]
     """Each moved date: its fact, whether computed, its attribute, and its day number from the fact's."""
+    others: tuple[str, ...]
+    """The other profile fields the formulas read, directly or through the facts they read
+    (the parts of a score, a ratio's terms): read in one call too (with :attr:`getter`)."""
+    others_getter: Callable[[Any], tuple[Any, ...]]
 
 
 @lru_cache(maxsize=64)
@@ -142,14 +150,37 @@ def _encoding(names: tuple[str, ...], shifts: tuple[Term, ...]) -> _Encoding:
         encoders[i] = _converted(convert, _ENCODERS.get(name) or _encoder(name))
     computed_names = {name for name, _run, _shared in plan.computed}
     moved = tuple((t.name or "", t.name in computed_names, t.key, day_number_mover(t.unit or "days", t.amount)) for t in shifts)
-    # kept in the context: the fields the formulas read (others are looked up if read), and the moved dates' bases
-    read = {path for name in computed_names for path in FACTS[name].formula.reads()} | {name for name, *_ in moved}
+    # kept in the context: the fields the formulas read, directly or through the facts they read, and the moved dates' bases
+    formulas_read = _paths_read(computed_names)
+    read = formulas_read | {name for name, *_ in moved}
     bases = {name for name, computed, *_ in moved if computed}
     computed = tuple(
         (name, run, shared, _ENCODERS.get(name) or _encoder(name), name in bases) for name, run, shared in plan.computed
     )
     places = tuple((path, i) for i, path in enumerate(plan.fields) if path in read)
-    return _Encoding(plan.getter, places, tuple(attr(name) for name in plan.fields), tuple(encoders), computed, moved)
+    others = tuple(sorted(formulas_read - set(plan.fields))) if plan.getter is not None else ()
+    getter = attrgetter(*others) if len(others) != 1 else _one(attrgetter(*others))
+    return _Encoding(plan.getter, places, tuple(attr(name) for name in plan.fields), tuple(encoders), computed, moved, others, getter)
+
+
+def _one(getter: Callable[[Any], Any]) -> Callable[[Any], tuple[Any, ...]]:
+    return lambda profile: (getter(profile),)
+
+
+def _paths_read(names: set[str]) -> set[str]:
+    """The profile fields the formulas of ``names`` read, directly or through the facts they read."""
+    paths = profile_fields()
+    out: set[str] = set()
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            formula = FACTS[name].formula
+            out.update(path for path in formula.reads() if path in paths)
+            todo.extend(formula.facts())
+    return out
 
 
 def _converted(convert: Callable[[Any], Any], encode: Encoder) -> Encoder:
@@ -393,6 +424,12 @@ class Compiled:
     helpers: frozenset[str] = frozenset()
     """The helper rules holding parts of conditions too large for one engine rule (among
     ``strata``; their outcomes are the engine's own business)."""
+
+    @cached_property
+    def encoding(self) -> _Encoding:
+        """How :func:`engine_facts` computes and writes the facts the rules read, worked out
+        once (asked for with every profile: looking it up by the facts' names would hash them)."""
+        return _encoding(tuple(self.facts), self.shifts)
 
     @property
     def stratum_count(self) -> int:

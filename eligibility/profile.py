@@ -577,10 +577,10 @@ class EnterpriseProfile(_Model):
     @classmethod
     def _unique_years(cls, value: list[FiscalYear]) -> list[FiscalYear]:
         years = [fy.year for fy in value]
-        dupes = sorted({y for y in years if years.count(y) > 1})
-        if dupes:
+        if len(set(years)) < len(years):
+            dupes = sorted({y for y in years if years.count(y) > 1})
             raise refusal("unique_years", f"年度重复：{dupes} (duplicate fiscal years)")
-        return sorted(value, key=lambda fy: fy.year)
+        return value if years == sorted(years) else sorted(value, key=lambda fy: fy.year)  # (most come in order)
 
     def year(self, year: int) -> FiscalYear | None:
         """The figures of one fiscal year, or None if not given."""
