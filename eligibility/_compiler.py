@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 from collections.abc import Callable, Mapping, Sequence
 
 from ._engine_limits import GROUP_ITEMS, group_count, node_count, rule_problem
-from ._decision import KINDS, DateLeaf, Encoder, Every, Kind, Leaf, Negation, Ref, Resolved, Some, Unavailable, date_leaves, resolve
+from ._decision import KINDS, DateLeaf, Encoder, Every, Kind, Leaf, Negation, Number, Ref, Resolved, Some, Unavailable, date_leaves, resolve
 from ._catalogue import CatalogueView
 from .errors import EngineError
 from ._facts import FACTS, FactValue, fact_plan
@@ -142,10 +142,7 @@ class _Encoding(NamedTuple):
 @lru_cache(maxsize=64)
 def _encoding(names: tuple[str, ...], shifts: tuple[Term, ...]) -> _Encoding:
     plan = fact_plan(names)
-    # A field whose kind keeps the base encoder (yes/no) is written as it is, without a call.
-    encoders: list[Encoder | None] = [
-        None if type(KINDS[FACTS[name].kind]).encoder is Kind.encoder else _ENCODERS.get(name) or _encoder(name) for name in plan.fields
-    ]
+    encoders: list[Encoder | None] = [None if _as_it_is(name) else _ENCODERS.get(name) or _encoder(name) for name in plan.fields]
     for i, name, convert in plan.converts:
         encoders[i] = _converted(convert, _ENCODERS.get(name) or _encoder(name))
     computed_names = {name for name, _run, _shared in plan.computed}
@@ -181,6 +178,18 @@ def _paths_read(names: set[str]) -> set[str]:
             out.update(path for path in formula.reads() if path in paths)
             todo.extend(formula.facts())
     return out
+
+
+def _as_it_is(name: str) -> bool:
+    """Whether a profile field's value is written for the engine as the profile holds it,
+    without a call: a yes/no (its kind keeps the base encoder), or a whole number the profile
+    holds as an ``int`` (the number encoder writes an int with no decimals as it is)."""
+    spec = FACTS[name]
+    kind = KINDS[spec.kind]
+    if type(kind).encoder is Kind.encoder:
+        return True
+    path = getattr(spec.formula, "path", None)
+    return type(kind) is Number and spec.decimals == 0 and path is not None and profile_fields()[path].shape.type is int
 
 
 def _converted(convert: Callable[[Any], Any], encode: Encoder) -> Encoder:

@@ -78,6 +78,9 @@ class Prepared:
     sharing :attr:`ruleset`)."""
     results: dict[str, SupportResult] = field(default_factory=dict, compare=False, repr=False)
     """Rule id -> :attr:`prototypes` as a model (validated once), the start of its result in every report."""
+    undecided: dict[str, Verdict] = field(default_factory=dict, compare=False, repr=False)
+    """Rule id -> needs information, for every rule in force in the view's order (the start
+    of :func:`evaluate_verdicts`' answer)."""
     models: dict[int, tuple[Shared, ConditionResult]] = field(default_factory=dict, compare=False, repr=False)
     """The model of each :class:`~eligibility._explain.Shared` node made so far (by its id;
     the node is kept, so the id stays its own): made once for every report."""
@@ -187,7 +190,10 @@ def _prepared_view(view: CatalogueView, ruleset: EngineRuleset, scopes: dict[str
     names: dict[str, frozenset[str]] = {}
     for rid in view.rule_ids:  # in catalogue order: a derived rule before the rules naming it
         names[rid] = frozenset({rid}).union(*(names.get(r, ()) for r in rule_refs(rules[rid].conditions)))
-    return Prepared(view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, Firsts(static), scopes, results=results)
+    undecided = dict.fromkeys(view.rule_ids, Verdict.needs_information)
+    return Prepared(
+        view, ruleset, static, prototypes, tuple(supports), tuple(derived), record, names, Firsts(static), scopes, results=results, undecided=undecided
+    )
 
 
 def engine_for(view: CatalogueView) -> EngineRuleset:
@@ -235,7 +241,7 @@ class Evaluation:
 
     def verdicts(self, rule_ids: tuple[str, ...] | list[str]) -> dict[str, Verdict]:
         """Rule id -> verdict, for ``rule_ids``."""
-        return dict(zip(rule_ids, map(VERDICT.__getitem__, map(self.outcomes.get, rule_ids))))  # (no Python loop: once per profile)
+        return {rid: VERDICT[self.outcomes.get(rid)] for rid in rule_ids}
 
 
 def run(profile: EnterpriseProfile, prepared: Prepared, detail: Detail, only: Scope | None = None) -> Evaluation:
@@ -397,7 +403,10 @@ def evaluate_verdicts(
     """
     profile = as_profile(profile)
     prepared = prepared_for(catalogue, as_of)
-    return run(profile, prepared, Detail.verdicts).verdicts(prepared.view.rule_ids)
+    verdicts = dict(prepared.undecided)  # every rule in force, in the view's order ...
+    for rid, met in run(profile, prepared, Detail.verdicts).outcomes.items():  # ... and what durable-rules decided
+        verdicts[rid] = VERDICT[met]
+    return verdicts
 
 
 # --- the edge: the report's models from an evaluation's plain data ------------------------

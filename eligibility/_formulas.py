@@ -754,14 +754,20 @@ class BestPoints(Formula):
         scored = tuple((table, name, resolve(name)) for table, name in self.scored)
 
         def run(ctx: FactContext) -> Any:
-            got = [(table, ctx.shared(name, part)) for table, name, part in scored]
-            marks = [None if value is None else ctx.points(table, value) for table, value in got]
-            known = [x for x in marks if x is not None]
-            if not known:
+            best = None
+            open_ = False  # an input unknown (or a table missing)
+            for table, name, part in scored:
+                value = ctx.shared(name, part)
+                mark = None if value is None else ctx.points(table, value)
+                if mark is None:
+                    open_ = True
+                elif best is None or mark > best:
+                    best = mark
+            if best is None:
                 return None
-            if len(known) < len(marks) and max(known) < max(ctx.max_points(table) or 0 for table, _ in got):
+            if open_ and best < max(ctx.max_points(table) or 0 for table, _, _ in scored):
                 return None  # an unknown input could still score more
-            return max(known)
+            return best
 
         return run
 
