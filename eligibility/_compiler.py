@@ -440,6 +440,13 @@ class Compiled:
         once (asked for with every profile: looking it up by the facts' names would hash them)."""
         return _encoding(tuple(self.facts), self.shifts)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without :attr:`encoding` (functions made for this process; worked out again
+        when first asked for): the on-disk cache keeps compiled views."""
+        state = dict(self.__dict__)
+        state.pop("encoding", None)
+        return state
+
     @property
     def stratum_count(self) -> int:
         return 1 + max(self.strata.values(), default=-1)

@@ -5,6 +5,7 @@ falls back to the rule files (and to compiling)."""
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 from datetime import date
 from pathlib import Path
@@ -239,3 +240,16 @@ def test_a_catalogue_not_loaded_from_a_directory_keeps_no_view_on_disk(rules, ca
     ruleset_with_cache(made.at(AS_OF), make)
     ruleset_with_cache(made.at(AS_OF), make)
     assert make.calls == 2 and _views(cache) == []
+
+
+def test_a_ruleset_that_has_evaluated_profiles_pickles_and_decides_alike(rules):
+    """A compiled view keeps how its facts are computed for the engine once worked out (functions
+    of this process); it is pickled without it, and the copy works it out again."""
+    view = _load(rules).at(AS_OF)
+    ruleset = EngineRuleset(compile_view(view))
+    examples = sorted(EXAMPLES.glob("*.json"))
+    facts = [engine_facts(load_profile(example), ruleset.compiled, view.day, view.values) for example in examples]
+    copy = pickle.loads(pickle.dumps(ruleset))
+    for example, known in zip(examples, facts, strict=True):
+        assert engine_facts(load_profile(example), copy.compiled, view.day, view.values) == known, example.name
+        assert copy.run(known) == ruleset.run(known), example.name
