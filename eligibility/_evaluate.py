@@ -306,7 +306,7 @@ def _firsts(
     unmet = [rid for rid in prepared.supports if outcomes.get(rid) is False]
     firsts = {rid: walk.first(rid) for rid in unmet}
     for rid in prepared.dependencies(unmet):
-        if outcomes.get(rid) is False and firsts.get(rid, _NO_FIRSTS)[0] is None:
+        if outcomes.get(rid) is False and firsts.get(rid, _NO_FIRSTS)[0] is None and not walk.is_unmet(rid):
             _check(rid, walk.truth(rid), outcomes)
     return firsts
 

@@ -34,18 +34,17 @@ class _Walk:
     them), the explainer of the comparisons read, and the gap of meeting each derived rule
     first, worked out once for every support naming it."""
 
-    __slots__ = ("facts", "done", "explainer", "obtained", "nodes")
+    __slots__ = ("facts", "done", "explainer", "obtained", "nodes", "unmet")
 
     def __init__(self, facts: Mapping[str, FactValue], done: Mapping[str, Decided], explainer: Explainer) -> None:
         self.facts = facts
         self.done = done
         self.explainer = explainer
         self.obtained: dict[str, list[Gap]] = {}
-        self.nodes: dict[int, Node | None] = {}
-        """Each comparison read, by its part's identity: its node when not met, else None."""
-
-
-_UNSEEN: Any = object()
+        self.nodes: dict[int, Node] = {}
+        """Each comparison not met that was read, by its part's identity: its node."""
+        self.unmet: dict[int, bool] = {}
+        """Each part decided, by its identity: whether it is not met."""
 
 
 class _Part:
@@ -58,7 +57,11 @@ class _Part:
         self.truth = truth
 
     def is_unmet(self, walk: _Walk) -> bool:
-        return self.truth(walk.facts, walk.done)[0] is False
+        """Whether it is not met (decided once per walk)."""
+        found = walk.unmet.get(id(self))
+        if found is None:
+            found = walk.unmet[id(self)] = self.truth(walk.facts, walk.done)[0] is False
+        return found
 
     def reason(self, walk: _Walk) -> Node | None:
         """The first condition not met (the node :func:`first_failed_condition` words), or None."""
@@ -98,10 +101,11 @@ class _Compared(_Part):
 
     def node(self, walk: _Walk) -> Node | None:
         """Its node when not met (made once per walk: a reason's node is often its gap's), or None."""
-        key = id(self)
-        found = walk.nodes.get(key, _UNSEEN)
-        if found is _UNSEEN:
-            found = walk.nodes[key] = self.explain(walk.explainer) if self.is_unmet(walk) else None
+        if not self.is_unmet(walk):
+            return None
+        found = walk.nodes.get(id(self))
+        if found is None:
+            found = walk.nodes[id(self)] = self.explain(walk.explainer)
         return found
 
     def reason(self, walk: _Walk) -> Node | None:
@@ -118,6 +122,18 @@ class _AllOf(_Part):
     def __init__(self, truth: Any, items: list[_Part]) -> None:
         super().__init__(truth)
         self.items = items
+
+    def is_unmet(self, walk: _Walk) -> bool:
+        # Kleene: one part not met makes it not met (its parts' truths are kept in the walk)
+        found = walk.unmet.get(id(self))
+        if found is None:
+            found = False
+            for item in self.items:
+                if item.is_unmet(walk):
+                    found = True
+                    break
+            walk.unmet[id(self)] = found
+        return found
 
     def reason(self, walk: _Walk) -> Node | None:
         # A part not met makes the all-of not met: the first one with a reason gives it.
@@ -158,6 +174,18 @@ class _AnyOf(_Part):
         super().__init__(truth)
         self.items = items
         self.node = Shared(make_node(kind="any", status=Status.not_met, label=label))
+
+    def is_unmet(self, walk: _Walk) -> bool:
+        # Kleene: not met when every part is not met
+        found = walk.unmet.get(id(self))
+        if found is None:
+            found = True
+            for item in self.items:
+                if not item.is_unmet(walk):
+                    found = False
+                    break
+            walk.unmet[id(self)] = found
+        return found
 
     def reason(self, walk: _Walk) -> Node | None:
         return self.node if self.is_unmet(walk) else None
@@ -229,6 +257,9 @@ class _Named(_Part):
         self.change = bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'")
         self.firsts = firsts
 
+    def is_unmet(self, walk: _Walk) -> bool:
+        return self.truth(walk.facts, walk.done)[0] is False  # durable-rules' outcome
+
     def reason(self, walk: _Walk) -> Node | None:
         if not self.is_unmet(walk):
             return None
@@ -260,6 +291,9 @@ class _Unavailable(_Part):
         super().__init__(truth)
         self.explain = explain
         self.gap = Gap(kind=GapKind.unreachable, change=label)
+
+    def is_unmet(self, walk: _Walk) -> bool:
+        return True
 
     def reason(self, walk: _Walk) -> Node | None:
         return self.explain(walk.explainer)
@@ -318,6 +352,11 @@ class Walk(_Walk):
     def truth(self, rule_id: str) -> Truth:
         """A rule's truth by the Python deciders, the rules it names as durable-rules decided them."""
         return self.parts.part(rule_id).truth(self.facts, self.done)[0]
+
+    def is_unmet(self, rule_id: str) -> bool:
+        """Whether the Python deciders find a rule not met (:meth:`truth` is False), from the
+        truths of its parts decided so far in this walk."""
+        return self.parts.part(rule_id).is_unmet(self)
 
     def first(self, rule_id: str) -> tuple[Node | None, Gap | None]:
         """A rule not met: its first reason (the node :func:`~eligibility._render.condition_line`
