@@ -323,9 +323,10 @@ def _missing(prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool
         if met is not None:  # decided: no missing fields to name (agreement is checked when explaining)
             done[rid] = (met, ())
             continue
-        done[rid] = decider(rid)(facts, done)
-        _check(rid, done[rid][0], outcomes)
-        missing[rid] = list(dict.fromkeys(done[rid][1]))
+        truth, fields = done[rid] = decider(rid)(facts, done)
+        if truth is not None:
+            _check(rid, truth, outcomes)
+        missing[rid] = list(dict.fromkeys(fields))
     return missing
 
 

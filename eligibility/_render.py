@@ -130,7 +130,7 @@ def limit_line(limit: LimitResult, lang: Lang) -> str:
 def gap_text(gap: Gap, lang: Lang) -> str:
     """A gap in words, with its nested gaps for a derived rule to meet first."""
     text = gap.change(lang)
-    if not gap.reachable and gap.kind is GapKind.unreachable:
+    if gap.kind is GapKind.unreachable:  # (so not reachable)
         text += t("（无法达到）", " (cannot be reached)", lang)
     if gap.gaps:
         text += t("：", ": ", lang) + t("；", "; ", lang).join(gap_text(g, lang) for g in gap.gaps)

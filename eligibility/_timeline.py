@@ -16,7 +16,7 @@ from collections.abc import Collection
 
 from ._decision import Decided, Decision
 from ._catalogue import CatalogueView
-from ._dates import AS_OF, HORIZON_YEARS, change_days, shift, whole_units
+from ._dates import AS_OF, HORIZON_YEARS, DateTest, change_days, shift, whole_units
 from ._facts import FACTS, FactValue, lookup
 from .profile import EnterpriseProfile
 from ._semantics import Truth
@@ -35,8 +35,8 @@ def candidate_dates(
     decision = decision or Decision(view)
     days = _age_days(view, profile, decision, only)
     if facts is not None:
-        for found in _date_changes(view, decision, facts, only).values():
-            days |= found
+        for _test, on in _date_changes(view, decision, facts, only).values():
+            days |= on
     return sorted(days)
 
 
@@ -59,15 +59,17 @@ def _age_days(view: CatalogueView, profile: EnterpriseProfile, decision: Decisio
     return days
 
 
-def _date_changes(view: CatalogueView, decision: Decision, facts: dict[str, FactValue], only: Collection[str] | None) -> dict[int, set[date]]:
-    """Each date condition of the rules, by its identity (each once) -> the days (within ten
-    years) on which it may change as the evaluation date moves."""
+def _date_changes(
+    view: CatalogueView, decision: Decision, facts: dict[str, FactValue], only: Collection[str] | None
+) -> dict[int, tuple[DateTest, set[date]]]:
+    """Each date condition of the rules, by its identity (each once) -> it, and the days
+    (within ten years) on which it may change as the evaluation date moves."""
     horizon = shift(view.day, "years", HORIZON_YEARS)
-    out: dict[int, set[date]] = {}
+    out: dict[int, tuple[DateTest, set[date]]] = {}
     for leaf in decision.date_leaves(only):
         test = leaf.test
         if id(test) not in out:
-            out[id(test)] = {d for d in change_days(test, {n: facts[n].value for n in test.names}, horizon) if view.day < d}
+            out[id(test)] = (test, {d for d in change_days(test, {n: facts[n].value for n in test.names}, horizon) if view.day < d})
     return out
 
 
@@ -114,11 +116,11 @@ def time_flips(
     conditions give candidate days; ``facts`` need hold only the facts they read)."""
     decision = decision or Decision(view)
     changes = _date_changes(view, decision, facts, only)
-    days = _age_days(view, profile, decision, only).union(*changes.values())
+    days = _age_days(view, profile, decision, only).union(*(on for _test, on in changes.values()))
     flips: dict[str, tuple[date, Truth]] = {}
     for day in sorted(days):
         # a date condition can have turned by ``day`` only if it changes on or before it
-        turning = {test for test, on in changes.items() if on and min(on) <= day}
+        turning = [test for test, on in changes.values() if on and min(on) <= day]
         for rid, truth in decide_on(view, facts, profile, day, decision, now, only, turning).items():
             if rid not in flips and truth != now.get(rid):
                 flips[rid] = (day, truth)
@@ -133,14 +135,21 @@ def decide_on(
     decision: Decision,
     now: dict[str, Truth],
     only: Collection[str] | None = None,
-    turning: Collection[int] | None = None,
+    turning: Collection[DateTest] | None = None,
 ) -> dict[str, Truth]:
-    """The outcome on ``day``, by time alone, of every rule that can move with time
-    (:func:`moving_rules`), or of those in ``only``; ``now``: every rule's outcome on the
-    date of evaluation. ``turning``: the date conditions (by identity) that may have another
-    outcome on ``day`` (default: every one)."""
+    """The outcome on ``day``, by time alone, of the rules that can move with time
+    (:func:`moving_rules`; of those in ``only``) and may have turned; ``now``: every rule's
+    outcome on the date of evaluation. ``turning``: the date conditions that may have
+    another outcome on ``day`` (default: every one)."""
     moved, changed = facts_on(facts, profile, day)
     aged = changed - {AS_OF}
+    if turning is None:
+        turning = list({id(leaf.test): leaf.test for leaf in decision.date_leaves(only)}.values())
+    flipped = {
+        id(test) for test in turning if test.truth({n: moved[n].value for n in test.names}) != test.truth({n: facts[n].value for n in test.names})
+    }
+    if not flipped and not aged:  # nothing a rule reads has moved
+        return {}
     # Only a rule with an age that moved by that day, a date condition that turned, or
     # naming a rule that turned, can turn: the others keep their outcome.
     done: dict[str, Decided] = {rid: (now.get(rid), ()) for rid in view.rule_ids}
@@ -149,27 +158,13 @@ def decide_on(
     for rid, reads, names in moving_rules(view, decision):
         if only is not None and rid not in only:
             continue
-        if reads.isdisjoint(aged) and names.isdisjoint(turned) and not _turned(decision, rid, facts, moved, turning):
+        if reads.isdisjoint(aged) and names.isdisjoint(turned) and not any(id(leaf.test) in flipped for leaf in decision.rule_date_leaves(rid)):
             continue
         done[rid] = decision.decider(rid)(moved, done)
         redone[rid] = done[rid][0]
         if redone[rid] != now.get(rid):
             turned.add(rid)
     return redone
-
-
-def _turned(
-    decision: Decision, rule_id: str, facts: dict[str, FactValue], moved: dict[str, FactValue], turning: Collection[int] | None
-) -> bool:
-    """Whether one of the rule's own date conditions (of ``turning``, when given) has another
-    outcome on the moved facts."""
-    for leaf in decision.rule_date_leaves(rule_id):
-        test = leaf.test
-        if turning is not None and id(test) not in turning:
-            continue
-        if test.truth({n: moved[n].value for n in test.names}) != test.truth({n: facts[n].value for n in test.names}):
-            return True
-    return False
 
 
 def moving_rules(view: CatalogueView, decision: Decision) -> list[tuple[str, frozenset[str], frozenset[str]]]:
