@@ -41,10 +41,13 @@ class _Walk:
         self.done = done
         self.explainer = explainer
         self.obtained: dict[str, list[Gap]] = {}
-        self.nodes: dict[int, Node] = {}
-        """Each comparison not met that was read, by its part's identity: its node."""
+        self.nodes: dict[int, Node | None] = {}
+        """Each comparison read, by its part's identity: its node when not met, else None."""
         self.unmet: dict[int, bool] = {}
         """Each part decided, by its identity: whether it is not met."""
+
+
+_UNSEEN: Any = object()
 
 
 class _Part:
@@ -58,9 +61,10 @@ class _Part:
 
     def is_unmet(self, walk: _Walk) -> bool:
         """Whether it is not met (decided once per walk)."""
-        found = walk.unmet.get(id(self))
+        key = id(self)
+        found = walk.unmet.get(key)
         if found is None:
-            found = walk.unmet[id(self)] = self.truth(walk.facts, walk.done)[0] is False
+            found = walk.unmet[key] = self.truth(walk.facts, walk.done)[0] is False
         return found
 
     def reason(self, walk: _Walk) -> Node | None:
@@ -101,11 +105,10 @@ class _Compared(_Part):
 
     def node(self, walk: _Walk) -> Node | None:
         """Its node when not met (made once per walk: a reason's node is often its gap's), or None."""
-        if not self.is_unmet(walk):
-            return None
-        found = walk.nodes.get(id(self))
-        if found is None:
-            found = walk.nodes[id(self)] = self.explain(walk.explainer)
+        key = id(self)
+        found = walk.nodes.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = walk.nodes[key] = self.explain(walk.explainer) if self.is_unmet(walk) else None
         return found
 
     def reason(self, walk: _Walk) -> Node | None:
@@ -125,14 +128,15 @@ class _AllOf(_Part):
 
     def is_unmet(self, walk: _Walk) -> bool:
         # Kleene: one part not met makes it not met (its parts' truths are kept in the walk)
-        found = walk.unmet.get(id(self))
+        key = id(self)
+        found = walk.unmet.get(key)
         if found is None:
             found = False
             for item in self.items:
                 if item.is_unmet(walk):
                     found = True
                     break
-            walk.unmet[id(self)] = found
+            walk.unmet[key] = found
         return found
 
     def reason(self, walk: _Walk) -> Node | None:
@@ -177,14 +181,15 @@ class _AnyOf(_Part):
 
     def is_unmet(self, walk: _Walk) -> bool:
         # Kleene: not met when every part is not met
-        found = walk.unmet.get(id(self))
+        key = id(self)
+        found = walk.unmet.get(key)
         if found is None:
             found = True
             for item in self.items:
                 if not item.is_unmet(walk):
                     found = False
                     break
-            walk.unmet[id(self)] = found
+            walk.unmet[key] = found
         return found
 
     def reason(self, walk: _Walk) -> Node | None:
