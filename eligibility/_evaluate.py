@@ -298,15 +298,15 @@ def _firsts(
     profile: EnterpriseProfile, prepared: Prepared, facts: dict[str, Any], outcomes: dict[str, bool]
 ) -> dict[str, tuple[Node | None, Gap | None]]:
     """What a summary reads of the supports not met: each one's first reason and first gap
-    (:class:`~eligibility._reasons.Firsts`). The Python deciders must agree that each of them,
-    and each derived rule not met they name, is not met: a reason found is a condition they
-    found not met, which makes its support not met (the rules it names as durable-rules
-    decided them); the others are decided again."""
+    (:class:`~eligibility._reasons.Firsts`). What it shows must agree with durable-rules:
+    the Python deciders must find each of them, and each derived rule whose tree a reason
+    or a gap was read from, not met. A reason found is a condition they found not met,
+    which makes its support not met (the rules it names as durable-rules decided them); the
+    others are decided (from the parts' truths the walk found)."""
     walk = prepared.firsts.walk(facts, profile, outcomes)
-    unmet = [rid for rid in prepared.supports if outcomes.get(rid) is False]
-    firsts = {rid: walk.first(rid) for rid in unmet}
-    for rid in prepared.dependencies(unmet):
-        if outcomes.get(rid) is False and firsts.get(rid, _NO_FIRSTS)[0] is None and not walk.is_unmet(rid):
+    firsts = {rid: walk.first(rid) for rid in prepared.supports if outcomes.get(rid) is False}
+    for rid in [*(r for r, (reason, _gap) in firsts.items() if reason is None), *walk.entered]:
+        if not walk.is_unmet(rid):
             _check(rid, walk.truth(rid), outcomes)
     return firsts
 
@@ -423,9 +423,6 @@ def report_of(prepared: Prepared, evaluation: Evaluation) -> Report:
         supports=[_support(prepared, rid, evaluation, made) for rid in prepared.supports],
         derived=[_support(prepared, rid, evaluation, made) for rid in prepared.derived],
     )
-
-
-_NO_FIRSTS: tuple[None, None] = (None, None)
 
 
 def support_of(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> SupportResult:

@@ -34,7 +34,7 @@ class _Walk:
     them), the explainer of the comparisons read, and the gap of meeting each derived rule
     first, worked out once for every support naming it."""
 
-    __slots__ = ("facts", "done", "explainer", "obtained", "nodes", "unmet")
+    __slots__ = ("facts", "done", "explainer", "obtained", "nodes", "unmet", "entered")
 
     def __init__(self, facts: Mapping[str, FactValue], done: Mapping[str, Decided], explainer: Explainer) -> None:
         self.facts = facts
@@ -45,6 +45,8 @@ class _Walk:
         """Each comparison read, by its part's identity: its node when not met, else None."""
         self.unmet: dict[int, bool] = {}
         """Each part decided, by its identity: whether it is not met."""
+        self.entered: dict[str, None] = {}
+        """The derived rules whose trees were read (for a reason or a gap), in that order."""
 
 
 _UNSEEN: Any = object()
@@ -265,24 +267,29 @@ class _Named(_Part):
     def is_unmet(self, walk: _Walk) -> bool:
         return self.truth(walk.facts, walk.done)[0] is False  # durable-rules' outcome
 
+    def enter(self, walk: _Walk) -> _Part:
+        """The named rule's tree, read for a reason or a gap (so noted in the walk)."""
+        walk.entered[self.rule] = None
+        return self.firsts.part(self.rule)
+
     def reason(self, walk: _Walk) -> Node | None:
         if not self.is_unmet(walk):
             return None
         if not self.in_force:
             return _NOT_IN_FORCE_NODE
-        return self.firsts.part(self.rule).kids_reason(walk)
+        return self.enter(walk).kids_reason(walk)
 
     def kids_reason(self, walk: _Walk) -> Node | None:
         if not self.in_force:
             return _NOT_IN_FORCE_NODE
-        return self.firsts.part(self.rule).reason(walk)
+        return self.enter(walk).reason(walk)
 
     def gaps(self, walk: _Walk) -> list[Gap]:
         if not self.is_unmet(walk):
             return []
         found = walk.obtained.get(self.rule)
         if found is None:  # the same for every rule naming it
-            inner = self.firsts.part(self.rule).gaps(walk) if self.in_force else []
+            inner = self.enter(walk).gaps(walk) if self.in_force else []
             found = walk.obtained[self.rule] = [Gap(kind=GapKind.obtain, rule=self.rule, gaps=inner, change=self.change)]
         return list(found)
 
