@@ -256,7 +256,10 @@ def test_of_two_concurrent_runs_to_the_same_output_the_second_to_finish_replaces
     """Two ``batch`` processes, neither with ``--force``, write the same output at once: the
     first to finish places its files, the other stops with exit 1 and leaves them as they are."""
     src = tmp_path / "in.csv"
-    _big_input(src, 300)
+    # Long enough that both runs are under way before either finishes, even when the machine is
+    # loaded (with 1,200 rows a run ended once before the other had started, which then refused
+    # the existing output at its start, exit 2).
+    _big_input(src, 1000)
     out_dir, scratch = tmp_path / "out", tmp_path / "scratch"
     out_dir.mkdir()
     scratch.mkdir()
