@@ -994,21 +994,28 @@ def diff(
 
 
 _TERMINATED: list[int] = []
-"""The signal that asked the command to end, once one came."""
+"""The signal that asked the command to end (SIGTERM, SIGINT), once one came."""
 
 
 def _terminate(signum: int, frame: Any) -> None:
-    # SIGTERM ends the command as Ctrl-C does: through the cleanup of temporary files. The
-    # exception is lost when the signal comes while C code runs Python code and discards its
-    # errors (a batch was seen running to its end after SIGTERM, about 1 run in 15 under load):
-    # the batch's loop over rows then stops at its next row (_stop_if_terminated).
+    # SIGTERM ends the command as Ctrl-C does: through the cleanup of temporary files.
     _TERMINATED.append(signum)
     raise SystemExit(128 + signum)
 
 
+def _interrupt(signum: int, frame: Any) -> None:
+    _TERMINATED.append(signum)
+    signal.default_int_handler(signum, frame)  # KeyboardInterrupt, as without this handler
+
+
 def _stop_if_terminated() -> None:
-    """End the command if a signal asked it to and its exception was lost on the way."""
+    """End the command if a signal asked it to and its exception was lost on the way: a
+    handler's exception is discarded when the signal comes while C code runs Python code and
+    drops its errors (seen: SIGTERM while pydantic-core ran a validator, and a batch then ran
+    to its end, about 1 run in 15 under load). The batch's loop over rows calls this."""
     if _TERMINATED:
+        if _TERMINATED[0] == signal.SIGINT:
+            raise KeyboardInterrupt
         raise SystemExit(128 + _TERMINATED[0])
 
 
