@@ -98,9 +98,11 @@ _MAX_SHARED = 256
 
 
 def make_node(**values: Any) -> Node:
-    """A node with ``values`` and the defaults of the other fields (lists of its own)."""
+    """A node with ``values`` and the defaults of the other fields (its sequences empty
+    tuples: a node is never changed, and an empty tuple is no object of its own to make,
+    nor for the garbage collector to visit)."""
     data = _NODE.copy()
-    data["missing_fields"], data["children"], data["gaps"] = [], [], []
+    data["missing_fields"] = data["children"] = data["gaps"] = ()
     data.update(values)
     return data
 
@@ -384,8 +386,6 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
             data = Split(proto) if names_rules or kinds != _PLAIN else Node(proto)
             data["status"] = status
             data["children"] = children
-            data["missing_fields"] = []
-            data["gaps"] = []
             return _share(shared, key, data) if every_shared else data
 
         return group
@@ -406,7 +406,7 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
                     return found
             data = Split(proto) if names_rules or type(child) is not Node else Node(proto)
             data["status"] = status
-            data["children"], data["missing_fields"], data["gaps"] = [child], [], []
+            data["children"] = (child,)
             return _share(negations, id(child), data) if type(child) is Shared else data
 
         return negation
@@ -450,11 +450,8 @@ def _compile_date(leaf: DateLeaf, static: ViewStatic) -> Explain:
         subject = dates.get(test.subject.name or AS_OF)
         data["actual"] = subject.isoformat() if subject is not None else None
         data["required"] = window_text(test, dates, "zh") if truth is not None else None
-        data["missing_fields"] = list(missing)
-        data["children"] = []
-        if truth is not False or ex.profile is None:
-            data["gaps"] = []
-        else:
+        data["missing_fields"] = tuple(missing)
+        if truth is False and ex.profile is not None:
             data["gaps"] = [date_gap(test, dates)]
         return data
 
@@ -483,9 +480,8 @@ def _compile_ref(tree: Ref, static: ViewStatic) -> Explain:
                 return found
         data = Node(proto)
         data["status"] = inner["status"]
-        data["missing_fields"] = list(inner["missing_fields"])
-        data["children"] = [inner]
-        data["gaps"] = []
+        data["missing_fields"] = inner["missing_fields"]
+        data["children"] = (inner,)
         if type(inner) is Shared:
             return _share(shared, id(inner), data)
         return data
@@ -540,11 +536,8 @@ def _compile_tiered(tree: Some, static: ViewStatic) -> Explain:
             data.update(band[1])
         data["status"] = _STATUS[truth]
         data["actual"] = display(spec, value)
-        data["missing_fields"] = list(missing)
-        data["children"] = []
-        if truth is not False:
-            data["gaps"] = []
-        else:
+        data["missing_fields"] = tuple(missing)
+        if truth is False:
             data["gaps"] = ex._gaps(spec, band[0] if band else strictest, value)
         return data
 
@@ -581,19 +574,16 @@ def _compile_leaf(leaf: Leaf, static: ViewStatic) -> Explain:
             if found is not None:
                 return found
             data = Node(proto)
-            data["children"], data["missing_fields"], data["gaps"] = [], list(missing), []
+            data["missing_fields"] = missing
             return _share(unknown, missing, data)
         if seen is not None and ex.profile is not None:
             found = seen.get(value)
             if found is not None:
                 return found
         data = Node(proto)
-        data["children"] = []
-        data["missing_fields"] = []
         data["actual"] = display(spec, value)
         if check(value):
             data["status"] = Status.met
-            data["gaps"] = []
         else:
             data["status"] = Status.not_met
             data["gaps"] = ex._gaps(spec, leaf, value)

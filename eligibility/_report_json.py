@@ -2,12 +2,13 @@
 sends it (a portal, the service): byte for byte ``report_of(prepared, evaluation).model_dump_json()``
 without making the report's models.
 
-orjson writes the plain data. What the report holds as models is written as pydantic writes
+orjson writes the plain data: an explanation's nodes (dicts of the report's fields, in its
+order), their statuses and the verdicts (string enums, written as their values, which is
+what the report writes) in C. What the report holds as models is written as pydantic writes
 it (``model_dump_json``) and kept as a fragment of JSON: the parts that are the same in
 every report (a rule's name, texts and citations, a condition's label, the record) once
-for as long as the view lives, as is each :class:`~eligibility._explain.Shared` node of
-the explanations; a gap, made for one enterprise, once per report. A value of a type
-orjson does not write as pydantic does is written by pydantic.
+for as long as the view lives; a gap, made for one enterprise, once per report. A value of
+a type orjson does not write as pydantic does is written by pydantic.
 """
 
 from __future__ import annotations
@@ -20,15 +21,12 @@ import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from ._evaluate import VERDICT, Evaluation, Prepared, report_of, support_of
-from ._explain import Shared, Split
 from ._gaps import gaps_of
-from .report import Gap, LimitResult, Node
+from .report import Gap, LimitResult
 
 _ANY: TypeAdapter[Any] = TypeAdapter(Any)
-_OPTIONS = orjson.OPT_PASSTHROUGH_SUBCLASS
-"""Nodes (dicts) come to :meth:`_Writer.default`: a shared node's JSON is kept whole."""
 _MAX_KEPT = 20_000
-"""Fragments kept per view (the parts of every report, some 1,500, and the shared nodes)."""
+"""Fragments kept per view (the parts of every report, some 1,500)."""
 _MAX_VIEWS = 64
 
 
@@ -84,14 +82,10 @@ class _Writer:
         """What was made for this enterprise, written once (a gap appears under its condition and its rule)."""
 
     def default(self, obj: Any) -> Any:
-        kind = type(obj)
-        if kind is Node or kind is Split:
-            return self.node(obj)
         found = self.fragments.get(id(obj))
         if found is not None:
             return found[1]
-        if kind is Shared:
-            return self.kept.keep(obj, orjson.Fragment(orjson.dumps(self.node(obj), default=self.default, option=_OPTIONS)))
+        kind = type(obj)
         if kind is Gap or kind is LimitResult:  # made for this enterprise
             made = self.made.get(id(obj))
             if made is None:
@@ -100,30 +94,6 @@ class _Writer:
         if isinstance(obj, BaseModel):  # a label, a citation: the same in every report
             return self.kept.keep(obj, orjson.Fragment(obj.model_dump_json()))
         return orjson.Fragment(_ANY.dump_json(obj))
-
-    def node(self, node: Node) -> dict[str, Any]:
-        """A node's fields, its label and citation (models) as kept fragments; below a derived
-        rule's node, that rule's tree written once in this report (it appears under every
-        rule naming it)."""
-        data = dict(node)
-        if data["kind"] == "rule":
-            data["children"] = [self.once(child) for child in data["children"]]
-        found = self.fragments.get(id(data["label"]))
-        data["label"] = found[1] if found is not None else self.default(data["label"])
-        citation = data["citation"]
-        if citation is not None:
-            found = self.fragments.get(id(citation))
-            data["citation"] = found[1] if found is not None else self.default(citation)
-        return data
-
-
-    def once(self, node: Node) -> Any:
-        if type(node) is Shared:
-            return node
-        made = self.made.get(id(node))
-        if made is None:
-            made = self.made[id(node)] = orjson.Fragment(orjson.dumps(self.node(node), default=self.default, option=_OPTIONS))
-        return made
 
 
 def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
@@ -140,7 +110,7 @@ def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
         "derived": [_support(kept, rid, evaluation, name, seen) for rid in prepared.derived],
     }
     try:
-        return orjson.dumps(report, default=writer.default, option=_OPTIONS).decode()
+        return orjson.dumps(report, default=writer.default).decode()
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
         return report_of(prepared, evaluation).model_dump_json()
 
@@ -151,7 +121,7 @@ def support_json(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> st
     kept = _kept(prepared)
     support = _support(kept, rule_id, evaluation, _namer(prepared), {})
     try:
-        return orjson.dumps(support, default=_Writer(kept).default, option=_OPTIONS).decode()
+        return orjson.dumps(support, default=_Writer(kept).default).decode()
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
         return support_of(prepared, evaluation, rule_id).model_dump_json()
 
