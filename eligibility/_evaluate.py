@@ -462,7 +462,7 @@ def _support(prepared: Prepared, rid: str, evaluation: Evaluation, made: _Made) 
         explanation = data["explanation"] = _model(tree, made.nodes, prepared.models)
         rules = prepared.view.catalogue.rules
         if met is False:
-            data["gaps"] = gaps_of(explanation, lambda r: rules[r].name, made.gaps)
+            data["gaps"] = gaps_of(tree, lambda r: rules[r].name, made.gaps)  # the model's gaps are the tree's
     flip = evaluation.flips.get(rid)
     if flip is not None:
         data["changes_on"], data["changes_to"] = flip[0], VERDICT[flip[1]]

@@ -296,38 +296,44 @@ def gaps_of(
     ``seen`` keeps the gaps of the nodes already visited, for callers that ask about
     several trees sharing subtrees (a derived rule's tree appears in every rule naming it).
     """
-    if node.status is not Status.not_met:
+    # A node's fields read as a mapping (a node is one; a model's are its attributes'):
+    # some hundred nodes are read per report.
+    fields: Mapping[str, Any] = node if isinstance(node, dict) else vars(node)
+    if fields["status"] is not Status.not_met:
         return []
-    if node.kind == "compare":
-        return list(node.gaps)
+    kind = fields["kind"]
+    if kind == "compare":
+        return list(fields["gaps"])
     if seen is None:
         seen = {}
     found = seen.get(id(node))
     if found is not None:
         return list(found)
-    if node.kind == "rule":
-        inner = gaps_of(node.children[0], rule_name, seen) if node.children else []
-        name = rule_name(node.rule or "")
-        out = [
-            Gap(
-                kind=GapKind.obtain,
-                rule=node.rule,
-                gaps=inner,
-                change=bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'"),
-            )
-        ]
-    elif node.kind == "all":
-        out = [g for c in node.children for g in gaps_of(c, rule_name, seen)]
-    elif node.kind == "any":
-        options = [gaps_of(c, rule_name, seen) for c in node.children]
-        options = [o for o in options if o]
-        out = min(options, key=cost) if options else []
-    elif node.kind == "not":
-        out = [Gap(kind=GapKind.other, change=bi(f"需不再满足：{node.children[0].label.zh}", f"must no longer hold: {node.children[0].label.en}"))]
+    children = fields["children"]
+    if kind == "all":
+        out = [g for c in children for g in gaps_of(c, rule_name, seen)]
+    elif kind == "any":
+        options = [o for o in (gaps_of(c, rule_name, seen) for c in children) if o]
+        out = min(options, key=cost) if len(options) > 1 else options[0] if options else []
+    elif kind == "rule":
+        rule = fields["rule"] or ""
+        name = rule_name(rule)
+        inner = gaps_of(children[0], rule_name, seen) if children else []
+        out = [Gap(kind=GapKind.obtain, rule=fields["rule"], gaps=inner, change=_first_meet(name.zh, name.en))]
+    elif kind == "not":
+        label = children[0].label
+        out = [Gap(kind=GapKind.other, change=bi(f"需不再满足：{label.zh}", f"must no longer hold: {label.en}"))]
     else:
-        out = [Gap(kind=GapKind.unreachable, change=node.label)]
+        out = [Gap(kind=GapKind.unreachable, change=fields["label"])]
     seen[id(node)] = out
     return list(out)
+
+
+@lru_cache(maxsize=1024)
+def _first_meet(zh: str, en: str) -> Text:
+    """The change of an ``obtain`` gap: meet the derived rule named ``zh`` / ``en`` first
+    (the same text in every report)."""
+    return bi(f"需先满足「{zh}」", f"first meet '{en}'")
 
 
 def flatten(gaps: list[Gap]) -> list[Gap]:
