@@ -286,11 +286,12 @@ def _explain(
     explainer = Explainer(prepared.view, facts, profile, prepared.static)
     explanations: dict[str, Node] = {}
     missing: dict[str, list[str]] = {}
+    known: dict[int, list[str]] = {}  # a derived rule's missing fields, by its tree
     for rid in rule_ids:  # in catalogue order: derived rules before the rules naming them
-        explanations[rid] = explainer.explain_rule(rules[rid])
-        _check(rid, truth_of_status(explanations[rid]["status"]), outcomes)
+        tree = explanations[rid] = explainer.explain_rule(rules[rid])
+        _check(rid, truth_of_status(tree["status"]), outcomes)
         if rid not in outcomes:  # a decided rule names no missing fields
-            missing[rid] = relevant_missing(explanations[rid])
+            missing[rid] = known[id(tree)] = relevant_missing(tree, known)
     return explanations, missing
 
 
@@ -475,27 +476,34 @@ def _model(node: Node, made: dict[int, ConditionResult], shared: dict[int, tuple
     children's models; any other subtree in one call."""
     key = id(node)
     found = made.get(key)
-    if found is None:
-        is_shared = type(node) is Shared
-        if is_shared:
-            known = shared.get(key)
-            if known is not None:
-                made[key] = known[1]
-                return known[1]
-        data: dict[str, Any] = node
-        if node["kind"] == "rule":  # its child is the derived rule's node, made once
-            data = {**node, "children": [_model(child, made, shared) for child in node["children"]]}
-        elif type(node) is not Node:  # a Split or Shared node: its parts made apart are made once
-            data = {**node, "children": [_model(c, made, shared) if _made_apart(c) else c for c in node["children"]]}
-        found = made[key] = ConditionResult.model_validate(data)
-        if is_shared:
-            shared.setdefault(key, (node, found))  # type: ignore[arg-type]
+    if found is not None:
+        return found
+    is_shared = type(node) is Shared
+    if is_shared:
+        known = shared.get(key)
+        if known is not None:
+            return known[1]
+    data: dict[str, Any] = node
+    if node["kind"] == "rule":  # its child is the derived rule's node, made once
+        data = {**node, "children": [_model(child, made, shared) for child in node["children"]]}
+    elif type(node) is not Node:  # a Split or Shared node: its parts made apart are made once
+        data = {**node, "children": [_part(c, made, shared) for c in node["children"]]}
+    found = made[key] = ConditionResult.model_validate(data)
+    if is_shared:
+        shared.setdefault(key, (node, found))  # type: ignore[arg-type]
     return found
 
 
-def _made_apart(node: Node) -> bool:
-    """Whether a node's model is made on its own (not within its parent's)."""
-    return type(node) is not Node or node["kind"] == "rule"
+def _part(node: Node, made: dict[int, ConditionResult], shared: dict[int, tuple[Shared, ConditionResult]]) -> ConditionResult | Node:
+    """A child as its parent's model takes it: the model of a node made apart (a shared
+    node's, made for an earlier report, looked up first), a plain node as it is."""
+    kind = type(node)
+    if kind is Shared:
+        known = shared.get(id(node))
+        return known[1] if known is not None else _model(node, made, shared)
+    if kind is Node and node["kind"] != "rule":
+        return node
+    return _model(node, made, shared)
 
 
 def _check(rule_id: str, shown: Truth, outcomes: dict[str, bool]) -> None:

@@ -10,7 +10,9 @@ their constants prepared, nodes built from prototypes), they walk no tree per pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from itertools import combinations
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -91,6 +93,17 @@ def _share(table: dict[Any, Shared], key: Any, node: Node) -> Node:
 
 _PLAIN = {Node}
 _SHARED = {Shared}
+_status = itemgetter("status")
+
+
+def _combined(combine: Callable[[list[Truth]], Truth]) -> dict[frozenset[Status], Status]:
+    """A group's status for each set of its parts' statuses, as ``combine`` (the group's
+    three-valued and/or, which depends only on which values occur) gives it."""
+    return {
+        frozenset(statuses): _STATUS[combine([_TRUTH[s] for s in statuses])]
+        for n in range(len(Status) + 1)
+        for statuses in combinations(Status, n)
+    }
 
 
 _MAX_SHARED = 256
@@ -209,19 +222,26 @@ def leaf_label(spec: FactSpec, op: Op, value: Any) -> Text:
     )
 
 
-def relevant_missing(result: Node) -> list[str]:
-    """The unknown fields that still decide an undecided condition, in order, once each."""
+def relevant_missing(result: Node, known: Mapping[int, list[str]] | None = None) -> list[str]:
+    """The unknown fields that still decide an undecided condition, in order, once each.
+    ``known``: those already worked out for other trees (a derived rule's, which appears
+    under every rule naming it), by the tree's identity."""
     out: list[str] = []
+    unknown = Status.unknown
     # Depth first, children in order; a loop, not a recursive closure (which would
     # leave a reference cycle for the collector after every call).
     stack = [result]
     while stack:
         node = stack.pop()
-        if node["status"] is not Status.unknown:
+        if node["status"] is not unknown:
             continue
-        if node["kind"] == "compare":
+        kind = node["kind"]
+        if kind == "compare":
             out.extend(node["missing_fields"])
-        stack.extend(reversed(node["children"]))
+        elif kind == "rule" and known is not None and id(node["children"][0]) in known:
+            out.extend(known[id(node["children"][0])])
+        else:
+            stack.extend(reversed(node["children"]))
     return list(dict.fromkeys(out))
 
 
@@ -369,12 +389,12 @@ def compile_explanation(tree: Resolved, static: ViewStatic) -> Explain:
             citation=static.citation(node.cite) if node is not None else None,
         )
         names_rules = _names_rules(tree)
-        combine = tree.combine
+        combined = _combined(tree.combine)
         shared: dict[tuple[int, ...], Shared] = {}
 
         def group(ex: Explainer) -> Node:
             children = [part(ex) for part in parts]
-            status = _STATUS[combine([_TRUTH[c["status"]] for c in children])]
+            status = combined[frozenset(map(_status, children))]
             kinds = set(map(type, children))
             every_shared = kinds == _SHARED
             if every_shared:
