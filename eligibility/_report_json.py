@@ -39,6 +39,8 @@ class _Kept:
         self.fragments: dict[int, tuple[object, orjson.Fragment]] = {}
         self.lock = threading.Lock()
         self.prototypes = {rid: {k: _fragment(v) for k, v in proto.items()} for rid, proto in prepared.prototypes.items()}
+        self.dump: dict[type, Callable[[Any], bytes]] = {Gap: TypeAdapter(Gap).dump_json, LimitResult: TypeAdapter(LimitResult).dump_json}
+        """How a model made for one enterprise is written (as pydantic writes it, as bytes)."""
 
     def keep(self, obj: object, fragment: orjson.Fragment) -> orjson.Fragment:
         if len(self.fragments) < _MAX_KEPT:
@@ -72,34 +74,34 @@ def _kept(prepared: Prepared) -> _Kept:
     return found[1]
 
 
-class _Writer:
-    """orjson's ``default`` for one report: how each object orjson does not write itself is written."""
+def _writer(kept: _Kept) -> Callable[[Any], Any]:
+    """orjson's ``default`` for one report: how each object orjson does not write itself is
+    written (a closure, called back some thousand times a report)."""
+    get = kept.fragments.get
+    dump = kept.dump
+    made: dict[int, orjson.Fragment] = {}
+    """What was made for this enterprise, written once (a gap appears under its condition and its rule)."""
 
-    def __init__(self, kept: _Kept) -> None:
-        self.kept = kept
-        self.fragments = kept.fragments
-        self.made: dict[int, orjson.Fragment] = {}
-        """What was made for this enterprise, written once (a gap appears under its condition and its rule)."""
-
-    def default(self, obj: Any) -> Any:
-        found = self.fragments.get(id(obj))
+    def default(obj: Any) -> Any:
+        found = get(id(obj))
         if found is not None:
             return found[1]
-        kind = type(obj)
-        if kind is Gap or kind is LimitResult:  # made for this enterprise
-            made = self.made.get(id(obj))
-            if made is None:
-                made = self.made[id(obj)] = orjson.Fragment(obj.model_dump_json())
-            return made
+        writes = dump.get(type(obj))
+        if writes is not None:  # a gap or a cap, made for this enterprise
+            fragment = made.get(id(obj))
+            if fragment is None:
+                fragment = made[id(obj)] = orjson.Fragment(writes(obj))
+            return fragment
         if isinstance(obj, BaseModel):  # a label, a citation: the same in every report
-            return self.kept.keep(obj, orjson.Fragment(obj.model_dump_json()))
+            return kept.keep(obj, orjson.Fragment(obj.model_dump_json()))
         return orjson.Fragment(_ANY.dump_json(obj))
+
+    return default
 
 
 def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
     """``report_of(prepared, evaluation).model_dump_json()``, made from the plain data."""
     kept = _kept(prepared)
-    writer = _Writer(kept)
     name = _namer(prepared)
     seen: dict[int, list[Gap]] = {}
     report = {
@@ -110,7 +112,7 @@ def report_json(prepared: Prepared, evaluation: Evaluation) -> str:
         "derived": [_support(kept, rid, evaluation, name, seen) for rid in prepared.derived],
     }
     try:
-        return orjson.dumps(report, default=writer.default).decode()
+        return orjson.dumps(report, default=_writer(kept)).decode()
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
         return report_of(prepared, evaluation).model_dump_json()
 
@@ -121,7 +123,7 @@ def support_json(prepared: Prepared, evaluation: Evaluation, rule_id: str) -> st
     kept = _kept(prepared)
     support = _support(kept, rule_id, evaluation, _namer(prepared), {})
     try:
-        return orjson.dumps(support, default=_Writer(kept).default).decode()
+        return orjson.dumps(support, default=_writer(kept)).decode()
     except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: pydantic writes it
         return support_of(prepared, evaluation, rule_id).model_dump_json()
 
