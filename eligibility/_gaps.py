@@ -319,7 +319,7 @@ def gaps_of(
         rule = fields["rule"] or ""
         name = rule_name(rule)
         inner = gaps_of(children[0], rule_name, seen) if children else []
-        out = [Gap(kind=GapKind.obtain, rule=fields["rule"], gaps=inner, change=_first_meet(name.zh, name.en))]
+        out = [Gap(kind=GapKind.obtain, rule=fields["rule"], gaps=inner, change=first_meet(name.zh, name.en))]
     elif kind == "not":
         label = children[0].label
         out = [Gap(kind=GapKind.other, change=bi(f"需不再满足：{label.zh}", f"must no longer hold: {label.en}"))]
@@ -330,7 +330,7 @@ def gaps_of(
 
 
 @lru_cache(maxsize=1024)
-def _first_meet(zh: str, en: str) -> Text:
+def first_meet(zh: str, en: str) -> Text:
     """The change of an ``obtain`` gap: meet the derived rule named ``zh`` / ``en`` first
     (the same text in every report)."""
     return bi(f"需先满足「{zh}」", f"first meet '{en}'")

@@ -22,7 +22,7 @@ from typing import Any
 from ._decision import Decided, DateLeaf, Every, Leaf, Negation, Ref, Resolved, Some, Unavailable, is_tiered
 from ._explain import NOT_IN_FORCE, Explain, Explainer, Shared, ViewStatic, compile_explanation, make_node, shown_label
 from ._facts import FactValue
-from ._gaps import cost
+from ._gaps import cost, first_meet
 from .profile import EnterpriseProfile
 from .report import Gap, GapKind, Node, Status
 from ._semantics import Truth
@@ -261,7 +261,7 @@ class _Named(_Part):
         super().__init__(truth)
         self.rule = tree.rule
         self.in_force = tree.in_force
-        self.change = bi(f"需先满足「{name.zh}」", f"first meet '{name.en}'")
+        self.change = first_meet(name.zh, name.en)
         self.firsts = firsts
 
     def is_unmet(self, walk: _Walk) -> bool:
